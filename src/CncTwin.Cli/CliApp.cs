@@ -1,0 +1,86 @@
+using System.CommandLine;
+using CncTwin.Core;
+using CncTwin.Core.IO;
+using CncTwin.GCode;
+
+namespace CncTwin.Cli;
+
+/// <summary>The command-line surface. Thin by design: parsing options and calling the libraries.</summary>
+public static class CliApp
+{
+    public const int ExitOk = 0, ExitProgramError = 1, ExitUsage = 2;
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");
+        root.Subcommands.Add(BuildParse());
+        return root;
+    }
+
+    private static Command BuildParse()
+    {
+        var file = new Argument<string>("file") { Description = "G-code program (RS274/NGC or Fanuc dialect); '-' reads standard input" };
+        var tools = new Option<string?>("--tools") { Description = "LinuxCNC tool table (.tbl), machine units (mm)" };
+        var format = new Option<string>("--format") { Description = "output format", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json");
+        var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
+        var blockDelete = new Option<bool>("--block-delete") { Description = "block delete switch on: skip lines starting with '/'" };
+        var cmd = new Command("parse", "Interpret a G-code program and write its moves (machine coordinates, mm) to standard output.")
+        {
+            file, tools, format, tool, blockDelete,
+        };
+        cmd.SetAction(pr => RunParse(pr.GetValue(file)!, pr.GetValue(tools), pr.GetValue(format)!, pr.GetValue(tool), pr.GetValue(blockDelete)));
+        return cmd;
+    }
+
+    internal static int RunParse(string file, string? toolsPath, string format, int initialTool, bool blockDelete)
+    {
+        try
+        {
+            var table = LoadTools(toolsPath);
+            if (table == null) return ExitUsage;
+            LineSource source;
+            if (file == "-") source = new LineSource(Console.OpenStandardInput(), "<stdin>");
+            else
+            {
+                if (!File.Exists(file)) { Console.Error.WriteLine($"{file}: error: file not found"); return ExitUsage; }
+                source = LineSource.FromFile(file);
+            }
+            using var interp = new Interpreter(source, new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete });
+            using var stdout = Console.OpenStandardOutput();
+            if (format == "json")
+            {
+                MoveListWriter.WriteJson(interp.Run(), stdout);
+            }
+            else
+            {
+                using var w = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+                MoveListWriter.WriteCsv(interp.Run(), w);
+            }
+            return ExitOk;
+        }
+        catch (GCodeException ex)
+        {
+            Console.Out.Flush();
+            Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}");
+            return ExitProgramError;
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"{file}: error: {ex.Message}");
+            return ExitProgramError;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Console.Error.WriteLine($"{file}: error: {ex.Message}");
+            return ExitProgramError;
+        }
+    }
+
+    internal static ToolTable? LoadTools(string? path)
+    {
+        if (path == null) return new ToolTable();
+        if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: error: tool table not found"); return null; }
+        return ToolTable.Load(path);
+    }
+}

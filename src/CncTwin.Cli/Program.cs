@@ -1,0 +1,4 @@
+using System.CommandLine;
+using CncTwin.Cli;
+
+return CliApp.Build().Parse(args).Invoke();

@@ -1,0 +1,331 @@
+using CncTwin.Core;
+
+namespace CncTwin.GCode;
+
+// Cutter radius compensation (G41/G42, G41.1/G42.1) with LinuxCNC's rules, worked out in program
+// coordinates of the active plane (XY or XZ):
+//  * the entry move runs from the uncompensated start to its end offset by the radius, square to the
+//    programmed direction;
+//  * every move is held until the next one is known: at a convex corner turning more than 0.05 rad
+//    the held move ends at its offset end point and an arc about the programmed corner joins the next
+//    offset path; otherwise (concave or nearly straight) both offset paths are cut back/extended to
+//    their intersection;
+//  * moves along the plane's normal only (Z in G17) ride along with the held move;
+//  * G40: the held move is finished at its offset end and the next move goes to the programmed point.
+public sealed partial class Interpreter
+{
+    private int _compSide;                 // +1 left (G41), -1 right (G42), 0 off
+    private double _compRadius;            // mm
+    private bool _compEntry;               // next plane move is the entry move
+    private CompMove? _held;
+    private static readonly CanonicalCommand HeldMarker = new Message(new SourceLocation("", 0, 0), "held by cutter compensation", true);
+
+    // LinuxCNC's TOLERANCE_CONCAVE_CORNER: corners turning less than this are joined by intersection.
+    private const double SmallCornerRadians = 0.05;
+
+    private sealed class CompMove
+    {
+        public bool IsArc, Rapid, Clockwise;
+        public int Turns;
+        public Vec3 Start;          // compensated start (program coordinates)
+        public Vec3 End;            // compensated end (tentative until the next move is known)
+        public Vec3 Center;         // arc centre (program coordinates)
+        public double Radius;       // offset arc radius
+        public double DirA, DirB;   // unit tangent at the end (plane coordinates), programmed path
+        public SourceLocation Loc;
+        public FeedRateMode FeedMode;
+        public double FeedRate;
+        public readonly List<(Vec3 End, bool Rapid, SourceLocation Loc, FeedRateMode Mode, double Feed)> Riders = new();
+    }
+
+    private void SetCutterComp(int code, int col)
+    {
+        if (code == 400)
+        {
+            FlushComp();
+            _compSide = 0;
+            return;
+        }
+        if (_compSide != 0) throw Err(col, "cannot turn cutter radius compensation on when it is already on");
+        if (_plane == Plane.YZ) throw Err(col, "cutter radius compensation works only in the XY (G17) and XZ (G18) planes");
+        double radius;
+        if (code is 411 or 421)
+        {
+            if (!_block.Has('d')) throw Err(col, $"{GName(code)} needs a D word (tool diameter)");
+            double d = _block.Get('d');
+            if (d < 0) throw Err(_block.Col('d'), "negative tool diameter D");
+            radius = d * _unit / 2;
+        }
+        else
+        {
+            int tool = _toolInSpindle;
+            if (_block.Has('d'))
+            {
+                double d = _block.Get('d');
+                if (d < 0 || d != Math.Floor(d)) throw Err(_block.Col('d'), "D word must be a whole tool number >= 0");
+                tool = (int)d;
+            }
+            var entry = _opt.Tools.Get(tool);
+            if (entry == null && tool != 0) throw Err(_block.Has('d') ? _block.Col('d') : col, $"tool {tool} is not in the tool table (cutter compensation)");
+            radius = entry?.RadiusMm ?? 0;
+        }
+        _compRadius = radius;
+        _compSide = code is 410 or 411 ? 1 : -1;
+        _compEntry = true;
+    }
+
+    private void FlushCompIfPending() { }
+
+    /// <summary>Finishes a held move at its tentative end point.</summary>
+    private void FlushComp()
+    {
+        if (_held == null) return;
+        ReleaseHeld(null);
+    }
+
+    private (double A, double B) Normal(double da, double db) =>
+        _compSide > 0 ? (-db, da) : (db, -da);
+
+    private void CompStraight(Vec3 end, bool rapid, int col)
+    {
+        var plane = _plane;
+        var (a0, b0, _) = plane.Split(_pos);
+        var (a1, b1, n1) = plane.Split(end);
+        double len = Math.Sqrt((a1 - a0) * (a1 - a0) + (b1 - b0) * (b1 - b0));
+        if (len < 1e-9)
+        {
+            // along the normal axis only: rides with the held move (or runs at the current point)
+            if (_held != null) { _held.Riders.Add((end, rapid, Loc(col), _feedMode, _feedRate)); return; }
+            var cur = FromMachine(_machineLast);
+            var (ca, cb, _) = plane.Split(cur);
+            var target = plane.Join(ca, cb, n1);
+            if (rapid) EmitRapid(target, col); else EmitFeed(target, col);
+            return;
+        }
+        double da = (a1 - a0) / len, db = (b1 - b0) / len;
+        var (na, nb) = Normal(da, db);
+        double r = _compRadius;
+        if (_compEntry)
+        {
+            var (ea, eb) = (a1 + r * na, b1 + r * nb);
+            if (len <= r && r > 0) throw Err(col, "length of cutter compensation entry move is not greater than the tool radius");
+            var start = FromMachine(_machineLast);
+            var mv = new CompMove { Rapid = rapid, Start = start, End = plane.Join(ea, eb, n1), DirA = da, DirB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
+            if (_held != null) ReleaseHeld(null);
+            Hold(mv);
+            _compEntry = false;
+            return;
+        }
+        var next = new CompMove { Rapid = rapid, DirA = da, DirB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
+        var (sa, sb) = (a0 + r * na, b0 + r * nb);
+        next.Start = plane.Join(sa, sb, n1);
+        next.End = plane.Join(a1 + r * na, b1 + r * nb, n1);
+        JoinAndHold(next, da, db, col);
+    }
+
+    private void CompArc(Vec3 end, Vec3 center, bool clockwise, int turns, int col)
+    {
+        var plane = _plane;
+        var (a0, b0, _) = plane.Split(_pos);
+        var (a1, b1, n1) = plane.Split(end);
+        var (ca, cb, _) = plane.Split(center);
+        double r = _compRadius;
+        double progRadius = Math.Sqrt((a1 - ca) * (a1 - ca) + (b1 - cb) * (b1 - cb));
+        // Left of a counter-clockwise arc is towards the centre.
+        bool towardsCentre = (_compSide > 0) != clockwise;
+        double offR = towardsCentre ? progRadius - r : progRadius + r;
+        if (offR <= 1e-9) throw Err(col, "tool radius is not less than the arc radius with cutter compensation");
+        double ua1 = (a1 - ca) / progRadius, ub1 = (b1 - cb) / progRadius;
+        double r0 = Math.Sqrt((a0 - ca) * (a0 - ca) + (b0 - cb) * (b0 - cb));
+        double ua0 = (a0 - ca) / r0, ub0 = (b0 - cb) / r0;
+        // tangent (direction of travel) = radial rotated by +90 deg for CCW, -90 for CW
+        (double, double) Tangent(double ua, double ub) => clockwise ? (ub, -ua) : (-ub, ua);
+        var (ta0, tb0) = Tangent(ua0, ub0);
+        var (ta1, tb1) = Tangent(ua1, ub1);
+        var mv = new CompMove
+        {
+            IsArc = true, Clockwise = clockwise, Turns = turns, Center = plane.Join(ca, cb, 0), Radius = offR,
+            End = plane.Join(ca + offR * ua1, cb + offR * ub1, n1), DirA = ta1, DirB = tb1,
+            Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate,
+        };
+        if (_compEntry)
+        {
+            // Entry arc: it starts at the uncompensated point and ends offset by the radius, so its centre
+            // slides along the end radius until it is equidistant from both ends.
+            mv.Start = FromMachine(_machineLast);
+            var (sa, sb, _) = plane.Split(mv.Start);
+            double ea = ca + offR * ua1, eb = cb + offR * ub1;
+            double d1a = ca - sa, d1b = cb - sb, d2a = ca - ea, d2b = cb - eb;
+            double den = 2 * (ua1 * (d1a - d2a) + ub1 * (d1b - d2b));
+            if (Math.Abs(den) > 1e-12)
+            {
+                double t = (d2a * d2a + d2b * d2b - d1a * d1a - d1b * d1b) / den;
+                double nca = ca + t * ua1, ncb = cb + t * ub1;
+                mv.Center = plane.Join(nca, ncb, 0);
+                mv.Radius = Math.Sqrt((ea - nca) * (ea - nca) + (eb - ncb) * (eb - ncb));
+            }
+            if (_held != null) ReleaseHeld(null);
+            Hold(mv);
+            _compEntry = false;
+            return;
+        }
+        mv.Start = plane.Join(ca + offR * ua0, cb + offR * ub0, n1);
+        JoinAndHold(mv, ta0, tb0, col);
+    }
+
+    /// <summary>Resolves the corner between the held move and <paramref name="next"/> (whose start tangent is (ta, tb)), then holds <paramref name="next"/>.</summary>
+    private void JoinAndHold(CompMove next, double ta, double tb, int col)
+    {
+        var plane = _plane;
+        var held = _held;
+        if (held == null)
+        {
+            // first move after a normal-axis-only move or after the entry was flushed: start where the tool is
+            next.Start = FromMachine(_machineLast);
+            Hold(next);
+            return;
+        }
+        double cross = held.DirA * tb - held.DirB * ta;
+        double dot = held.DirA * ta + held.DirB * tb;
+        double turn = Math.Atan2(cross, dot);              // + = left turn
+        bool convex = _compSide * turn < 0;                 // turning away from the compensated side
+        var (pa, pb, _) = plane.Split(_pos);                // programmed corner
+        if (convex && Math.Abs(turn) > SmallCornerRadians && _compRadius > 0)
+        {
+            // finish the held move, then an arc around the programmed corner
+            var arcStart = next.Start;
+            ReleaseHeld(null);
+            var (_, _, n) = plane.Split(FromMachine(_machineLast));
+            var (sa, sb, _) = plane.Split(arcStart);
+            var target = plane.Join(sa, sb, n);
+            EmitArc(target, plane.Join(pa, pb, n), plane, clockwise: _compSide > 0, 1, next.Loc, next.FeedMode, next.FeedRate);
+            next.Start = target;
+            Hold(next);
+            return;
+        }
+        // concave or nearly straight: meet at the intersection of the two offset paths
+        if (Math.Abs(turn) < 1e-9 && !held.IsArc && !next.IsArc)
+        {
+            ReleaseHeld(held.End);
+            next.Start = held.End;
+            Hold(next);
+            return;
+        }
+        var (ha, hb, _) = plane.Split(held.End);
+        var (sa2, sb2, _) = plane.Split(next.Start);
+        var p = Intersect(held, next, (ha + sa2) / 2, (hb + sb2) / 2, col);
+        var (_, _, hn) = plane.Split(held.End);
+        var meet = plane.Join(p.A, p.B, hn);
+        ReleaseHeld(meet);
+        var (_, _, nn) = plane.Split(next.Start);
+        next.Start = plane.Join(p.A, p.B, nn);
+        Hold(next);
+    }
+
+    private (double A, double B) Intersect(CompMove m1, CompMove m2, double nearA, double nearB, int col)
+    {
+        var plane = _plane;
+        Span<(double A, double B)> cands = stackalloc (double, double)[2];
+        int count;
+        if (!m1.IsArc && !m2.IsArc)
+        {
+            var (a1, b1, _) = plane.Split(m1.End);
+            var (a2, b2, _) = plane.Split(m2.Start);
+            double den = m1.DirA * m2.DirB - m1.DirB * m2.DirA;
+            if (Math.Abs(den) < 1e-12) return (a1, b1);
+            double t = ((a2 - a1) * m2.DirB - (b2 - b1) * m2.DirA) / den;
+            return (a1 + t * m1.DirA, b1 + t * m1.DirB);
+        }
+        if (m1.IsArc && m2.IsArc)
+        {
+            var (c1a, c1b, _) = plane.Split(m1.Center);
+            var (c2a, c2b, _) = plane.Split(m2.Center);
+            count = CircleCircle(c1a, c1b, m1.Radius, c2a, c2b, m2.Radius, cands);
+        }
+        else
+        {
+            var line = m1.IsArc ? m2 : m1;
+            var arc = m1.IsArc ? m1 : m2;
+            var (la, lb, _) = plane.Split(line == m1 ? m1.End : m2.Start);
+            var (ca, cb, _) = plane.Split(arc.Center);
+            count = LineCircle(la, lb, line.DirA, line.DirB, ca, cb, arc.Radius, cands);
+        }
+        if (count == 0) throw Err(col, "cutter compensation: the offset paths do not meet at this corner (tool too big for the concave corner)");
+        var best = cands[0];
+        if (count == 2)
+        {
+            double d0 = Sq(cands[0].A - nearA) + Sq(cands[0].B - nearB), d1 = Sq(cands[1].A - nearA) + Sq(cands[1].B - nearB);
+            if (d1 < d0) best = cands[1];
+        }
+        return best;
+    }
+
+    private static double Sq(double x) => x * x;
+
+    private static int LineCircle(double pa, double pb, double da, double db, double ca, double cb, double r, Span<(double A, double B)> res)
+    {
+        double fa = pa - ca, fb = pb - cb;
+        double bq = fa * da + fb * db;
+        double cq = fa * fa + fb * fb - r * r;
+        double disc = bq * bq - cq;
+        if (disc < -1e-9) return 0;
+        disc = Math.Sqrt(Math.Max(0, disc));
+        res[0] = (pa + (-bq - disc) * da, pb + (-bq - disc) * db);
+        res[1] = (pa + (-bq + disc) * da, pb + (-bq + disc) * db);
+        return 2;
+    }
+
+    private static int CircleCircle(double a1, double b1, double r1, double a2, double b2, double r2, Span<(double A, double B)> res)
+    {
+        double dx = a2 - a1, dy = b2 - b1;
+        double d = Math.Sqrt(dx * dx + dy * dy);
+        if (d < 1e-12 || d > r1 + r2 + 1e-9 || d < Math.Abs(r1 - r2) - 1e-9) return 0;
+        double a = (r1 * r1 - r2 * r2 + d * d) / (2 * d);
+        double h = Math.Sqrt(Math.Max(0, r1 * r1 - a * a));
+        double ma = a1 + a * dx / d, mb = b1 + a * dy / d;
+        res[0] = (ma + h * dy / d, mb - h * dx / d);
+        res[1] = (ma - h * dy / d, mb + h * dx / d);
+        return 2;
+    }
+
+    private void Hold(CompMove mv)
+    {
+        _held = mv;
+        _heldIndex = _out.Count;
+        _out.Add(HeldMarker);
+    }
+
+    private int _heldIndex = -1;
+
+    /// <summary>Emits the held move ending at <paramref name="end"/> (or its tentative end) with its riders, in its place in the output.</summary>
+    private void ReleaseHeld(Vec3? end)
+    {
+        var held = _held!;
+        _held = null;
+        var plane = _plane;
+        var scratch = new List<CanonicalCommand>(2 + held.Riders.Count);
+        _emitScratch = scratch;
+        try
+        {
+            var e = end ?? held.End;
+            if (held.IsArc)
+            {
+                var (ea, eb, en) = plane.Split(e);
+                EmitArc(plane.Join(ea, eb, en), held.Center, plane, held.Clockwise, held.Turns, held.Loc, held.FeedMode, held.FeedRate);
+            }
+            else if (held.Rapid) EmitRapid(e, held.Loc);
+            else EmitFeed(e, held.Loc, held.FeedMode, held.FeedRate);
+            var (pa, pb, _) = plane.Split(e);
+            foreach (var rider in held.Riders)
+            {
+                var (_, _, rn) = plane.Split(rider.End);
+                var target = plane.Join(pa, pb, rn);
+                if (rider.Rapid) EmitRapid(target, rider.Loc); else EmitFeed(target, rider.Loc, rider.Mode, rider.Feed);
+            }
+        }
+        finally { _emitScratch = null; }
+        _out.RemoveAt(_heldIndex);
+        _out.InsertRange(_heldIndex, scratch);
+        _heldIndex = -1;
+    }
+}

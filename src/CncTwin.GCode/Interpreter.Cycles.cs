@@ -1,0 +1,172 @@
+using CncTwin.Core;
+
+namespace CncTwin.GCode;
+
+// Canned cycles G73, G81-G89 as LinuxCNC expands them (checked against rs274 -g). Everything is worked
+// out in the active plane: "depth" is the plane's normal axis (Z in G17, Y in G18, X in G19).
+public sealed partial class Interpreter
+{
+    // Retract used between pecks in G73 and above the last depth in G83: 0.010 inch (LinuxCNC's G83_RAPID_DELTA).
+    private const double PeckClearance = 0.010 * 25.4;
+
+    private void ExecuteCycle(int motion, int col)
+    {
+        if (_compSide != 0) throw Err(col, "cannot use canned cycles with cutter radius compensation on");
+        var plane = _plane;
+        char depthLetter = plane switch { Plane.XY => 'z', Plane.XZ => 'y', _ => 'x' };
+        bool incremental = !_absolute;
+
+        if (_block.Has('r')) { _cycleR = _block.Get('r') * _unit; _cycleRSet = true; }
+        else if (!_cycleRSet || _prevMotionMode != motion) throw Err(col, "R clearance plane unspecified in canned cycle");
+        if (_block.Has(depthLetter)) _cycleZ = _block.Get(depthLetter) * _unit;
+        else if (_prevMotionMode != motion) throw Err(col, $"{char.ToUpperInvariant(depthLetter)} depth unspecified in canned cycle");
+        if (_block.Has('p')) { _cycleP = _block.Get('p'); if (_cycleP < 0) throw Err(_block.Col('p'), "negative dwell P in canned cycle"); }
+        if (_block.Has('q')) { _cycleQ = _block.Get('q') * _unit; }
+        if (motion is 730 or 830)
+        {
+            if (!_block.Has('q') && _prevMotionMode != motion) throw Err(col, $"Q word missing with {GName(motion)}");
+            if (_cycleQ <= 0) throw Err(_block.Has('q') ? _block.Col('q') : col, $"{GName(motion)} needs a positive peck depth Q");
+        }
+        if (motion is 820 or 860 or 880 or 890 && !_block.Has('p') && _prevMotionMode != motion)
+            throw Err(col, $"{GName(motion)} needs a dwell time P");
+        int repeats = 1;
+        if (_block.Has('l'))
+        {
+            double l = _block.Get('l');
+            if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "canned cycle L (repeats) must be a whole number >= 0");
+            repeats = (int)l;
+        }
+        if (motion == 840 || motion == 860 || motion == 870 || motion == 880)
+        {
+            if (_spindleDir == SpindleDirection.Off && motion == 840) throw Err(col, "G84 tapping with the spindle stopped");
+        }
+        if (motion == 840 && _spindleDir != SpindleDirection.Clockwise) throw Err(col, "G84 right-hand tapping needs the spindle turning clockwise (M3)");
+        if (_feedMode == FeedRateMode.InverseTime) throw Err(col, "cannot use canned cycles in inverse time feed mode (G93)");
+        CheckFeed(col, GName(motion));
+
+        var (p1, p2, pn) = plane.Split(_pos);
+        // LinuxCNC remembers the depth-axis position from the first block of a cycle sequence: G98 returns
+        // there, and while it is below R every block first rises to R at the current position.
+        if (_prevMotionMode != motion) _cycleOldZ = pn;
+        double oldDepth = _cycleOldZ;
+        double r = incremental ? pn + _cycleR : _cycleR;
+        double bottom = incremental ? r + _cycleZ : _cycleZ;
+        if (bottom > r) throw Err(col, $"R plane is below the bottom of the canned cycle (R {Fmt(r / _unit)}, bottom {Fmt(bottom / _unit)})");
+        double clear = _retractToOldZ ? Math.Max(r, oldDepth) : r;
+
+        char fl = plane switch { Plane.XY => 'x', Plane.XZ => 'z', _ => 'y' };
+        char sl = plane switch { Plane.XY => 'y', Plane.XZ => 'x', _ => 'z' };
+        double w1 = _block.Has(fl) ? _block.Get(fl) * _unit : (incremental ? 0 : p1);
+        double w2 = _block.Has(sl) ? _block.Get(sl) * _unit : (incremental ? 0 : p2);
+
+        var save = (_pathMode, _pathTolerance, _naiveTolerance);
+        _out.Add(new PathControl(Loc(col), PathControlMode.ExactPath, 0, 0));
+
+        double cur = pn;
+        if (oldDepth < r)
+        {
+            Traverse(plane, p1, p2, r, col);
+            cur = r;
+        }
+        double a = p1, b = p2;
+        for (int i = 0; i < repeats; i++)
+        {
+            if (_block.HasPolar) (a, b) = PolarPoint(a, b, incremental);
+            else if (incremental) { a += w1; b += w2; }
+            else { a = w1; b = w2; }
+            double approach = _retractToOldZ ? clear : cur;
+            Traverse(plane, a, b, approach, col);
+            if (approach != r) Traverse(plane, a, b, r, col);
+            switch (motion)
+            {
+                case 810:
+                    Feed(plane, a, b, bottom, col);
+                    Traverse(plane, a, b, clear, col);
+                    break;
+                case 820:
+                    Feed(plane, a, b, bottom, col);
+                    _out.Add(new Dwell(Loc(col), _cycleP));
+                    Traverse(plane, a, b, clear, col);
+                    break;
+                case 730:
+                case 830:
+                    {
+                        double delta = PeckClearance;
+                        for (double d = r - _cycleQ; d > bottom; d -= _cycleQ)
+                        {
+                            Feed(plane, a, b, d, col);
+                            if (motion == 830) { Traverse(plane, a, b, r, col); Traverse(plane, a, b, d + delta, col); }
+                            else Traverse(plane, a, b, d + delta, col);
+                        }
+                        Feed(plane, a, b, bottom, col);
+                        Traverse(plane, a, b, clear, col);
+                        break;
+                    }
+                case 840:
+                    Feed(plane, a, b, bottom, col);
+                    _out.Add(new SpindleStop(Loc(col)));
+                    _out.Add(new SpindleStart(Loc(col), SpindleDirection.CounterClockwise, _spindleRpm));
+                    _out.Add(new Dwell(Loc(col), 0));
+                    Feed(plane, a, b, clear, col);
+                    _out.Add(new SpindleStop(Loc(col)));
+                    _out.Add(new SpindleStart(Loc(col), SpindleDirection.Clockwise, _spindleRpm));
+                    break;
+                case 850:
+                    Feed(plane, a, b, bottom, col);
+                    Feed(plane, a, b, r, col);
+                    if (clear != r) Traverse(plane, a, b, clear, col);
+                    break;
+                case 860:
+                    Feed(plane, a, b, bottom, col);
+                    _out.Add(new Dwell(Loc(col), _cycleP));
+                    _out.Add(new SpindleStop(Loc(col)));
+                    Traverse(plane, a, b, clear, col);
+                    _out.Add(new SpindleStart(Loc(col), _spindleDir, _spindleRpm));
+                    break;
+                case 870:
+                    {
+                        // Back boring: I/J offset the tool sideways to pass through the hole, K is the start of the back bore.
+                        char io = plane switch { Plane.XY => 'i', Plane.XZ => 'k', _ => 'j' };
+                        char jo = plane switch { Plane.XY => 'j', Plane.XZ => 'i', _ => 'k' };
+                        char ko = plane switch { Plane.XY => 'k', Plane.XZ => 'j', _ => 'i' };
+                        if (!_block.Has(io) || !_block.Has(jo) || !_block.Has(ko)) throw Err(col, "G87 back boring needs I, J and K");
+                        double oa = a + _block.Get(io) * _unit, ob = b + _block.Get(jo) * _unit;
+                        double kz = incremental ? bottom + _block.Get(ko) * _unit : _block.Get(ko) * _unit;
+                        Traverse(plane, oa, ob, r, col);
+                        _out.Add(new SpindleStop(Loc(col)));
+                        Traverse(plane, oa, ob, bottom, col);
+                        Traverse(plane, a, b, bottom, col);
+                        _out.Add(new SpindleStart(Loc(col), _spindleDir, _spindleRpm));
+                        Feed(plane, a, b, kz, col);
+                        Feed(plane, a, b, bottom, col);
+                        _out.Add(new SpindleStop(Loc(col)));
+                        Traverse(plane, oa, ob, bottom, col);
+                        Traverse(plane, oa, ob, clear, col);
+                        Traverse(plane, a, b, clear, col);
+                        _out.Add(new SpindleStart(Loc(col), _spindleDir, _spindleRpm));
+                        break;
+                    }
+                case 880:
+                    Feed(plane, a, b, bottom, col);
+                    _out.Add(new Dwell(Loc(col), _cycleP));
+                    _out.Add(new SpindleStop(Loc(col)));
+                    _out.Add(new ProgramStop(Loc(col), false));
+                    _out.Add(new SpindleStart(Loc(col), _spindleDir, _spindleRpm));
+                    break;
+                case 890:
+                    Feed(plane, a, b, bottom, col);
+                    _out.Add(new Dwell(Loc(col), _cycleP));
+                    Feed(plane, a, b, clear, col);
+                    break;
+            }
+            cur = clear;
+        }
+        _pos = plane.Join(a, b, cur);
+        _out.Add(new PathControl(Loc(col), save._pathMode, save._pathTolerance, save._naiveTolerance));
+    }
+
+    private double _cycleOldZ;
+
+    private void Traverse(Plane plane, double a, double b, double n, int col) => EmitRapid(plane.Join(a, b, n), col);
+    private void Feed(Plane plane, double a, double b, double n, int col) => EmitFeed(plane.Join(a, b, n), col);
+}

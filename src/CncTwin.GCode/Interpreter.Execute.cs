@@ -1,0 +1,422 @@
+using System.Globalization;
+using CncTwin.Core;
+
+namespace CncTwin.GCode;
+
+// Executing one block in LinuxCNC's documented order of execution.
+public sealed partial class Interpreter
+{
+    private static int GGroup(int code) => code switch
+    {
+        40 or 100 or 280 or 281 or 300 or 301 or 520 or 530 or 920 or 921 or 922 or 923 => 0,
+        0 or 10 or 20 or 30 or 50 or 51 or 52 or 330 or 331 or 382 or 383 or 384 or 385 or 730 or 760
+            or 800 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890 or 741 or 742 => 1,
+        170 or 180 or 190 or 171 or 181 or 191 => 2,
+        900 or 910 => 3,
+        901 or 911 => 4,
+        930 or 940 or 950 => 5,
+        200 or 210 => 6,
+        400 or 410 or 411 or 420 or 421 => 7,
+        430 or 431 or 432 or 490 => 8,
+        980 or 990 => 10,
+        540 or 550 or 560 or 570 or 580 or 590 or 591 or 592 or 593 => 12,
+        610 or 611 or 640 => 13,
+        960 or 970 => 14,
+        70 or 80 => 15,
+        _ => -1,
+    };
+
+    private static int MGroup(int code) => code switch
+    {
+        0 or 1 or 2 or 30 or 60 or 99 => 4,
+        62 or 63 or 64 or 65 => 5,
+        6 or 61 => 6,
+        3 or 4 or 5 or 19 => 7,
+        7 or 8 or 9 => 8,
+        48 or 49 or 50 or 51 or 52 or 53 => 9,
+        66 or 67 or 68 or 70 or 71 or 72 or 73 or 98 => 10,
+        >= 100 and <= 199 => 10,
+        _ => -1,
+    };
+
+    private static string GName(int code) => code % 10 == 0 ? $"G{code / 10}" : $"G{code / 10}.{code % 10}";
+
+    private void ApplyAssignments()
+    {
+        foreach (var (index, name, value, _) in _block.Assignments)
+        {
+            if (name != null) _params.SetNamed(name, value);
+            else _params.SetNumbered(index, value, this);
+        }
+    }
+
+    private void ExecuteBlock()
+    {
+        // LinuxCNC applies all parameter settings of a line after reading it, before executing it.
+        ApplyAssignments();
+        if (_block.OKeyword != OWordKeyword.None) { ExecuteOWord(); return; }
+
+        Span<int> g = stackalloc int[16];
+        Span<int> gCol = stackalloc int[16];
+        g.Fill(-1);
+        foreach (var (code, col) in _block.GCodes)
+        {
+            int grp = GGroup(code);
+            if (grp < 0) throw Err(col, $"{GName(code)} is not a G-code this controller knows");
+            if (g[grp] >= 0) throw Err(col, $"two G-codes from the same modal group on one line ({GName(g[grp])} and {GName(code)})");
+            g[grp] = code; gCol[grp] = col;
+        }
+        Span<int> m = stackalloc int[12];
+        Span<int> mCol = stackalloc int[12];
+        m.Fill(-1);
+        if (_block.MCodes.Count > 5) throw Err(_block.MCodes[5].Column, "too many M-codes on one line");
+        foreach (var (code, col) in _block.MCodes)
+        {
+            int grp = MGroup(code);
+            if (grp < 0) throw Err(col, $"M{code} is not an M-code this controller knows");
+            if (code >= 100) throw Err(col, $"M{code}: user-defined M-codes run external programs and are not supported");
+            if (m[grp] >= 0 && grp != 10) throw Err(col, $"two M-codes from the same modal group on one line (M{m[grp]} and M{code})");
+            m[grp] = code; mCol[grp] = col;
+        }
+        CheckBlock(g, gCol, m, mCol);
+
+        // 1. comments and messages
+        if (_block.MessageText != null) _out.Add(new Message(Loc(), _block.MessageText.Trim(), false));
+        else if (_block.CommentText != null && _opt.EmitComments) _out.Add(new Message(Loc(), _block.CommentText, true));
+
+        // 2. feed rate mode
+        if (g[5] >= 0)
+        {
+            var mode = g[5] switch { 930 => FeedRateMode.InverseTime, 950 => FeedRateMode.UnitsPerRevolution, _ => FeedRateMode.UnitsPerMinute };
+            if (mode != _feedMode && mode == FeedRateMode.InverseTime) _feedRate = 0; // LinuxCNC: G93 needs an F on every feed move
+            _feedMode = mode;
+        }
+        // 3. feed rate
+        if (_block.Has('f'))
+        {
+            double f = _block.Get('f');
+            if (f < 0) throw Err(_block.Col('f'), "negative feed rate F");
+            _feedRate = _feedMode == FeedRateMode.InverseTime ? f : f * UnitFor(g);
+            _out.Add(new SetFeedRate(Loc(_block.Col('f')), _feedMode == FeedRateMode.InverseTime ? f : _feedRate, _feedMode));
+        }
+        // 4. spindle speed
+        if (_block.Has('s'))
+        {
+            double s = _block.Get('s');
+            if (s < 0) throw Err(_block.Col('s'), "negative spindle speed S");
+            _spindleRpm = s;
+            _out.Add(new SetSpindleSpeed(Loc(_block.Col('s')), s));
+        }
+        // 5. tool select
+        if (_block.Has('t'))
+        {
+            double t = _block.Get('t');
+            if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
+            _selectedTool = (int)t;
+            _out.Add(new SelectTool(Loc(_block.Col('t')), _selectedTool));
+        }
+        // 6. tool change
+        if (m[6] == 6)
+        {
+            FlushComp();
+            if (_compSide != 0) throw Err(mCol[6], "cannot change tools with cutter radius compensation on");
+            if (_spindleDir != SpindleDirection.Off) { _spindleDir = SpindleDirection.Off; _out.Add(new SpindleStop(Loc(mCol[6]))); }
+            _toolInSpindle = _selectedTool;
+            _out.Add(new ToolChange(Loc(mCol[6]), _toolInSpindle));
+        }
+        else if (m[6] == 61)
+        {
+            if (!_block.Has('q')) throw Err(mCol[6], "M61 needs a Q word (tool number)");
+            double q = _block.Get('q');
+            if (q < 0 || q != Math.Floor(q)) throw Err(_block.Col('q'), "M61 Q must be a whole tool number");
+            _toolInSpindle = _selectedTool = (int)q;
+            _out.Add(new ToolChange(Loc(mCol[6]), _toolInSpindle));
+        }
+        // 7. spindle
+        if (m[7] is 3 or 4)
+        {
+            _spindleDir = m[7] == 3 ? SpindleDirection.Clockwise : SpindleDirection.CounterClockwise;
+            _out.Add(new SpindleStart(Loc(mCol[7]), _spindleDir, _spindleRpm));
+        }
+        else if (m[7] == 5)
+        {
+            _spindleDir = SpindleDirection.Off;
+            _out.Add(new SpindleStop(Loc(mCol[7])));
+        }
+        // 8. coolant
+        if (m[8] >= 0)
+        {
+            if (m[8] == 7) _mist = true; else if (m[8] == 8) _flood = true; else { _mist = _flood = false; }
+            _out.Add(new Coolant(Loc(mCol[8]), _mist, _flood));
+        }
+        // Fanuc subprogram call happens after the modal settings of its line
+        // 9. dwell
+        if (g[0] == 40)
+        {
+            if (!_block.Has('p')) throw Err(gCol[0], "G4 dwell needs a P word (seconds)");
+            double p = _block.Get('p');
+            if (p < 0) throw Err(_block.Col('p'), "negative dwell time");
+            FlushComp();
+            _out.Add(new Dwell(Loc(gCol[0]), p));
+        }
+        // 10. plane
+        if (g[2] >= 0)
+        {
+            var plane = g[2] switch { 170 => Plane.XY, 180 => Plane.XZ, 190 => Plane.YZ, _ => throw Err(gCol[2], $"{GName(g[2])} (UVW planes) is not supported") };
+            if (plane != _plane && _compSide != 0) throw Err(gCol[2], "cannot change planes with cutter radius compensation on");
+            _plane = plane;
+        }
+        // 11. units
+        if (g[6] >= 0) _unit = g[6] == 200 ? 25.4 : 1.0;
+        // 12. cutter radius compensation
+        if (g[7] >= 0) SetCutterComp(g[7], gCol[7]);
+        // 13. tool length offset
+        if (g[8] >= 0) SetToolLength(g[8], gCol[8]);
+        // 14. coordinate system
+        if (g[12] >= 0)
+        {
+            int cs = g[12] switch { 540 => 1, 550 => 2, 560 => 3, 570 => 4, 580 => 5, 590 => 6, 591 => 7, 592 => 8, _ => 9 };
+            if (_compSide != 0) throw Err(gCol[12], "cannot change coordinate systems with cutter radius compensation on");
+            ChangeOffsetsKeepingMachinePosition(() => _coordSystem = cs);
+        }
+        // 15. path control
+        if (g[13] >= 0)
+        {
+            FlushCompIfPending();
+            if (g[13] == 610) { _pathMode = PathControlMode.ExactPath; }
+            else if (g[13] == 611) { _pathMode = PathControlMode.ExactStop; }
+            else
+            {
+                _pathMode = PathControlMode.Continuous;
+                _pathTolerance = _block.Has('p') ? _block.Get('p') * _unit : 0;
+                _naiveTolerance = _block.Has('q') ? _block.Get('q') * _unit : _pathTolerance;
+                if (_pathTolerance < 0) throw Err(_block.Col('p'), "G64 P tolerance must not be negative");
+            }
+            _out.Add(new PathControl(Loc(gCol[13]), _pathMode, _pathTolerance, _naiveTolerance));
+        }
+        // 16. distance modes
+        if (g[3] >= 0) _absolute = g[3] == 900;
+        if (g[4] >= 0) _arcAbsolute = g[4] == 901;
+        // 17. retract mode
+        if (g[10] >= 0) _retractToOldZ = g[10] == 980;
+        if (g[14] == 960) throw Err(gCol[14], "G96 constant surface speed is a lathe mode and is not supported");
+        if (g[15] >= 0) throw Err(gCol[15], $"{GName(g[15])} (lathe diameter/radius mode) is not supported on a mill");
+        // 18. home, offsets, G53
+        bool axesUsedByGroup0 = false;
+        if (g[0] >= 0 && g[0] != 40 && g[0] != 530)
+        {
+            axesUsedByGroup0 = true;
+            ExecuteNonModal(g[0], gCol[0]);
+        }
+        // 19. motion
+        int motion = g[1] >= 0 ? g[1] : _motionMode;
+        _prevMotionMode = _motionMode;
+        if (g[1] >= 0) _motionMode = g[1] == 800 ? 800 : g[1];
+        bool g53 = g[0] == 530;
+        if (!axesUsedByGroup0 && (g[1] >= 0 ? true : _block.HasAxis))
+        {
+            if (g[1] >= 0 || _block.HasAxis) ExecuteMotion(motion, g[1] >= 0 ? gCol[1] : FirstAxisColumn(), g53, g[1] >= 0);
+        }
+        else if (g53 && !_block.HasAxis)
+        {
+            // G53 without axis words does nothing
+        }
+        // 20. Fanuc subprogram call / return and program stops
+        if (m[10] == 98) { CallFanucSub(mCol[10]); return; }
+        if (m[4] >= 0) ExecuteStop(m[4], mCol[4]);
+    }
+
+    private int _prevMotionMode = 800;
+
+    private double UnitFor(Span<int> g) => g[6] >= 0 ? (g[6] == 200 ? 25.4 : 1.0) : _unit;
+
+    private int FirstAxisColumn()
+    {
+        int col = int.MaxValue;
+        foreach (char c in "xyzabcuvw") if (_block.Has(c)) col = Math.Min(col, _block.Col(c));
+        return col == int.MaxValue ? 1 : col;
+    }
+
+    /// <summary>Word-usage checks in the spirit of LinuxCNC's: every word must have a code that uses it.</summary>
+    private void CheckBlock(Span<int> g, Span<int> gCol, Span<int> m, Span<int> mCol)
+    {
+        int motion = g[1] >= 0 ? g[1] : _motionMode;
+        bool motionOnLine = g[1] >= 0;
+        bool g0UsesAxes = g[0] is 100 or 280 or 300 or 520 or 920;
+        if (g0UsesAxes && motionOnLine && g[1] != 800 && _block.HasAxis)
+            throw Err(gCol[0], $"cannot use two G-codes that both use axis values ({GName(g[0])} and {GName(g[1])})");
+        if (_block.HasAxis && !g0UsesAxes && g[0] != 530)
+        {
+            if (motion == 800 && motionOnLine) throw Err(FirstAxisColumn(), "cannot use axis values with G80");
+            if (motion == 800) throw Err(FirstAxisColumn(), "cannot use axis values without a G-code that uses them (no motion mode active)");
+        }
+        if (g[0] == 530 && motionOnLine && g[1] is not (0 or 10)) throw Err(gCol[0], "G53 can only be used with G0 or G1");
+        if (g[0] == 530 && !motionOnLine && motion is not (0 or 10) && _block.HasAxis) throw Err(gCol[0], "G53 can only be used with G0 or G1");
+        bool arcMotion = (motionOnLine || _block.HasAxis) && motion is 20 or 30;
+        bool cycle = (motionOnLine || _block.HasAxis) && motion is 730 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890;
+        foreach (char c in "ijk")
+            if (_block.Has(c) && !(arcMotion || (cycle && motion == 870) || g[0] == 100))
+                throw Err(_block.Col(c), $"{char.ToUpperInvariant(c)} word with no G2 or G3 to use it");
+        if (_block.Has('r') && !(arcMotion || cycle || g[0] == 100))
+            throw Err(_block.Col('r'), "R word with no G-code that uses it");
+        bool io = m[5] >= 0 || m[10] is 66 or 67 or 68;   // digital / analog I/O: accepted, no motion effect
+        if (_block.Has('e') && !(m[10] is 66 or 67 or 68))
+            throw Err(_block.Col('e'), "E word with no M66, M67 or M68 to use it");
+        if (_block.Has('p') && !(io || arcMotion || g[0] == 40 || g[0] == 100 || g[13] == 640 || (cycle && motion is 820 or 860 or 880 or 890) || m[10] == 98 || m[4] == 99 || g[7] is 411 or 421))
+            throw Err(_block.Col('p'), "P word with no G2, G3, G4, G10, G64, G82, G86, G88, G89 or M98 to use it");
+        if (_block.Has('q') && !(io || g[13] == 640 || (cycle && motion is 730 or 830) || m[6] == 61))
+            throw Err(_block.Col('q'), "Q word with no G64, G73, G83 or M61 to use it");
+        if (_block.Has('l') && !(io || cycle || g[0] == 100 || m[10] == 98))
+            throw Err(_block.Col('l'), "L word with no G10, canned cycle or M98 to use it");
+        if (_block.Has('d') && g[7] is not (410 or 420 or 411 or 421))
+            throw Err(_block.Col('d'), "D word with no G41 or G42 to use it");
+        if (_block.Has('h') && g[8] is not (430 or 432))
+            throw Err(_block.Col('h'), "H word with no G43 to use it");
+        if (g[0] == 100 && !_block.Has('l')) throw Err(gCol[0], "G10 needs an L word (L1, L2, L10, L11 or L20)");
+        if (g[1] >= 0 && g[1] is 50 or 51 or 52 or 330 or 331 or 760 or 741 or 742)
+            throw Err(gCol[1], $"{GName(g[1])} is not supported by this interpreter (splines, spindle-synchronised and lathe cycles)");
+        foreach (char c in "uvw") if (_block.Has(c)) throw Err(_block.Col(c), $"bad character '{c}': the {char.ToUpperInvariant(c)} axis is not configured on this machine");
+        if ((_block.Has('@') || _block.Has('^')) && (_block.Has('x') || _block.Has('y')))
+            throw Err(_block.Has('@') ? _block.PolarColumn : _block.AngleColumn, "cannot mix polar (@ ^) and X Y words on one line");
+    }
+
+    private void ExecuteStop(int code, int col)
+    {
+        switch (code)
+        {
+            case 0: FlushComp(); _out.Add(new ProgramStop(Loc(col), false)); break;
+            case 1: FlushComp(); _out.Add(new ProgramStop(Loc(col), true)); break;
+            case 60: FlushComp(); _out.Add(new ProgramStop(Loc(col), false)); break;
+            case 99: ReturnFanucSub(col); break;
+            default: // M2, M30
+                FlushComp();
+                ProgramEndReset();
+                _out.Add(new ProgramEnd(Loc(col)));
+                _ended = true;
+                break;
+        }
+    }
+
+    /// <summary>M2/M30 resets (RS274/NGC): G54, G17, G90, G94, G40, G80, spindle and coolant off.</summary>
+    private void ProgramEndReset()
+    {
+        if (_spindleDir != SpindleDirection.Off) { _spindleDir = SpindleDirection.Off; _out.Add(new SpindleStop(Loc())); }
+        if (_mist || _flood) { _mist = _flood = false; _out.Add(new Coolant(Loc(), false, false)); }
+        _motionMode = 800;
+        _compSide = 0;
+    }
+
+    private void SetToolLength(int code, int col)
+    {
+        FlushCompIfPending();
+        var before = _toolOffset;
+        switch (code)
+        {
+            case 490: _toolOffset = Vec3.Zero; break;
+            case 430:
+                {
+                    int h = _toolInSpindle;
+                    if (_block.Has('h'))
+                    {
+                        double hv = _block.Get('h');
+                        if (hv < 0 || hv != Math.Floor(hv)) throw Err(_block.Col('h'), "H word must be a whole tool number >= 0");
+                        h = (int)hv;
+                    }
+                    var t = _opt.Tools.Get(h);
+                    if (t == null && h != 0) throw Err(_block.Has('h') ? _block.Col('h') : col, $"tool {h} is not in the tool table (G43)");
+                    _toolOffset = t?.Offset ?? Vec3.Zero;
+                    break;
+                }
+            case 431:
+                _toolOffset = new Vec3(Axis('x', 0) , Axis('y', 0), Axis('z', 0));
+                break;
+            case 432:
+                {
+                    if (!_block.Has('h')) throw Err(col, "G43.2 needs an H word");
+                    var t = _opt.Tools.Get((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
+                    _toolOffset += t.Offset;
+                    break;
+                }
+        }
+        // The spindle does not move when the offset changes, so the tool tip (our frame) moves by the change.
+        _pos -= _toolOffset - before;
+        _machineLast = ToMachine(_pos);
+        _out.Add(new ToolLengthOffset(Loc(col), _toolOffset));
+    }
+
+    private double Axis(char c, double fallback) => _block.Has(c) ? _block.Get(c) * _unit : fallback;
+
+    // ---- system parameters ---------------------------------------------------------------------
+
+    internal bool TryGetSystemParameter(int index, out double value)
+    {
+        value = 0;
+        double u = _unit;
+        if (index >= 5161 && index <= 5163) { value = _params.RawNumbered(index); return true; }
+        if (index >= 5181 && index <= 5183) { value = _params.RawNumbered(index); return true; }
+        if (index == 5210) { value = _g92Enabled ? 1 : 0; return true; }
+        if (index >= 5211 && index <= 5213) { value = Comp(_g92, index - 5211) / u; return true; }
+        if (index == 5220) { value = _coordSystem; return true; }
+        if (index >= 5221 && index <= 5390)
+        {
+            int cs = (index - 5201) / 20, k = (index - 5201) % 20;
+            if (k < 3) { value = Comp(_workOffsets[cs], k) / u; return true; }
+            if (k == 9) { value = _workRotation[cs]; return true; }
+            return false;
+        }
+        if (index == 5400) { value = _toolInSpindle; return true; }
+        if (index >= 5401 && index <= 5403) { value = Comp(_toolOffset, index - 5401) / u; return true; }
+        if (index == 5410) { value = (_opt.Tools.Get(_toolInSpindle)?.DiameterMm ?? 0) / u; return true; }
+        if (index >= 5420 && index <= 5422) { value = Comp(_pos, index - 5420) / u; return true; }
+        return false;
+    }
+
+    internal bool TrySetSystemParameter(int index, double value)
+    {
+        if (index >= 5221 && index <= 5390)
+        {
+            int cs = (index - 5201) / 20, k = (index - 5201) % 20;
+            if (k < 3)
+            {
+                var o = _workOffsets[cs];
+                double v = value * _unit;
+                o = k == 0 ? o with { X = v } : k == 1 ? o with { Y = v } : o with { Z = v };
+                if (cs == _coordSystem) ChangeOffsetsKeepingMachinePosition(() => _workOffsets[cs] = o);
+                else _workOffsets[cs] = o;
+                return true;
+            }
+            if (k == 9) { _workRotation[cs] = value; return true; }
+        }
+        return index is 5210 or 5211 or 5212 or 5213 or 5220 or 5400 or 5401 or 5402 or 5403 or 5410 or 5420 or 5421 or 5422;
+    }
+
+    private static double Comp(Vec3 v, int k) => k == 0 ? v.X : k == 1 ? v.Y : v.Z;
+
+    internal bool TryGetSystemNamed(string name, out double value)
+    {
+        value = 0;
+        switch (name)
+        {
+            case "_x": value = _pos.X / _unit; return true;
+            case "_y": value = _pos.Y / _unit; return true;
+            case "_z": value = _pos.Z / _unit; return true;
+            case "_metric": value = _unit == 1 ? 1 : 0; return true;
+            case "_imperial": value = _unit == 1 ? 0 : 1; return true;
+            case "_absolute": value = _absolute ? 1 : 0; return true;
+            case "_incremental": value = _absolute ? 0 : 1; return true;
+            case "_feed": value = _feedMode == FeedRateMode.InverseTime ? _feedRate : _feedRate / _unit; return true;
+            case "_rpm": value = _spindleRpm; return true;
+            case "_current_tool": value = _toolInSpindle; return true;
+            case "_selected_tool": value = _selectedTool; return true;
+            case "_coord_system": value = _coordSystem <= 6 ? 530 + 10 * _coordSystem : 590 + (_coordSystem - 6); return true;
+            case "_motion_mode": value = _motionMode / 10.0; return true;
+            case "_plane": value = _plane == Plane.XY ? 170 : _plane == Plane.XZ ? 180 : 190; return true;
+            case "_call_level": value = _callStack.Count; return true;
+            case "_line": value = _block.Line; return true;
+            case "_pi": value = Math.PI; return true;
+            default: return false;
+        }
+    }
+
+    private static string Fmt(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,333 @@
+using CncTwin.Core;
+
+namespace CncTwin.GCode;
+
+// Straight moves, arcs, probes, G53, G28/G30, G10, G92 and G52.
+public sealed partial class Interpreter
+{
+    /// <summary>End point of a move in program coordinates, from the axis words and G90/G91.</summary>
+    private Vec3 TargetFromWords(bool incremental)
+    {
+        double x = _pos.X, y = _pos.Y, z = _pos.Z;
+        if (_block.HasPolar)
+        {
+            // LinuxCNC polar words: @ distance and ^ angle (degrees) in the XY plane, from the program
+            // origin in G90 (missing ones keep the current distance / angle) or from the current point in G91.
+            if (_plane != Plane.XY) throw Err(_block.PolarColumn > 0 ? _block.PolarColumn : _block.AngleColumn, "polar coordinates (@ ^) only work in the XY plane (G17)");
+            (x, y) = PolarPoint(x, y, incremental);
+            if (_block.Has('z')) z = incremental ? _pos.Z + _block.Get('z') * _unit : _block.Get('z') * _unit;
+            return new Vec3(x, y, z);
+        }
+        if (_block.Has('x')) x = incremental ? _pos.X + _block.Get('x') * _unit : _block.Get('x') * _unit;
+        if (_block.Has('y')) y = incremental ? _pos.Y + _block.Get('y') * _unit : _block.Get('y') * _unit;
+        if (_block.Has('z')) z = incremental ? _pos.Z + _block.Get('z') * _unit : _block.Get('z') * _unit;
+        return new Vec3(x, y, z);
+    }
+
+    /// <summary>
+    /// LinuxCNC polar words: @ distance and ^ angle (degrees) about the program origin. In G90 a missing
+    /// word keeps the current distance / angle; in G91 both add to the current distance and angle.
+    /// </summary>
+    private (double X, double Y) PolarPoint(double x, double y, bool incremental)
+    {
+        double d0 = Math.Sqrt(x * x + y * y), a0 = Math.Atan2(y, x);
+        double d = incremental ? d0 + (_block.PolarColumn > 0 ? _block.Polar * _unit : 0) : (_block.PolarColumn > 0 ? _block.Polar * _unit : d0);
+        double a = incremental ? a0 + (_block.AngleColumn > 0 ? _block.Angle * Math.PI / 180 : 0) : (_block.AngleColumn > 0 ? _block.Angle * Math.PI / 180 : a0);
+        return (d * Math.Cos(a), d * Math.Sin(a));
+    }
+
+    private void ExecuteMotion(int motion, int col, bool g53, bool explicitMotion)
+    {
+        switch (motion)
+        {
+            case 0:
+            case 10:
+                {
+                    if (motion == 10) CheckFeed(col, "G1");
+                    if (g53)
+                    {
+                        if (_compSide != 0) throw Err(col, "cannot use G53 with cutter radius compensation on");
+                        // G53 words are machine coordinates of the controlled point (spindle side); the tip is the tool length below it.
+                        var m = ToMachine(_pos);
+                        var mt = new Vec3(_block.Has('x') ? _block.Get('x') * _unit - _toolOffset.X : m.X, _block.Has('y') ? _block.Get('y') * _unit - _toolOffset.Y : m.Y, _block.Has('z') ? _block.Get('z') * _unit - _toolOffset.Z : m.Z);
+                        var target = FromMachine(mt);
+                        if (motion == 0) EmitRapid(target, col); else EmitFeed(target, col);
+                        _pos = target;
+                        return;
+                    }
+                    var end = TargetFromWords(!_absolute);
+                    if (_compSide != 0) CompStraight(end, motion == 0, col);
+                    else
+                    {
+                        if (motion == 0) EmitRapid(end, col); else EmitFeed(end, col);
+                    }
+                    _pos = end;
+                    return;
+                }
+            case 20:
+            case 30:
+                ExecuteArc(motion == 20, col);
+                return;
+            case 382: case 383: case 384: case 385:
+                {
+                    if (_compSide != 0) throw Err(col, "cannot probe with cutter radius compensation on");
+                    CheckFeed(col, "G38");
+                    var end = TargetFromWords(!_absolute);
+                    if (end == _pos) throw Err(col, "probe move has zero length");
+                    EmitProbe(end, col);
+                    _pos = end; // the probe may stop early on a real machine; the twin assumes it runs to the end
+                    return;
+                }
+            case 730: case 810: case 820: case 830: case 840: case 850: case 860: case 870: case 880: case 890:
+                ExecuteCycle(motion, col);
+                return;
+            case 800:
+                return;
+            default:
+                throw Err(col, $"{GName(motion)} is not supported");
+        }
+    }
+
+    private void CheckFeed(int col, string what)
+    {
+        switch (_feedMode)
+        {
+            case FeedRateMode.InverseTime:
+                if (!_block.Has('f')) throw Err(col, $"F word missing with inverse time {what} move");
+                if (_feedRate <= 0) throw Err(col, $"cannot do {what} with zero inverse-time feed");
+                break;
+            case FeedRateMode.UnitsPerRevolution:
+                if (_feedRate <= 0) throw Err(col, $"cannot do {what} with zero feed per revolution");
+                if (_spindleRpm <= 0) throw Err(col, $"cannot do {what} in G95 (feed per revolution) with the spindle speed at zero");
+                break;
+            default:
+                if (_feedRate <= 0) throw Err(col, $"cannot do {what} with zero feed rate (missing F)");
+                break;
+        }
+    }
+
+    // LinuxCNC's arc tolerances (interp_internal.hh): R-form half-chord may exceed |R| by this much,
+    // IJK-form start and end radii may differ by this much (absolute) ...
+    private double ArcRTolerance => _unit == 1 ? 0.002 : 0.0002 * 25.4;
+    private double CenterRadiusTolerance => _unit == 1 ? 0.01 * 2 : 0.0005 * 2 * 25.4;
+    private const double CenterRadiusRelativeTolerance = 0.001; // ... or by this fraction of the radius
+
+    private void ExecuteArc(bool clockwise, int col)
+    {
+        string what = clockwise ? "G2" : "G3";
+        var end = TargetFromWords(!_absolute);
+        var plane = _plane;
+        char fa, sa, na; // offset letters for the first and second plane axis, and the one not allowed
+        switch (plane)
+        {
+            case Plane.XY: fa = 'i'; sa = 'j'; na = 'k'; break;
+            case Plane.XZ: fa = 'k'; sa = 'i'; na = 'j'; break;
+            default: fa = 'j'; sa = 'k'; na = 'i'; break;
+        }
+        bool hasR = _block.Has('r');
+        if (_block.Has(na)) throw Err(_block.Col(na), $"{char.ToUpperInvariant(na)} word given for an arc in the {plane.GCode()} plane");
+        if (hasR && (_block.Has(fa) || _block.Has(sa))) throw Err(_block.Col('r'), "mixed radius (R) and centre (I J K) format arc");
+        if (!hasR && !_block.Has(fa) && !_block.Has(sa))
+            throw Err(col, $"{what} arc needs a centre ({char.ToUpperInvariant(fa)}, {char.ToUpperInvariant(sa)}) or a radius R");
+        CheckFeed(col, what);
+
+        int turns = 1;
+        if (_block.Has('p'))
+        {
+            double p = _block.Get('p');
+            if (p < 1 || p != Math.Floor(p)) throw Err(_block.Col('p'), "arc P (number of turns) must be a whole number >= 1");
+            turns = (int)p;
+        }
+        var (s1, s2, sn) = plane.Split(_pos);
+        var (e1, e2, _) = plane.Split(end);
+        double c1, c2;
+        if (hasR)
+        {
+            double r = _block.Get('r') * _unit;
+            if (Math.Abs(e1 - s1) < 1e-12 && Math.Abs(e2 - s2) < 1e-12)
+                throw Err(_block.Col('r'), "current point is the same as the end point of an R-form arc (a full circle needs I J K)");
+            double mid1 = (s1 + e1) / 2, mid2 = (s2 + e2) / 2;
+            double half = Math.Sqrt((mid1 - e1) * (mid1 - e1) + (mid2 - e2) * (mid2 - e2));
+            double absR = Math.Abs(r);
+            if (half - absR > ArcRTolerance) throw Err(_block.Col('r'), $"arc radius too small to reach the end point (R {Fmt(absR / _unit)}, half the chord {Fmt(half / _unit)})");
+            if (half / absR > 1 - 1e-12) half = absR;
+            // Centre lies on the chord's perpendicular bisector, to the right of the chord for G2 with R>0.
+            double theta = Math.Atan2(e2 - s2, e1 - s1) + ((clockwise == (r > 0)) ? -Math.PI / 2 : Math.PI / 2);
+            double offset = absR * Math.Cos(Math.Asin(Math.Min(1, half / absR)));
+            c1 = mid1 + offset * Math.Cos(theta);
+            c2 = mid2 + offset * Math.Sin(theta);
+        }
+        else
+        {
+            double o1 = _block.Has(fa) ? _block.Get(fa) * _unit : 0, o2 = _block.Has(sa) ? _block.Get(sa) * _unit : 0;
+            if (_arcAbsolute)
+            {
+                var (p1, p2, _) = plane.Split(new Vec3(_block.Has('i') ? _block.Get('i') * _unit : 0, _block.Has('j') ? _block.Get('j') * _unit : 0, _block.Has('k') ? _block.Get('k') * _unit : 0));
+                c1 = _block.Has(fa) ? p1 : 0; c2 = _block.Has(sa) ? p2 : 0;
+                if (!_block.Has(fa)) c1 = 0; if (!_block.Has(sa)) c2 = 0;
+            }
+            else { c1 = s1 + o1; c2 = s2 + o2; }
+            double r1 = Math.Sqrt((s1 - c1) * (s1 - c1) + (s2 - c2) * (s2 - c2));
+            double r2 = Math.Sqrt((e1 - c1) * (e1 - c1) + (e2 - c2) * (e2 - c2));
+            double tol = _unit == 1 ? 0.00001 : 0.00001;
+            if (r1 < tol || r2 < tol) throw Err(col, "zero-radius arc: the centre is on the start or end point");
+            double absErr = Math.Abs(r1 - r2);
+            double relErr = absErr / Math.Max(r1, r2);
+            if (absErr > CenterRadiusTolerance * 100 || (absErr > CenterRadiusTolerance && relErr > CenterRadiusRelativeTolerance))
+                throw Err(col, $"radius to end of arc differs from radius to start (start {Fmt(r1 / _unit)}, end {Fmt(r2 / _unit)})");
+        }
+        var center = plane.Join(c1, c2, sn);
+        if (_compSide != 0) CompArc(end, center, clockwise, turns, col);
+        else EmitArc(end, center, plane, clockwise, turns, col);
+        _pos = end;
+    }
+
+    // ---- non-modal group 0 ---------------------------------------------------------------------
+
+    private void ExecuteNonModal(int code, int col)
+    {
+        switch (code)
+        {
+            case 100: ExecuteG10(col); break;
+            case 280: case 300: ExecuteHome(code == 280 ? 5161 : 5181, col); break;
+            case 281: case 301:
+                {
+                    var m = ToMachine(_pos) + _toolOffset;
+                    int b = code == 281 ? 5161 : 5181;
+                    _params.SetNumbered(b, m.X / _unit, this); _params.SetNumbered(b + 1, m.Y / _unit, this); _params.SetNumbered(b + 2, m.Z / _unit, this);
+                    break;
+                }
+            case 920:
+                {
+                    if (!_block.HasAxis) throw Err(col, "G92 needs at least one axis word");
+                    if (_compSide != 0) throw Err(col, "cannot set G92 offsets with cutter radius compensation on");
+                    ChangeOffsetsKeepingMachinePosition(() =>
+                    {
+                        // new offset makes the current point read as the given value
+                        var cur = _pos;
+                        double gx = _g92.X, gy = _g92.Y, gz = _g92.Z;
+                        if (_block.Has('x')) gx = cur.X + _g92.X - _block.Get('x') * _unit;
+                        if (_block.Has('y')) gy = cur.Y + _g92.Y - _block.Get('y') * _unit;
+                        if (_block.Has('z')) gz = cur.Z + _g92.Z - _block.Get('z') * _unit;
+                        _g92 = new Vec3(gx, gy, gz);
+                        _g92Enabled = true;
+                    });
+                    SaveG92();
+                    break;
+                }
+            case 921: case 922:
+                ChangeOffsetsKeepingMachinePosition(() => { _g92 = Vec3.Zero; _g92Enabled = false; });
+                if (code == 921) SaveG92();
+                break;
+            case 923:
+                ChangeOffsetsKeepingMachinePosition(() => { _g92 = new Vec3(_g92Saved[0], _g92Saved[1], _g92Saved[2]); _g92Enabled = true; });
+                break;
+            case 520:
+                ChangeOffsetsKeepingMachinePosition(() =>
+                {
+                    _g92 = new Vec3(_block.Has('x') ? _block.Get('x') * _unit : _g92.X, _block.Has('y') ? _block.Get('y') * _unit : _g92.Y, _block.Has('z') ? _block.Get('z') * _unit : _g92.Z);
+                    _g92Enabled = true;
+                });
+                SaveG92();
+                break;
+        }
+    }
+
+    private void SaveG92() { _g92Saved[0] = _g92.X; _g92Saved[1] = _g92.Y; _g92Saved[2] = _g92.Z; }
+
+    private void ExecuteHome(int paramBase, int col)
+    {
+        if (_compSide != 0) throw Err(col, "cannot use G28/G30 with cutter radius compensation on");
+        // Intermediate point (program coordinates, G90/G91 apply), then the stored home position
+        // (machine coordinates). Only the named axes move; with no axis words all axes go home.
+        var home = new Vec3(_params.RawNumbered(paramBase) * _unit, _params.RawNumbered(paramBase + 1) * _unit, _params.RawNumbered(paramBase + 2) * _unit) - _toolOffset;
+        // Always two traverses (as LinuxCNC): to the intermediate point (the current point when no
+        // axis words are given), then the named axes (all when none are named) to home.
+        var mid = TargetFromWords(!_absolute);
+        EmitRapid(mid, col);
+        _pos = mid;
+        var m = ToMachine(_pos);
+        bool all = !_block.HasAxis;
+        var target = new Vec3(all || _block.Has('x') ? home.X : m.X, all || _block.Has('y') ? home.Y : m.Y, all || _block.Has('z') ? home.Z : m.Z);
+        var prog = FromMachine(target);
+        EmitRapid(prog, col);
+        _pos = prog;
+    }
+
+    private void ExecuteG10(int col)
+    {
+        double l = _block.Get('l');
+        int lc = (int)Math.Round(l);
+        switch (lc)
+        {
+            case 2:
+            case 20:
+                {
+                    if (!_block.Has('p')) throw Err(col, $"G10 L{lc} needs a P word (coordinate system 0-9)");
+                    double p = _block.Get('p');
+                    if (p < 0 || p > 9 || p != Math.Floor(p)) throw Err(_block.Col('p'), "G10 P must be a coordinate system number 0..9");
+                    int cs = p == 0 ? _coordSystem : (int)p;
+                    if (_compSide != 0 && cs == _coordSystem) throw Err(col, "cannot change the active coordinate system with cutter radius compensation on");
+                    var o = _workOffsets[cs];
+                    double rot = _workRotation[cs];
+                    if (lc == 2)
+                    {
+                        o = new Vec3(_block.Has('x') ? _block.Get('x') * _unit : o.X, _block.Has('y') ? _block.Get('y') * _unit : o.Y, _block.Has('z') ? _block.Get('z') * _unit : o.Z);
+                        if (_block.Has('r')) rot = _block.Get('r');
+                    }
+                    else
+                    {
+                        // L20: offsets chosen so the current machine position reads as the given values in system cs.
+                        var m = ToMachine(_pos);
+                        if (_block.Has('r')) rot = _block.Get('r');
+                        // machine = R(prog + g92) + offset  => offset = machine - R(value + g92)
+                        double a = rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+                        var progNow = FromMachineIn(cs, m);
+                        var want = new Vec3(_block.Has('x') ? _block.Get('x') * _unit : progNow.X, _block.Has('y') ? _block.Get('y') * _unit : progNow.Y, _block.Has('z') ? _block.Get('z') * _unit : progNow.Z);
+                        var q = want + _g92;
+                        var rq = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
+                        o = new Vec3(_block.Has('x') ? m.X - rq.X : o.X, _block.Has('y') ? m.Y - rq.Y : o.Y, _block.Has('z') ? m.Z - rq.Z : o.Z);
+                    }
+                    if (cs == _coordSystem) ChangeOffsetsKeepingMachinePosition(() => { _workOffsets[cs] = o; _workRotation[cs] = rot; });
+                    else { _workOffsets[cs] = o; _workRotation[cs] = rot; }
+                    break;
+                }
+            case 1:
+            case 10:
+            case 11:
+                {
+                    if (!_block.Has('p')) throw Err(col, $"G10 L{lc} needs a P word (tool number)");
+                    int tn = (int)_block.Get('p');
+                    var t = _opt.Tools.Get(tn) ?? new ToolEntry(tn, tn, Vec3.Zero, 0, "");
+                    var off = t.Offset;
+                    if (lc == 1)
+                    {
+                        off = new Vec3(Axis('x', off.X), Axis('y', off.Y), Axis('z', off.Z));
+                    }
+                    else
+                    {
+                        // L10/L11: offset such that the current position reads as the given value
+                        var m = ToMachine(_pos);
+                        off = new Vec3(_block.Has('x') ? m.X - _block.Get('x') * _unit : off.X, _block.Has('y') ? m.Y - _block.Get('y') * _unit : off.Y, _block.Has('z') ? m.Z - _block.Get('z') * _unit - (lc == 10 ? 0 : 0) : off.Z);
+                    }
+                    double d = _block.Has('r') ? _block.Get('r') * 2 * _unit : t.DiameterMm;
+                    _opt.Tools.Set(t with { Offset = off, DiameterMm = d });
+                    break;
+                }
+            default:
+                throw Err(_block.Col('l'), $"G10 L{Fmt(l)} is not supported (use L1, L2, L10, L11 or L20)");
+        }
+    }
+
+    private Vec3 FromMachineIn(int cs, Vec3 m)
+    {
+        var q = m - _workOffsets[cs];
+        double rot = _workRotation[cs];
+        if (rot != 0)
+        {
+            double a = -rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+            q = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
+        }
+        return q - _g92;
+    }
+}

@@ -1,0 +1,365 @@
+using CncTwin.Core;
+
+namespace CncTwin.GCode;
+
+// O-word subroutines and flow control (LinuxCNC), plus Fanuc M98/M99 subprograms. Only the byte
+// offsets of O-word lines are remembered, so memory stays bounded however long the program is.
+public sealed partial class Interpreter
+{
+    private sealed class CallFrame
+    {
+        public required string Name;
+        public long ReturnOffset;
+        public int ReturnLine;
+        public int ControlDepth;
+        public bool Fanuc;
+        public int RepeatsLeft;
+        public long BodyOffset;
+        public int BodyLine;
+        public LineSource? CallerSource;   // set when the subroutine lives in its own file
+    }
+
+    private sealed class ControlFrame
+    {
+        public required string Name;
+        public OWordKeyword Kind;   // If, While, Do, Repeat
+        public long Offset;         // offset of the while / do / repeat line
+        public int Line;
+        public long BodyOffset;     // offset of the first line of the body
+        public int BodyLine;
+        public long Iterations;
+        public long RepeatsLeft;
+    }
+
+    private readonly Stack<CallFrame> _callStack = new();
+    private readonly Stack<ControlFrame> _control = new();
+    private readonly Dictionary<string, (long Offset, int Line)> _subs = new(StringComparer.Ordinal);     // o<name> sub: first body line
+    private readonly Dictionary<string, (long Offset, int Line)> _labels = new(StringComparer.Ordinal);   // Fanuc O1234: first body line
+    private bool _scannedWholeFile;
+
+    private void ExecuteOWord()
+    {
+        string name = _block.OName!;
+        int col = _block.OColumn;
+        switch (_block.OKeyword)
+        {
+            case OWordKeyword.ProgramNumber:
+                // Fanuc program number / subprogram label: remember where its body starts.
+                _labels.TryAdd(name, (_source.NextOffset, _source.LineNumber + 1));
+                return;
+            case OWordKeyword.Sub:
+                if (_callStack.Count > 0 && _callStack.Peek().Name == name && !_callStack.Peek().Fanuc)
+                    throw Err(col, $"o<{name}> sub is nested inside itself");
+                _subs[name] = (_source.NextOffset, _source.LineNumber + 1);
+                SkipTo(b => b.OKeyword == OWordKeyword.EndSub && b.OName == name, $"o<{name}> endsub");
+                return;
+            case OWordKeyword.EndSub:
+            case OWordKeyword.Return:
+                {
+                    // LinuxCNC lets "oNNN return" name an enclosing if/while label; any return leaves the current subroutine.
+                    if (_callStack.Count == 0 || _callStack.Peek().Fanuc || (_block.OKeyword == OWordKeyword.EndSub && _callStack.Peek().Name != name))
+                    {
+                        if (_block.OKeyword == OWordKeyword.Return && _callStack.Count == 0) throw Err(col, $"o<{name}> return outside a subroutine");
+                        if (_callStack.Count == 0) throw Err(col, $"o<{name}> endsub without a call");
+                        throw Err(col, $"o<{name}> {(_block.OKeyword == OWordKeyword.Return ? "return" : "endsub")} does not match the subroutine being executed (o<{_callStack.Peek().Name}>)");
+                    }
+                    var frame = _callStack.Pop();
+                    while (_control.Count > frame.ControlDepth) _control.Pop();
+                    _params.PopCall();
+                    if (frame.CallerSource != null) { _source.Dispose(); _source = frame.CallerSource; }
+                    _params.SetNamed("_value", _block.OValue ?? 0);
+                    _params.SetNamed("_value_returned", _block.OValue.HasValue ? 1 : 0);
+                    _source.Seek(frame.ReturnOffset, frame.ReturnLine);
+                    return;
+                }
+            case OWordKeyword.Call:
+                {
+                    if (_callStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subroutine calls nested deeper than {_opt.MaxCallDepth} levels");
+                    var frame = new CallFrame { Name = name, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, ControlDepth = _control.Count };
+                    if (_source == _mainSource || _subs.ContainsKey(name))
+                    {
+                        if (!TryFindDefinition(_subs, name, out var loc))
+                        {
+                            var external = OpenSubroutineFile(name, col);
+                            frame.CallerSource = _source;
+                            _source = external;
+                        }
+                        else _source.Seek(loc.Offset, loc.Line);
+                    }
+                    else
+                    {
+                        var external = OpenSubroutineFile(name, col);
+                        frame.CallerSource = _source;
+                        _source = external;
+                    }
+                    _callStack.Push(frame);
+                    _params.PushCall(_block.OArgs);
+                    return;
+                }
+            case OWordKeyword.If:
+                {
+                    var frame = new ControlFrame { Name = name, Kind = OWordKeyword.If };
+                    if (EvaluateOCondition() != 0) { _control.Push(frame); return; }
+                    _control.Push(frame);
+                    SkipIfBranch(name);
+                    return;
+                }
+            case OWordKeyword.ElseIf:
+            case OWordKeyword.Else:
+                {
+                    // Reached after executing a taken branch: skip to the matching endif.
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} without a matching o{name} if");
+                    SkipTo(b => b.OKeyword == OWordKeyword.EndIf && b.OName == name, $"o{name} endif");
+                    _control.Pop();
+                    return;
+                }
+            case OWordKeyword.EndIf:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} endif without a matching o{name} if");
+                    _control.Pop();
+                    return;
+                }
+            case OWordKeyword.Do:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top != null && top.Kind == OWordKeyword.Do && top.Name == name && top.Line == _source.LineNumber) return; // looping
+                    _control.Push(new ControlFrame { Name = name, Kind = OWordKeyword.Do, Offset = _source.LineOffset, Line = _source.LineNumber, BodyOffset = _source.NextOffset, BodyLine = _source.LineNumber + 1 });
+                    return;
+                }
+            case OWordKeyword.While:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top != null && top.Kind == OWordKeyword.Do && top.Name == name)
+                    {
+                        // end of a do ... while loop
+                        if (EvaluateOCondition() != 0)
+                        {
+                            if (++top.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
+                            _source.Seek(top.BodyOffset, top.BodyLine);
+                        }
+                        else _control.Pop();
+                        return;
+                    }
+                    ControlFrame frame;
+                    if (top != null && top.Kind == OWordKeyword.While && top.Name == name && top.Line == _source.LineNumber) frame = top;
+                    else
+                    {
+                        frame = new ControlFrame { Name = name, Kind = OWordKeyword.While, Offset = _source.LineOffset, Line = _source.LineNumber };
+                        _control.Push(frame);
+                    }
+                    if (EvaluateOCondition() != 0)
+                    {
+                        if (++frame.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
+                        return;
+                    }
+                    _control.Pop();
+                    SkipTo(b => b.OKeyword == OWordKeyword.EndWhile && b.OName == name, $"o{name} endwhile");
+                    return;
+                }
+            case OWordKeyword.EndWhile:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top == null || top.Kind != OWordKeyword.While || top.Name != name) throw Err(col, $"o{name} endwhile without a matching o{name} while");
+                    _source.Seek(top.Offset, top.Line);
+                    return;
+                }
+            case OWordKeyword.Repeat:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    ControlFrame frame;
+                    if (top != null && top.Kind == OWordKeyword.Repeat && top.Name == name && top.Line == _source.LineNumber) frame = top;
+                    else
+                    {
+                        double n = EvaluateOCondition();
+                        frame = new ControlFrame { Name = name, Kind = OWordKeyword.Repeat, Offset = _source.LineOffset, Line = _source.LineNumber, RepeatsLeft = (long)Math.Floor(n) };
+                        _control.Push(frame);
+                    }
+                    if (frame.RepeatsLeft-- > 0)
+                    {
+                        if (++frame.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
+                        return;
+                    }
+                    _control.Pop();
+                    SkipTo(b => b.OKeyword == OWordKeyword.EndRepeat && b.OName == name, $"o{name} endrepeat");
+                    return;
+                }
+            case OWordKeyword.EndRepeat:
+                {
+                    var top = _control.Count > 0 ? _control.Peek() : null;
+                    if (top == null || top.Kind != OWordKeyword.Repeat || top.Name != name) throw Err(col, $"o{name} endrepeat without a matching o{name} repeat");
+                    _source.Seek(top.Offset, top.Line);
+                    return;
+                }
+            case OWordKeyword.Break:
+            case OWordKeyword.Continue:
+                {
+                    // find the innermost loop with this name
+                    ControlFrame? loop = null;
+                    foreach (var f in _control) { if (f.Name == name && f.Kind is OWordKeyword.While or OWordKeyword.Do or OWordKeyword.Repeat) { loop = f; break; } }
+                    if (loop == null) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} outside an o{name} loop");
+                    while (_control.Peek() != loop) _control.Pop();
+                    if (_block.OKeyword == OWordKeyword.Continue)
+                    {
+                        if (loop.Kind == OWordKeyword.Do)
+                        {
+                            // continue in a do-loop jumps to its while test
+                            SkipTo(b => b.OKeyword == OWordKeyword.While && b.OName == name, $"o{name} while");
+                            _source.Seek(_source.LineOffset, _source.LineNumber);
+                        }
+                        else _source.Seek(loop.Offset, loop.Line);
+                        return;
+                    }
+                    _control.Pop();
+                    var endKw = loop.Kind switch { OWordKeyword.While => OWordKeyword.EndWhile, OWordKeyword.Repeat => OWordKeyword.EndRepeat, _ => OWordKeyword.While };
+                    SkipTo(b => b.OKeyword == endKw && b.OName == name, $"o{name} {endKw.ToString().ToLowerInvariant()}");
+                    return;
+                }
+        }
+    }
+
+    /// <summary>Skips a false if-branch: stops after a true elseif, at an else, or after the endif.</summary>
+    private void SkipIfBranch(string name)
+    {
+        while (true)
+        {
+            SkipTo(b => b.OName == name && b.OKeyword is OWordKeyword.ElseIf or OWordKeyword.Else or OWordKeyword.EndIf, $"o{name} endif");
+            switch (_block.OKeyword)
+            {
+                case OWordKeyword.EndIf:
+                    _control.Pop();
+                    return;
+                case OWordKeyword.Else:
+                    return;
+                case OWordKeyword.ElseIf:
+                    // parse fully to evaluate the condition
+                    ReparseCurrentLine();
+                    if (EvaluateOCondition() != 0) return;
+                    break;
+            }
+        }
+    }
+
+    private ReadOnlyMemory<char> _skipLine;
+
+    private void ReparseCurrentLine() => ParseLine(_skipLine, _source.LineNumber, oWordOnly: false);
+
+    /// <summary>Reads lines (O-words only, nothing evaluated) until <paramref name="stop"/> matches the block.</summary>
+    private void SkipTo(Func<Block, bool> stop, string what)
+    {
+        int startLine = _block.Line, startCol = _block.OColumn;
+        while (_source.TryReadLine(out var line))
+        {
+            _skipLine = line;
+            var span = line.Span.TrimStart();
+            if (span.Length == 0) continue;
+            _lastContentLine = _source.LineNumber;
+            ParseLine(line, _source.LineNumber, oWordOnly: true);
+            if (_block.OKeyword == OWordKeyword.None) continue;
+            if (_block.OKeyword == OWordKeyword.Sub) _subs.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+            if (_block.OKeyword == OWordKeyword.ProgramNumber) _labels.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+            if (stop(_block)) return;
+        }
+        throw new GCodeException(_source.FileName, startLine, startCol, $"file ended before {what} was found");
+    }
+
+    private LineSource? _mainSourceField;
+    private LineSource _mainSource => _mainSourceField ??= _source;
+
+    /// <summary>
+    /// A subroutine not defined in the program is looked for as NAME.ngc beside the program (LinuxCNC's
+    /// subroutine path); the reader is left on the first line of its body.
+    /// </summary>
+    private LineSource OpenSubroutineFile(string name, int col)
+    {
+        string? path = _programDirectory == null ? null : Path.Combine(_programDirectory, name + ".ngc");
+        if (path == null || !File.Exists(path)) throw Err(col, $"o<{name}> sub is not defined in this file, and no {name}.ngc was found beside the program");
+        var src = LineSource.FromFile(path);
+        while (src.TryReadLine(out var l))
+        {
+            var span = l.Span.TrimStart();
+            if (span.Length == 0 || !(span[0] is 'o' or 'O' or 'n' or 'N')) continue;
+            var saved = _source;
+            _source = src;
+            try { ParseLine(l, src.LineNumber, oWordOnly: true); }
+            catch (GCodeException) { continue; }
+            finally { _source = saved; }
+            if (_block.OKeyword == OWordKeyword.Sub && _block.OName == name) return src;
+        }
+        src.Dispose();
+        throw Err(col, $"{path} does not define o<{name}> sub");
+    }
+
+    private bool TryFindDefinition(Dictionary<string, (long Offset, int Line)> table, string name, out (long Offset, int Line) loc)
+    {
+        try { loc = FindDefinition(table, name, 1, "", throwIfMissing: false); return loc.Line > 0; }
+        catch (GCodeException) { loc = default; return false; }
+    }
+
+    /// <summary>Finds a subroutine / label: known ones directly, others by one scan of the whole file.</summary>
+    private (long Offset, int Line) FindDefinition(Dictionary<string, (long Offset, int Line)> table, string name, int col, string what, bool throwIfMissing = true)
+    {
+        if (table.TryGetValue(name, out var loc)) return loc;
+        if (!_scannedWholeFile)
+        {
+            long resumeOffset = _source.NextOffset;
+            int resumeLine = _source.LineNumber + 1;
+            int line = _block.Line;
+            _source.Seek(0, 1);
+            while (_source.TryReadLine(out var l))
+            {
+                var span = l.Span.TrimStart();
+                if (span.Length == 0 || !(span[0] is 'o' or 'O' or 'n' or 'N' or '/' or ':')) continue;
+                try { ParseLine(l, _source.LineNumber, oWordOnly: true); }
+                catch (GCodeException) { continue; } // reported when (if) the line runs
+                if (_block.OKeyword == OWordKeyword.Sub) _subs.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+                else if (_block.OKeyword == OWordKeyword.ProgramNumber) _labels.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+            }
+            _scannedWholeFile = true;
+            _source.Seek(resumeOffset, resumeLine);
+            _block.Line = line;
+            if (table.TryGetValue(name, out loc)) return loc;
+        }
+        if (!throwIfMissing) return default;
+        throw Err(col, $"{what} is not defined in this file");
+    }
+
+    // ---- Fanuc M98 / M99 ----------------------------------------------------------------------
+
+    private void CallFanucSub(int col)
+    {
+        if (!_block.Has('p')) throw Err(col, "M98 needs a P word (subprogram number)");
+        string name = FormatONumber(_block.Get('p'));
+        int repeats = 1;
+        if (_block.Has('l'))
+        {
+            double l = _block.Get('l');
+            if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "M98 L (repeat count) must be a whole number");
+            repeats = (int)l;
+        }
+        if (repeats == 0) return;
+        if (_callStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subprogram calls nested deeper than {_opt.MaxCallDepth} levels");
+        var loc = FindDefinition(_labels, name, _block.Col('p'), $"subprogram O{name}");
+        _callStack.Push(new CallFrame { Name = name, Fanuc = true, RepeatsLeft = repeats, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, BodyOffset = loc.Offset, BodyLine = loc.Line, ControlDepth = _control.Count });
+        _source.Seek(loc.Offset, loc.Line);
+    }
+
+    private void ReturnFanucSub(int col)
+    {
+        if (_callStack.Count == 0)
+        {
+            // M99 in a main program restarts it on a Fanuc control (an endless loop); a twin treats it as the end.
+            FlushComp();
+            _out.Add(new ProgramEnd(Loc(col)));
+            _ended = true;
+            return;
+        }
+        var frame = _callStack.Peek();
+        if (!frame.Fanuc) throw Err(col, $"M99 inside o<{frame.Name}> (use endsub or return)");
+        if (--frame.RepeatsLeft > 0) { _source.Seek(frame.BodyOffset, frame.BodyLine); return; }
+        _callStack.Pop();
+        while (_control.Count > frame.ControlDepth) _control.Pop();
+        _source.Seek(frame.ReturnOffset, frame.ReturnLine);
+    }
+}

@@ -1,0 +1,17 @@
+namespace CncTwin.GCode;
+
+public sealed class InterpreterOptions
+{
+    /// <summary>Tool table (mm). Tools not in the table have zero offsets and diameter.</summary>
+    public ToolTable Tools { get; init; } = new();
+    /// <summary>Tool in the spindle at program start.</summary>
+    public int InitialTool { get; init; }
+    /// <summary>Block delete switch: when on, lines starting with '/' are skipped (LinuxCNC default off).</summary>
+    public bool BlockDelete { get; init; }
+    /// <summary>Guard against runaway O-word loops: iterations of one loop before it is reported as an error.</summary>
+    public long MaxLoopIterations { get; init; } = 50_000_000;
+    /// <summary>Deepest allowed subroutine nesting.</summary>
+    public int MaxCallDepth { get; init; } = 64;
+    /// <summary>Emit plain comments as <c>Message</c> commands (messages from (MSG,...) are always emitted).</summary>
+    public bool EmitComments { get; init; }
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using CncTwin.Core;
+
+namespace CncTwin.GCode.Tests.Conformance;
+
+/// <summary>One motion as LinuxCNC's reference interpreter reports it, converted to machine mm.</summary>
+public sealed record OracleMove(int Line, MotionKind Kind, Vec3 End, Vec3? Center, Plane Plane, int Turns, double ResolutionMm);
+
+public sealed record OracleResult(List<OracleMove> Moves, int? ErrorLine, string? ErrorMessage, string RawOutput);
+
+/// <summary>
+/// Runs LinuxCNC's <c>rs274 -g</c> on a program and reads back its canonical calls. rs274 prints
+/// program coordinates in program units without line numbers, so the program is first copied with an
+/// N word holding the true line number at the start of every line; SET_G5X_OFFSET / SET_G92_OFFSET /
+/// SET_XY_ROTATION are applied to get machine coordinates. rs274 reads tool tables in inches.
+/// </summary>
+public static class Rs274Oracle
+{
+    public static string? FindRs274()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+        {
+            var p = Path.Combine(dir, "rs274");
+            if (File.Exists(p)) return p;
+        }
+        return File.Exists("/usr/bin/rs274") ? "/usr/bin/rs274" : null;
+    }
+
+    private static readonly Regex LeadingN = new(@"^\s*[nN]\s*\d+(\.\d*)?", RegexOptions.Compiled);
+
+    /// <summary>Copies the program with "N&lt;line&gt;" on every line so rs274 reports where each call came from.</summary>
+    public static string Numbered(string programText)
+    {
+        var sb = new StringBuilder(programText.Length + programText.Length / 4);
+        var lines = programText.Replace("\r", "").Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string l = lines[i];
+            string t = l.TrimStart();
+            if (t.StartsWith('%') || (i == lines.Length - 1 && l.Length == 0)) { sb.Append(l); }
+            else
+            {
+                int k = 0;
+                while (k < l.Length && char.IsWhiteSpace(l[k])) k++;
+                string prefix = "";
+                if (k < l.Length && l[k] == '/') { prefix = "/"; k++; }
+                string rest = l[k..];
+                var m = LeadingN.Match(rest);
+                if (m.Success) rest = rest[m.Length..];
+                sb.Append(prefix).Append('N').Append(i + 1).Append(' ').Append(rest);
+            }
+            if (i < lines.Length - 1) sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    public static OracleResult Run(string programPath, string? toolTableMmPath, string workDir)
+    {
+        string rs274 = FindRs274() ?? throw new InvalidOperationException("rs274 (LinuxCNC) not found: apt-get install --no-install-recommends linuxcnc-uspace");
+        Directory.CreateDirectory(workDir);
+        string numbered = Path.Combine(workDir, Path.GetFileNameWithoutExtension(programPath) + ".numbered.ngc");
+        File.WriteAllText(numbered, Numbered(File.ReadAllText(programPath, Encoding.Latin1)), Encoding.Latin1);
+        var args = new List<string> { "-g" };
+        if (toolTableMmPath != null)
+        {
+            string inch = Path.Combine(workDir, "tools-inch.tbl");
+            File.WriteAllText(inch, ToInchTable(File.ReadAllText(toolTableMmPath)));
+            args.Add("-t"); args.Add(inch);
+        }
+        args.Add(numbered);
+        var psi = new ProcessStartInfo(rs274) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(programPath))! };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("rs274 did not finish in 120 s on " + programPath); }
+        string stdout = stdoutTask.Result, stderr = stderrTask.Result;
+        var moves = ParseCanon(stdout);
+        int? errLine = null; string? errMsg = null;
+        if (p.ExitCode != 0)
+        {
+            var errLines = stderr.Split('\n').Select(s => s.Trim()).Where(s => s.Length > 0 && s != "executing").ToList();
+            errMsg = errLines.FirstOrDefault();
+            // The offending block is echoed after the message; its N word is our line number.
+            foreach (var l in errLines.Skip(1))
+            {
+                var m = Regex.Match(l, @"^/?\s*[nN]\s*(\d+)");
+                if (m.Success) { errLine = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture); break; }
+            }
+            errLine ??= -1;
+        }
+        return new OracleResult(moves, errLine, errMsg, stdout + stderr);
+    }
+
+    private static string ToInchTable(string mmTable)
+    {
+        var sb = new StringBuilder();
+        foreach (var raw in mmTable.Replace("\r", "").Split('\n'))
+        {
+            int semi = raw.IndexOf(';');
+            string body = semi >= 0 ? raw[..semi] : raw, comment = semi >= 0 ? raw[semi..] : "";
+            var parts = body.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w =>
+            {
+                char c = char.ToUpperInvariant(w[0]);
+                if ("XYZUVWD".Contains(c) && double.TryParse(w[1..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                    return c + (v / 25.4).ToString("0.##########", CultureInfo.InvariantCulture);
+                return w;
+            });
+            sb.Append(string.Join(' ', parts)).Append(comment).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static readonly Regex Call = new(@"^\s*\d+\s+N(\S+)\s+([A-Z_]+)\((.*)\)\s*$", RegexOptions.Compiled);
+
+    public static List<OracleMove> ParseCanon(string stdout)
+    {
+        var moves = new List<OracleMove>();
+        double unit = 1; // mm per program unit
+        double[] g5x = new double[3], g92 = new double[3];
+        double rot = 0;
+        var plane = Plane.XY;
+        foreach (var line in stdout.Split('\n'))
+        {
+            var m = Call.Match(line);
+            if (!m.Success) continue;
+            string n = m.Groups[1].Value, name = m.Groups[2].Value, argText = m.Groups[3].Value;
+            int src = n.StartsWith('.') ? 0 : int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out int li) ? li : 0;
+            double[] Args() => argText.Split(new[] { ',', ' ' }, StringSplitOptions.RemoveEmptyEntries)
+                .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN).ToArray();
+            Vec3 ToMachine(double x, double y, double z)
+            {
+                x += g92[0]; y += g92[1]; z += g92[2];
+                if (rot != 0)
+                {
+                    double a = rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+                    (x, y) = (x * c - y * s, x * s + y * c);
+                }
+                return new Vec3((x + g5x[0]) * unit, (y + g5x[1]) * unit, (z + g5x[2]) * unit);
+            }
+            double res = 0.00005 * unit; // rs274 prints 4 decimals in program units
+            switch (name)
+            {
+                case "USE_LENGTH_UNITS": unit = argText.Contains("INCHES") ? 25.4 : 1; break;
+                case "SET_G5X_OFFSET": { var a = Args(); g5x[0] = a[1]; g5x[1] = a[2]; g5x[2] = a[3]; break; }
+                case "SET_G92_OFFSET": { var a = Args(); g92[0] = a[0]; g92[1] = a[1]; g92[2] = a[2]; break; }
+                case "SET_XY_ROTATION": rot = Args()[0]; break;
+                case "SELECT_PLANE": plane = argText.Contains("XZ") ? Plane.XZ : argText.Contains("YZ") ? Plane.YZ : Plane.XY; break;
+                case "STRAIGHT_TRAVERSE": { var a = Args(); moves.Add(new OracleMove(src, MotionKind.Rapid, ToMachine(a[0], a[1], a[2]), null, plane, 0, res)); break; }
+                case "STRAIGHT_FEED": { var a = Args(); moves.Add(new OracleMove(src, MotionKind.Feed, ToMachine(a[0], a[1], a[2]), null, plane, 0, res)); break; }
+                case "STRAIGHT_PROBE": { var a = Args(); moves.Add(new OracleMove(src, MotionKind.Probe, ToMachine(a[0], a[1], a[2]), null, plane, 0, res)); break; }
+                case "ARC_FEED":
+                    {
+                        var a = Args();
+                        double fe = a[0], se = a[1], fc = a[2], sc = a[3], turnsSigned = a[4], ne = a[5];
+                        Vec3 end, centre;
+                        switch (plane)
+                        {
+                            case Plane.XY: end = ToMachine(fe, se, ne); centre = ToMachine(fc, sc, ne); break;
+                            case Plane.XZ: end = ToMachine(se, ne, fe); centre = ToMachine(sc, ne, fc); break;
+                            default: end = ToMachine(ne, fe, se); centre = ToMachine(ne, fc, sc); break;
+                        }
+                        int turns = (int)Math.Round(turnsSigned);
+                        moves.Add(new OracleMove(src, turns < 0 ? MotionKind.ArcClockwise : MotionKind.ArcCounterClockwise, end, centre, plane, Math.Abs(turns), res));
+                        break;
+                    }
+            }
+        }
+        return moves;
+    }
+}
