@@ -20,7 +20,7 @@ public static class CliApp
     private static Command BuildParse()
     {
         var file = new Argument<string>("file") { Description = "G-code program (RS274/NGC or Fanuc dialect); '-' reads standard input" };
-        var tools = new Option<string?>("--tools") { Description = "LinuxCNC tool table (.tbl), machine units (mm)" };
+        var tools = new Option<string?>("--tools") { Description = "LinuxCNC tool table (.tbl), machine units (mm); default: tools.tbl beside the program, if there is one" };
         var format = new Option<string>("--format") { Description = "output format", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
@@ -37,6 +37,12 @@ public static class CliApp
     {
         try
         {
+            // Like a controller's configured table: a program's folder may carry its shop's tools.tbl.
+            if (toolsPath == null && file != "-")
+            {
+                string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", "tools.tbl");
+                if (File.Exists(sibling)) toolsPath = sibling;
+            }
             var table = LoadTools(toolsPath);
             if (table == null) return ExitUsage;
             LineSource source;

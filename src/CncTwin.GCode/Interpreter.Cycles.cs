@@ -45,14 +45,15 @@ public sealed partial class Interpreter
         CheckFeed(col, GName(motion));
 
         var (p1, p2, pn) = plane.Split(_pos);
-        // LinuxCNC remembers the depth-axis position from the first block of a cycle sequence: G98 returns
-        // there, and while it is below R every block first rises to R at the current position.
+        // LinuxCNC remembers the depth-axis position where a cycle sequence began (its "initial level"):
+        // G98 returns there, incremental R is measured from it, and while it is below R each block first
+        // rises to R at the current position. Checked against rs274 -g block by block.
         if (_prevMotionMode != motion) _cycleOldZ = pn;
-        double oldDepth = _cycleOldZ;
-        double r = incremental ? pn + _cycleR : _cycleR;
+        double initialLevel = _cycleOldZ;
+        double r = incremental ? initialLevel + _cycleR : _cycleR;
         double bottom = incremental ? r + _cycleZ : _cycleZ;
         if (bottom > r) throw Err(col, $"R plane is below the bottom of the canned cycle (R {Fmt(r / _unit)}, bottom {Fmt(bottom / _unit)})");
-        double clear = _retractToOldZ ? Math.Max(r, oldDepth) : r;
+        double clear = _retractToOldZ ? Math.Max(r, initialLevel) : r;
 
         char fl = plane switch { Plane.XY => 'x', Plane.XZ => 'z', _ => 'y' };
         char sl = plane switch { Plane.XY => 'y', Plane.XZ => 'x', _ => 'z' };
@@ -63,20 +64,22 @@ public sealed partial class Interpreter
         _out.Add(new PathControl(Loc(col), PathControlMode.ExactPath, 0, 0));
 
         double cur = pn;
-        if (oldDepth < r)
+        if (initialLevel < r)
         {
             Traverse(plane, p1, p2, r, col);
             cur = r;
         }
+        // Holes are approached at the clearance height, or higher if the tool already is.
+        double approach = Math.Max(cur, clear);
         double a = p1, b = p2;
         for (int i = 0; i < repeats; i++)
         {
             if (_block.HasPolar) (a, b) = PolarPoint(a, b, incremental);
             else if (incremental) { a += w1; b += w2; }
             else { a = w1; b = w2; }
-            double approach = _retractToOldZ ? clear : cur;
             Traverse(plane, a, b, approach, col);
             if (approach != r) Traverse(plane, a, b, r, col);
+            approach = clear;
             switch (motion)
             {
                 case 810:

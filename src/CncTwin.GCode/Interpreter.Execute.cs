@@ -63,7 +63,12 @@ public sealed partial class Interpreter
         {
             int grp = GGroup(code);
             if (grp < 0) throw Err(col, $"{GName(code)} is not a G-code this controller knows");
-            if (g[grp] >= 0) throw Err(col, $"two G-codes from the same modal group on one line ({GName(g[grp])} and {GName(code)})");
+            if (g[grp] >= 0)
+            {
+                // LinuxCNC lets G80 share a line with another motion code, which then wins.
+                if (grp == 1 && code == 800) continue;
+                if (!(grp == 1 && g[grp] == 800)) throw Err(col, $"two G-codes from the same modal group on one line ({GName(g[grp])} and {GName(code)})");
+            }
             g[grp] = code; gCol[grp] = col;
         }
         Span<int> m = stackalloc int[12];
@@ -202,7 +207,8 @@ public sealed partial class Interpreter
         if (g[14] == 960) throw Err(gCol[14], "G96 constant surface speed is a lathe mode and is not supported");
         if (g[15] >= 0) throw Err(gCol[15], $"{GName(g[15])} (lathe diameter/radius mode) is not supported on a mill");
         // 18. home, offsets, G53
-        bool axesUsedByGroup0 = false;
+        // G43.1 takes its axis words as the dynamic tool length, so they are not a move.
+        bool axesUsedByGroup0 = g[8] == 431;
         if (g[0] >= 0 && g[0] != 40 && g[0] != 530)
         {
             axesUsedByGroup0 = true;

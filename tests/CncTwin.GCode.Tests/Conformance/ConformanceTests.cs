@@ -11,7 +11,7 @@ namespace CncTwin.GCode.Tests.Conformance;
 public class ConformanceTests
 {
     // Lathe, plasma, probing, threading and remap programs are outside a 3-axis mill interpreter's scope.
-    private static readonly string[] SkipNames = { "lathe", "plasma", "probe", "touchoff", "threading", "g76", "remap", "testm6fail", "m6demo" };
+    private static readonly string[] SkipNames = { "lathe", "plasma", "probe", "touchoff", "threading", "g76", "remap", "testm6fail", "m6demo", "x-trim" }; // x-trim: plasma example whose touchoff.ngc probes with G38.2
 
     public static TheoryData<string> Programs()
     {
@@ -52,6 +52,19 @@ public class ConformanceTests
         Assert.Skip(msg);
     }
 
+    /// <summary>
+    /// Programs where standalone rs274 and a real LinuxCNC machine disagree, and cnctwin follows the machine.
+    /// Each is still compared: it must differ from rs274 only in the way explained, nowhere else.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownDifferences = new Dictionary<string, string>
+    {
+        // "T1 M06 G43 H1" on one line: M6 is a queue buster after which LinuxCNC re-reads the machine
+        // position. On a machine that is the spindle where it stands, so applying the 50 mm tool length puts
+        // the tool tip 50 mm lower in the program frame and the next Z-less G0 does not move Z. Standalone
+        // rs274 re-reads its own last commanded point instead, which un-does the offset shift.
+        ["skeleton.ngc"] = "tool length applied on the M6 line: rs274 standalone loses the offset shift on re-sync",
+    };
+
     [Theory]
     [MemberData(nameof(Programs))]
     public void MatchesLinuxCnc(string program)
@@ -59,12 +72,20 @@ public class ConformanceTests
         RequireRs274();
         if (program.StartsWith('(')) { if (TestPaths.InCi) Assert.Fail("LinuxCNC examples folder missing"); Assert.Skip("LinuxCNC examples not installed"); }
         string path = Path.IsPathRooted(program) ? program : Path.Combine(TestPaths.RepoRoot, program);
-        string table = Path.Combine(TestPaths.TestData, "conformance.tbl");
+        string table = Path.Combine(TestPaths.Samples, "tools.tbl");
         var report = Compare(path, table);
+        if (KnownDifferences.ContainsKey(Path.GetFileName(path)))
+        {
+            // Only the Z of the moves after the M6 line may differ, and only by the tool length offset.
+            Assert.False(report.Ok, "known difference no longer differs; remove it from KnownDifferences: " + report.Text);
+            Assert.All(report.Differences, d => Assert.True(d.OnlyZDiffers && Math.Abs(Math.Abs(d.DeltaZ) - 50) < 1e-3, report.Text));
+            return;
+        }
         Assert.True(report.Ok, report.Text);
     }
 
-    public sealed record Report(bool Ok, string Text, int Moves);
+    public sealed record Difference(int Index, bool OnlyZDiffers, double DeltaZ);
+    public sealed record Report(bool Ok, string Text, int Moves, IReadOnlyList<Difference> Differences);
 
     public static Report Compare(string path, string tableMm)
     {
@@ -91,11 +112,14 @@ public class ConformanceTests
             else if (error != null) { ok = false; sb.AppendLine($"cnctwin failed but rs274 did not: {error.Message}"); }
 
             bool usesComp = System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(path), @"(?i)g\s*4\s*[12]");
+            var diffs = new List<Difference>();
+            if (error != null || oracle.ErrorLine != null) diffs.Add(new Difference(-1, false, 0));
             int n = Math.Min(ours.Count, oracle.Moves.Count);
             if (ours.Count != oracle.Moves.Count)
             {
                 ok = false;
                 sb.AppendLine($"move count differs: rs274 {oracle.Moves.Count}, cnctwin {ours.Count}");
+                diffs.Add(new Difference(-1, false, 0));
             }
             int shown = 0;
             for (int i = 0; i < n; i++)
@@ -123,13 +147,14 @@ public class ConformanceTests
                     why = $"line {o.Line} vs {m.Source.Line}";
                 if (why != null)
                 {
+                    diffs.Add(new Difference(i, o.Kind == m.Kind && Math.Abs(o.End.X - m.End.X) <= tol && Math.Abs(o.End.Y - m.End.Y) <= tol && m is not ArcFeed, o.End.Z - m.End.Z));
                     ok = false;
                     if (shown++ < 10) sb.AppendLine($"move {i + 1} (rs274 line {o.Line}, cnctwin line {m.Source.Line}): {why}");
                 }
             }
             if (shown > 10) sb.AppendLine($"... {shown - 10} more differing moves");
             sb.Insert(0, $"{path}: rs274 {oracle.Moves.Count} moves, cnctwin {ours.Count}\n");
-            return new Report(ok, sb.ToString(), ours.Count);
+            return new Report(ok, sb.ToString(), ours.Count, diffs);
         }
         finally
         {

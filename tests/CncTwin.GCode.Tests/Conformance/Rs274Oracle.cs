@@ -91,6 +91,9 @@ public static class Rs274Oracle
                 var m = Regex.Match(l, @"^/?\s*[nN]\s*(\d+)");
                 if (m.Success) { errLine = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture); break; }
             }
+            // Some messages name the line themselves (an undefined subroutine is reported while seeking at end of file).
+            var named = Regex.Match(errMsg ?? "", @"from line:\s*(\d+)");
+            if (named.Success) errLine = int.Parse(named.Groups[1].Value, CultureInfo.InvariantCulture);
             errLine ??= -1;
         }
         return new OracleResult(moves, errLine, errMsg, stdout + stderr);
@@ -115,7 +118,7 @@ public static class Rs274Oracle
         return sb.ToString();
     }
 
-    private static readonly Regex Call = new(@"^\s*\d+\s+N(\S+)\s+([A-Z_]+)\((.*)\)\s*$", RegexOptions.Compiled);
+    private static readonly Regex Call = new(@"^\s*\d+\s+N(\S+)\s+([A-Z0-9_]+)\((.*)\)\s*$", RegexOptions.Compiled);
 
     public static List<OracleMove> ParseCanon(string stdout)
     {
