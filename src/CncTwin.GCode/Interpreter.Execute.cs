@@ -246,6 +246,9 @@ public sealed partial class Interpreter
     /// <summary>Word-usage checks in the spirit of LinuxCNC's: every word must have a code that uses it.</summary>
     private void CheckBlock(Span<int> g, Span<int> gCol, Span<int> m, Span<int> mCol)
     {
+        // Say "not supported" before complaining about the words such a G-code would have used.
+        if (g[1] >= 0 && g[1] is 50 or 51 or 52 or 330 or 331 or 760 or 741 or 742)
+            throw Err(gCol[1], $"{GName(g[1])} is not supported by this interpreter (splines, spindle-synchronised and lathe cycles)");
         int motion = g[1] >= 0 ? g[1] : _motionMode;
         bool motionOnLine = g[1] >= 0;
         bool g0UsesAxes = g[0] is 100 or 280 or 300 or 520 or 920;
@@ -279,8 +282,6 @@ public sealed partial class Interpreter
         if (_block.Has('h') && g[8] is not (430 or 432))
             throw Err(_block.Col('h'), "H word with no G43 to use it");
         if (g[0] == 100 && !_block.Has('l')) throw Err(gCol[0], "G10 needs an L word (L1, L2, L10, L11 or L20)");
-        if (g[1] >= 0 && g[1] is 50 or 51 or 52 or 330 or 331 or 760 or 741 or 742)
-            throw Err(gCol[1], $"{GName(g[1])} is not supported by this interpreter (splines, spindle-synchronised and lathe cycles)");
         foreach (char c in "uvw") if (_block.Has(c)) throw Err(_block.Col(c), $"bad character '{c}': the {char.ToUpperInvariant(c)} axis is not configured on this machine");
         if ((_block.Has('@') || _block.Has('^')) && (_block.Has('x') || _block.Has('y')))
             throw Err(_block.Has('@') ? _block.PolarColumn : _block.AngleColumn, "cannot mix polar (@ ^) and X Y words on one line");

@@ -101,8 +101,9 @@ public sealed partial class Interpreter
                 if (L[_cur] != ' ') sb.Append(L[_cur]);
                 _cur++;
             }
-            if (sb.Length == 0) throw Err(_block.OColumn, "O-word must be followed by a number or <name>");
-            _block.OName = FormatONumber(double.Parse(sb.ToString(), CultureInfo.InvariantCulture));
+            if (sb.Length == 0 || !double.TryParse(sb.ToString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
+                throw Err(_block.OColumn, "O-word must be followed by a number or <name>");
+            _block.OName = FormatONumber(number);
         }
         SkipSpaces();
         var kw = OWordKeyword.None;
@@ -317,11 +318,15 @@ public sealed partial class Interpreter
         throw ErrHere($"bad number format: unexpected '{l[_cur]}'");
     }
 
+    // Exact powers of ten: mantissa / 10^k is then correctly rounded for up to 15 significant digits.
+    private static readonly double[] Pow10 = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16 };
+
     private double ReadNumber()
     {
         var l = L;
         int start = _cur;
-        double intPart = 0, frac = 0, scale = 1;
+        long mantissa = 0;
+        int significant = 0, fracDigits = 0;
         bool digits = false, dot = false;
         while (_cur < l.Length)
         {
@@ -329,8 +334,9 @@ public sealed partial class Interpreter
             if (char.IsAsciiDigit(ch))
             {
                 digits = true;
-                if (dot) { scale *= 0.1; frac += (ch - '0') * scale; }
-                else intPart = intPart * 10 + (ch - '0');
+                if (mantissa != 0 || ch != '0') significant++;
+                if (significant <= 15) { mantissa = mantissa * 10 + (ch - '0'); if (dot) fracDigits++; }
+                else if (!dot) significant = 99; // too many integer digits for the fast path
             }
             else if (ch == '.')
             {
@@ -341,10 +347,15 @@ public sealed partial class Interpreter
             _cur++;
         }
         if (!digits) throw Err(start + 1, "bad number format: no digits");
-        // Long digit strings: parse exactly rather than accumulate rounding.
-        if (_cur - start > 15)
-            return double.Parse(l[start.._cur].ToString().Replace(" ", "").Replace("\t", ""), NumberStyles.Float, CultureInfo.InvariantCulture);
-        return intPart + frac;
+        if (significant > 15)
+        {
+            // Long digit strings: let the runtime round them exactly.
+            var text = l[start.._cur].ToString().Replace(" ", "").Replace("\t", "");
+            if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) || double.IsInfinity(v))
+                throw Err(start + 1, $"bad number format: '{text}'");
+            return v;
+        }
+        return mantissa / Pow10[fracDigits];
     }
 
     private double ReadParameterValue()
