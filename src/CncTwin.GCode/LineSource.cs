@@ -30,12 +30,9 @@ public sealed class LineSource : IDisposable
     {
         if (!stream.CanSeek)
         {
-            // Loops and forward subroutine calls need to seek; spool a pipe into a temporary file.
-            var tmp = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-            stream.CopyTo(tmp);
-            if (ownsStream) stream.Dispose();
-            tmp.Position = 0;
-            stream = tmp;
+            // Loops and subroutine calls need to seek back; a pipe is spooled to a temporary file as it
+            // is read (never ahead of the interpreter), so a live stream is interpreted as it arrives.
+            stream = new SpoolingStream(stream, ownsStream);
             ownsStream = true;
         }
         _stream = stream;
@@ -104,5 +101,85 @@ public sealed class LineSource : IDisposable
     public void Dispose()
     {
         if (_ownsStream) _stream.Dispose();
+    }
+}
+
+/// <summary>
+/// Makes a forward-only stream seekable by copying what has been read into a temporary file. Reads
+/// past the spooled end pull from the source on demand, so nothing is read before it is needed.
+/// </summary>
+internal sealed class SpoolingStream : Stream
+{
+    private readonly Stream _source;
+    private readonly bool _ownsSource;
+    private readonly FileStream _spool;
+    private long _position;
+    private bool _sourceEnded;
+
+    public SpoolingStream(Stream source, bool ownsSource)
+    {
+        _source = source;
+        _ownsSource = ownsSource;
+        _spool = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (count == 0) return 0;
+        if (_position < _spool.Length)
+        {
+            _spool.Position = _position;
+            int n = _spool.Read(buffer, offset, (int)Math.Min(count, _spool.Length - _position));
+            _position += n;
+            return n;
+        }
+        if (_sourceEnded) return 0;
+        int got = _source.Read(buffer, offset, count);
+        if (got == 0) { _sourceEnded = true; return 0; }
+        _spool.Position = _spool.Length;
+        _spool.Write(buffer, offset, got);
+        _position += got;
+        return got;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        long target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => throw new NotSupportedException("the end of a stream being spooled is not known yet"),
+        };
+        if (target < 0) throw new IOException("seek before the start of the stream");
+        // Seeking ahead of what has arrived pulls the source up to there.
+        var scratch = new byte[1 << 16];
+        while (target > _spool.Length && !_sourceEnded)
+        {
+            int got = _source.Read(scratch, 0, (int)Math.Min(scratch.Length, target - _spool.Length));
+            if (got == 0) { _sourceEnded = true; break; }
+            _spool.Position = _spool.Length;
+            _spool.Write(scratch, 0, got);
+        }
+        _position = Math.Min(target, _spool.Length);
+        return _position;
+    }
+
+    public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => _sourceEnded ? _spool.Length : throw new NotSupportedException("length of a stream still arriving");
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _spool.Dispose();
+            if (_ownsSource) _source.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -102,9 +102,15 @@ public static class MoveListWriter
                 w.WriteString("plane", PlaneName(arc.Plane));
                 w.WriteNumber("turns", arc.Turns);
             }
+            else
+            {
+                // Same fields on every move, so consumers see one schema.
+                w.WriteNull("cx"); w.WriteNull("cy"); w.WriteNull("cz"); w.WriteNull("plane"); w.WriteNull("turns");
+            }
             w.WriteNumber("feed_mm_min", Round(m.FeedMmPerMin));
             w.WriteNumber("spindle_rpm", Round(m.SpindleRpm));
             w.WriteNumber("tool", m.Tool);
+            w.WriteString("file", m.Source.File);
             w.WriteEndObject();
             if (++count % 4096 == 0) w.Flush();
         }
