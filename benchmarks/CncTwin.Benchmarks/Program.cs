@@ -1,1 +1,32 @@
-﻿Console.WriteLine("Hello, World!");
+using BenchmarkDotNet.Running;
+using CncTwin.Benchmarks;
+
+// "generate LINES FILE" writes the synthetic program used by the benchmarks and by compare-rs274.sh;
+// anything else goes to BenchmarkDotNet (e.g. --filter '*Interpreter*').
+if (args.Length >= 1 && args[0] == "generate")
+{
+    if (args.Length != 3 || !int.TryParse(args[1], out int lines) || lines < 10)
+    {
+        Console.Error.WriteLine("usage: generate LINES FILE");
+        return 2;
+    }
+    ProgramGenerator.WriteFile(args[2], lines);
+    return 0;
+}
+if (args.Length >= 1 && args[0] == "quick")
+{
+    // A rough in-process timing (no BenchmarkDotNet statistics) for profiling sessions.
+    var b = new InterpreterBenchmarks();
+    b.Setup();
+    foreach (var (name, run) in new (string, Func<long>)[] { ("read", b.ReadLinesOnly), ("interpret", b.Interpret), ("csv", b.InterpretAndWriteCsv) })
+    {
+        run();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long alloc0 = GC.GetTotalAllocatedBytes(true);
+        run();
+        Console.WriteLine($"{name,-10} {sw.Elapsed.TotalMilliseconds,8:F0} ms  {(GC.GetTotalAllocatedBytes(true) - alloc0) / 1e6,8:F1} MB allocated");
+    }
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(ProgramGenerator).Assembly).Run(args);
+return 0;

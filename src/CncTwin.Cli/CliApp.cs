@@ -25,15 +25,16 @@ public static class CliApp
         format.AcceptOnlyFromAmong("csv", "json");
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
         var blockDelete = new Option<bool>("--block-delete") { Description = "block delete switch on: skip lines starting with '/'" };
+        var summary = new Option<bool>("--summary") { Description = "after the moves, print a summary table (moves, path lengths, cutting envelope, tools) to standard error" };
         var cmd = new Command("parse", "Interpret a G-code program and write its moves (machine coordinates, mm) to standard output.")
         {
-            file, tools, format, tool, blockDelete,
+            file, tools, format, tool, blockDelete, summary,
         };
-        cmd.SetAction(pr => RunParse(pr.GetValue(file)!, pr.GetValue(tools), pr.GetValue(format)!, pr.GetValue(tool), pr.GetValue(blockDelete)));
+        cmd.SetAction(pr => RunParse(pr.GetValue(file)!, pr.GetValue(tools), pr.GetValue(format)!, pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(summary)));
         return cmd;
     }
 
-    internal static int RunParse(string file, string? toolsPath, string format, int initialTool, bool blockDelete)
+    internal static int RunParse(string file, string? toolsPath, string format, int initialTool, bool blockDelete, bool printSummary = false)
     {
         try
         {
@@ -54,15 +55,17 @@ public static class CliApp
             }
             using var interp = new Interpreter(source, new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete });
             using var stdout = Console.OpenStandardOutput();
+            var stats = new ToolpathSummary();
             if (format == "json")
             {
-                MoveListWriter.WriteJson(interp.Run(), stdout);
+                MoveListWriter.WriteJson(CncTwin.Core.Streaming.ReadAhead.Run(stats.Observe(interp.Run())), stdout);
             }
             else
             {
-                using var w = new StreamWriter(stdout, new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-                MoveListWriter.WriteCsv(interp.Run(), w);
+                // Interpret on one core while the other formats CSV.
+                MoveListWriter.WriteCsv(CncTwin.Core.Streaming.ReadAhead.Run(stats.Observe(interp.Run())), stdout);
             }
+            if (printSummary) SummaryTable.Print(stats, file);
             return ExitOk;
         }
         catch (GCodeException ex)

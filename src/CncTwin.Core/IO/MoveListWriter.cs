@@ -73,6 +73,72 @@ public static class MoveListWriter
         return count;
     }
 
+    /// <summary>
+    /// The same CSV written straight to UTF-8 bytes: the hot path of <c>cnctwin parse</c>, with no
+    /// per-row allocation and no char-to-byte encoding pass.
+    /// </summary>
+    public static long WriteCsv(IEnumerable<CanonicalCommand> commands, Stream stream)
+    {
+        var buf = new byte[1 << 16];
+        int n = System.Text.Encoding.ASCII.GetBytes(CsvHeader + "\n", buf);
+        long count = 0;
+        string? lastFile = null;
+        byte[] fileField = Array.Empty<byte>();
+        Span<char> chars = stackalloc char[512];
+        foreach (var cmd in commands)
+        {
+            if (cmd is not Motion m) continue;
+            if (n > buf.Length - 1024 - fileField.Length) { stream.Write(buf, 0, n); n = 0; }
+            // The row except the file name is ASCII: format as chars on the stack, then narrow.
+            int c = 0;
+            Int(chars, ref c, m.Source.Line); chars[c++] = ',';
+            Str(chars, ref c, MotionName(m.Kind)); chars[c++] = ',';
+            Num(chars, ref c, m.End.X); chars[c++] = ',';
+            Num(chars, ref c, m.End.Y); chars[c++] = ',';
+            Num(chars, ref c, m.End.Z); chars[c++] = ',';
+            if (m is ArcFeed arc)
+            {
+                if (arc.Plane != Plane.YZ) Num(chars, ref c, arc.Center.X);
+                chars[c++] = ',';
+                if (arc.Plane != Plane.XZ) Num(chars, ref c, arc.Center.Y);
+                chars[c++] = ',';
+                if (arc.Plane != Plane.XY) Num(chars, ref c, arc.Center.Z);
+                chars[c++] = ',';
+                Str(chars, ref c, PlaneName(arc.Plane)); chars[c++] = ',';
+                Int(chars, ref c, arc.Turns); chars[c++] = ',';
+            }
+            else
+            {
+                chars[c++] = ','; chars[c++] = ','; chars[c++] = ','; chars[c++] = ','; chars[c++] = ',';
+            }
+            Num(chars, ref c, m.FeedMmPerMin); chars[c++] = ',';
+            Num(chars, ref c, m.SpindleRpm); chars[c++] = ',';
+            Int(chars, ref c, m.Tool); chars[c++] = ',';
+            Int(chars, ref c, m.Source.Column); chars[c++] = ',';
+            Num(chars, ref c, m.Start.X); chars[c++] = ',';
+            Num(chars, ref c, m.Start.Y); chars[c++] = ',';
+            Num(chars, ref c, m.Start.Z); chars[c++] = ',';
+            for (int k = 0; k < c; k++) buf[n + k] = (byte)chars[k];
+            n += c;
+            if (!ReferenceEquals(m.Source.File, lastFile))
+            {
+                lastFile = m.Source.File;
+                var sw = new StringWriter();
+                WriteCsvField(sw, lastFile);
+                fileField = new System.Text.UTF8Encoding(false).GetBytes(sw.ToString());
+                if (n > buf.Length - 1024 - fileField.Length) { stream.Write(buf, 0, n); n = 0; }
+                if (fileField.Length + 1024 > buf.Length) Array.Resize(ref buf, fileField.Length + 4096);
+            }
+            fileField.CopyTo(buf, n);
+            n += fileField.Length;
+            buf[n++] = (byte)'\n';
+            count++;
+        }
+        stream.Write(buf, 0, n);
+        stream.Flush();
+        return count;
+    }
+
     private static void WriteCsvField(TextWriter w, string s)
     {
         if (s.AsSpan().IndexOfAny(",\"\n\r") < 0) { w.Write(s); return; }
@@ -134,16 +200,29 @@ public static class MoveListWriter
     }
 
     /// <summary>Fixed 6 decimals with trailing zeros trimmed (1 nm resolution); "-0" printed as "0".</summary>
+    /// <remarks>Formats through a scaled integer: several times faster than double formatting, and the CSV
+    /// writer is the hot path of <c>cnctwin parse</c>.</remarks>
     private static void Num(Span<char> buf, ref int n, double v)
     {
         if (!double.IsFinite(v)) { Str(buf, ref n, "nan"); return; }
-        double r = Math.Round(v, 6);
-        if (r == 0) { buf[n++] = '0'; return; }
-        if (Math.Abs(r) >= 1e15) { r.TryFormat(buf[n..], out int w0, "R", CultureInfo.InvariantCulture); n += w0; return; }
-        r.TryFormat(buf[n..], out int w, "F6", CultureInfo.InvariantCulture);
-        int end = n + w;
-        while (buf[end - 1] == '0') end--;
-        if (buf[end - 1] == '.') end--;
-        n = end;
+        if (Math.Abs(v) >= 1e12)
+        {
+            Math.Round(v, 6).TryFormat(buf[n..], out int w0, "R", CultureInfo.InvariantCulture);
+            n += w0;
+            return;
+        }
+        long micro = (long)Math.Round(v * 1e6, MidpointRounding.AwayFromZero);
+        if (micro == 0) { buf[n++] = '0'; return; }
+        if (micro < 0) { buf[n++] = '-'; micro = -micro; }
+        long whole = micro / 1_000_000;
+        int frac = (int)(micro - whole * 1_000_000);
+        whole.TryFormat(buf[n..], out int w, default, CultureInfo.InvariantCulture);
+        n += w;
+        if (frac == 0) return;
+        int digits = 6;
+        while (frac % 10 == 0) { frac /= 10; digits--; }
+        buf[n++] = '.';
+        for (int k = digits - 1; k >= 0; k--) { buf[n + k] = (char)('0' + frac % 10); frac /= 10; }
+        n += digits;
     }
 }
