@@ -117,6 +117,10 @@ public sealed partial class Interpreter
         {
             double t = _block.Get('t');
             if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
+            // With a tool table loaded, a tool that is not in it is an error at the T word, as on LinuxCNC.
+            // Without one (a bare interpretation) any tool is accepted, with zero offsets.
+            if (t != 0 && _opt.Tools.Tools.Count > 0 && _opt.Tools.Get((int)t) == null)
+                throw Err(_block.Col('t'), $"requested tool {(int)t} is not in the tool table");
             _selectedTool = (int)t;
             _out.Add(new SelectTool(Loc(_block.Col('t')), _selectedTool));
         }

@@ -99,6 +99,16 @@ public class InterpreterTests
     }
 
     [Fact]
+    public void ToolMissingFromALoadedTableIsAnErrorAtTheTWord()
+    {
+        var tools = ToolTable.Parse(new StringReader("T3 P3 Z40 D10\n"), "t.tbl");
+        var ex = Assert.Throws<GCodeException>(() => Moves("G21\nT99 M6\nM2", new InterpreterOptions { Tools = tools }));
+        Assert.Equal((2, 1), (ex.Line, ex.Column));
+        Assert.Contains("99", ex.Reason);
+        Assert.Single(Moves("G21\nT99 M6\nG0 X1\nM2")); // no table: accepted
+    }
+
+    [Fact]
     public void G43_1TakesAxisWordsAsLengthNotMotion()
     {
         var m = Moves("G21 G0 X0 Y0 Z0\nG43.1 Z25\nG0 Z0\nM2");
