@@ -56,6 +56,9 @@ public static class CliApp
             using var interp = new Interpreter(source, new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete });
             using var stdout = Console.OpenStandardOutput();
             var stats = new ToolpathSummary();
+            // A progress bar on the terminal (never in a pipe or log) for programs that take a while.
+            using var progress = file != "-" && !Console.IsErrorRedirected && new FileInfo(file).Length > 16 << 20
+                ? new ProgressDisplay(file, new FileInfo(file).Length, () => interp.BytesRead) : null;
             if (format == "json")
             {
                 MoveListWriter.WriteJson(CncTwin.Core.Streaming.ReadAhead.Run(stats.Observe(interp.Run())), stdout);

@@ -76,6 +76,11 @@ public sealed partial class Interpreter : IDisposable
         _source.Dispose();
     }
 
+    /// <summary>Bytes of the main program read so far (for progress displays; may be read from another thread).</summary>
+    public long BytesRead => Volatile.Read(ref _bytesRead);
+    private long _bytesRead;
+    private void NoteProgress() => Volatile.Write(ref _bytesRead, _mainSource.NextOffset);
+
     /// <summary>Current machine-frame position of the tool tip (mm).</summary>
     public Vec3 MachinePosition => ToMachine(_pos);
 
@@ -85,8 +90,10 @@ public sealed partial class Interpreter : IDisposable
     public IEnumerable<CanonicalCommand> Run()
     {
         bool first = true;
+        int sinceProgress = 0;
         while (!_ended)
         {
+            if (++sinceProgress == 1024) { sinceProgress = 0; NoteProgress(); }
             if (!_source.TryReadLine(out var line))
             {
                 {
