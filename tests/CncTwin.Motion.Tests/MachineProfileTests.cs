@@ -15,7 +15,8 @@ public class MachineProfileTests
     }
 
     /// <summary>The headless LinuxCNC oracle's machine (../shared beside the checkout; CI has it too).</summary>
-    private static string OracleIni => Path.Combine(RepoRoot, "..", "shared", "oracles", "linuxcnc-sim", "template", "oracle.ini");
+    private static string OracleIni => Path.Combine(Environment.GetEnvironmentVariable("CNCTWIN_SHARED") ?? Path.Combine(RepoRoot, "..", "shared"),
+        "oracles", "linuxcnc-sim", "template", "oracle.ini");
 
     [Fact]
     public void ImportsTheOracleMachineFromItsLinuxCncIni()
