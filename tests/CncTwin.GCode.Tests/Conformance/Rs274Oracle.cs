@@ -57,7 +57,16 @@ public static class Rs274Oracle
         return sb.ToString();
     }
 
+    // rs274 instances running side by side in one folder have been seen to fail with no message (they share
+    // interpreter files there), so runs are serialised: they take milliseconds each.
+    private static readonly object OneAtATime = new();
+
     public static OracleResult Run(string programPath, string? toolTableMmPath, string workDir)
+    {
+        lock (OneAtATime) return RunAlone(programPath, toolTableMmPath, workDir);
+    }
+
+    private static OracleResult RunAlone(string programPath, string? toolTableMmPath, string workDir)
     {
         string rs274 = FindRs274() ?? throw new InvalidOperationException("rs274 (LinuxCNC) not found: apt-get install --no-install-recommends linuxcnc-uspace");
         Directory.CreateDirectory(workDir);
@@ -84,7 +93,7 @@ public static class Rs274Oracle
         if (p.ExitCode != 0)
         {
             var errLines = stderr.Split('\n').Select(s => s.Trim()).Where(s => s.Length > 0 && s != "executing").ToList();
-            errMsg = errLines.FirstOrDefault();
+            errMsg = errLines.FirstOrDefault() ?? $"exit code {p.ExitCode} with no message";
             // The offending block is echoed after the message; its N word is our line number.
             foreach (var l in errLines.Skip(1))
             {
