@@ -30,41 +30,12 @@ public static class MoveListWriter
     {
         writer.Write(CsvHeader);
         writer.Write('\n');
-        Span<char> buf = stackalloc char[512];
+        Span<char> row = stackalloc char[MaxRowChars];
         long count = 0;
         foreach (var cmd in commands)
         {
             if (cmd is not Motion m) continue;
-            int n = 0;
-            Int(buf, ref n, m.Source.Line); buf[n++] = ',';
-            Str(buf, ref n, MotionName(m.Kind)); buf[n++] = ',';
-            Num(buf, ref n, m.End.X); buf[n++] = ',';
-            Num(buf, ref n, m.End.Y); buf[n++] = ',';
-            Num(buf, ref n, m.End.Z); buf[n++] = ',';
-            if (m is ArcFeed arc)
-            {
-                // centre coordinates in the arc's plane; the normal axis stays empty
-                if (arc.Plane != Plane.YZ) Num(buf, ref n, arc.Center.X);
-                buf[n++] = ',';
-                if (arc.Plane != Plane.XZ) Num(buf, ref n, arc.Center.Y);
-                buf[n++] = ',';
-                if (arc.Plane != Plane.XY) Num(buf, ref n, arc.Center.Z);
-                buf[n++] = ',';
-                Str(buf, ref n, PlaneName(arc.Plane)); buf[n++] = ',';
-                Int(buf, ref n, arc.Turns); buf[n++] = ',';
-            }
-            else
-            {
-                buf[n++] = ','; buf[n++] = ','; buf[n++] = ','; buf[n++] = ','; buf[n++] = ',';
-            }
-            Num(buf, ref n, m.FeedMmPerMin); buf[n++] = ',';
-            Num(buf, ref n, m.SpindleRpm); buf[n++] = ',';
-            Int(buf, ref n, m.Tool); buf[n++] = ',';
-            Int(buf, ref n, m.Source.Column); buf[n++] = ',';
-            Num(buf, ref n, m.Start.X); buf[n++] = ',';
-            Num(buf, ref n, m.Start.Y); buf[n++] = ',';
-            Num(buf, ref n, m.Start.Z); buf[n++] = ',';
-            writer.Write(buf[..n]);
+            writer.Write(row[..FormatRow(m, row)]);
             WriteCsvField(writer, m.Source.File);
             writer.Write('\n');
             count++;
@@ -75,7 +46,7 @@ public static class MoveListWriter
 
     /// <summary>
     /// The same CSV written straight to UTF-8 bytes: the hot path of <c>cnctwin parse</c>, with no
-    /// per-row allocation and no char-to-byte encoding pass.
+    /// per-row allocation and no encoder.
     /// </summary>
     public static long WriteCsv(IEnumerable<CanonicalCommand> commands, Stream stream)
     {
@@ -84,51 +55,24 @@ public static class MoveListWriter
         long count = 0;
         string? lastFile = null;
         byte[] fileField = Array.Empty<byte>();
-        Span<char> chars = stackalloc char[512];
+        Span<char> row = stackalloc char[MaxRowChars];
         foreach (var cmd in commands)
         {
             if (cmd is not Motion m) continue;
-            if (n > buf.Length - 1024 - fileField.Length) { stream.Write(buf, 0, n); n = 0; }
-            // The row except the file name is ASCII: format as chars on the stack, then narrow.
-            int c = 0;
-            Int(chars, ref c, m.Source.Line); chars[c++] = ',';
-            Str(chars, ref c, MotionName(m.Kind)); chars[c++] = ',';
-            Num(chars, ref c, m.End.X); chars[c++] = ',';
-            Num(chars, ref c, m.End.Y); chars[c++] = ',';
-            Num(chars, ref c, m.End.Z); chars[c++] = ',';
-            if (m is ArcFeed arc)
-            {
-                if (arc.Plane != Plane.YZ) Num(chars, ref c, arc.Center.X);
-                chars[c++] = ',';
-                if (arc.Plane != Plane.XZ) Num(chars, ref c, arc.Center.Y);
-                chars[c++] = ',';
-                if (arc.Plane != Plane.XY) Num(chars, ref c, arc.Center.Z);
-                chars[c++] = ',';
-                Str(chars, ref c, PlaneName(arc.Plane)); chars[c++] = ',';
-                Int(chars, ref c, arc.Turns); chars[c++] = ',';
-            }
-            else
-            {
-                chars[c++] = ','; chars[c++] = ','; chars[c++] = ','; chars[c++] = ','; chars[c++] = ',';
-            }
-            Num(chars, ref c, m.FeedMmPerMin); chars[c++] = ',';
-            Num(chars, ref c, m.SpindleRpm); chars[c++] = ',';
-            Int(chars, ref c, m.Tool); chars[c++] = ',';
-            Int(chars, ref c, m.Source.Column); chars[c++] = ',';
-            Num(chars, ref c, m.Start.X); chars[c++] = ',';
-            Num(chars, ref c, m.Start.Y); chars[c++] = ',';
-            Num(chars, ref c, m.Start.Z); chars[c++] = ',';
-            for (int k = 0; k < c; k++) buf[n + k] = (byte)chars[k];
-            n += c;
             if (!ReferenceEquals(m.Source.File, lastFile))
             {
+                // The file column rarely changes: encode it (quoted if needed) once per change.
                 lastFile = m.Source.File;
                 var sw = new StringWriter();
                 WriteCsvField(sw, lastFile);
                 fileField = new System.Text.UTF8Encoding(false).GetBytes(sw.ToString());
-                if (n > buf.Length - 1024 - fileField.Length) { stream.Write(buf, 0, n); n = 0; }
-                if (fileField.Length + 1024 > buf.Length) Array.Resize(ref buf, fileField.Length + 4096);
+                if (buf.Length < MaxRowChars + fileField.Length + 1) Array.Resize(ref buf, MaxRowChars + fileField.Length + 1);
             }
+            if (n + MaxRowChars + fileField.Length + 1 > buf.Length) { stream.Write(buf, 0, n); n = 0; }
+            // Everything but the file name is ASCII: format as chars on the stack, then narrow.
+            int c = FormatRow(m, row);
+            for (int k = 0; k < c; k++) buf[n + k] = (byte)row[k];
+            n += c;
             fileField.CopyTo(buf, n);
             n += fileField.Length;
             buf[n++] = (byte)'\n';
@@ -137,6 +81,43 @@ public static class MoveListWriter
         stream.Write(buf, 0, n);
         stream.Flush();
         return count;
+    }
+
+    private const int MaxRowChars = 512;
+
+    /// <summary>Formats one row up to (and including the comma before) the file column; returns its length.</summary>
+    private static int FormatRow(Motion m, Span<char> buf)
+    {
+        int n = 0;
+        Int(buf, ref n, m.Source.Line); buf[n++] = ',';
+        Str(buf, ref n, MotionName(m.Kind)); buf[n++] = ',';
+        Num(buf, ref n, m.End.X); buf[n++] = ',';
+        Num(buf, ref n, m.End.Y); buf[n++] = ',';
+        Num(buf, ref n, m.End.Z); buf[n++] = ',';
+        if (m is ArcFeed arc)
+        {
+            // centre coordinates in the arc's plane; the normal axis stays empty
+            if (arc.Plane != Plane.YZ) Num(buf, ref n, arc.Center.X);
+            buf[n++] = ',';
+            if (arc.Plane != Plane.XZ) Num(buf, ref n, arc.Center.Y);
+            buf[n++] = ',';
+            if (arc.Plane != Plane.XY) Num(buf, ref n, arc.Center.Z);
+            buf[n++] = ',';
+            Str(buf, ref n, PlaneName(arc.Plane)); buf[n++] = ',';
+            Int(buf, ref n, arc.Turns); buf[n++] = ',';
+        }
+        else
+        {
+            buf[n++] = ','; buf[n++] = ','; buf[n++] = ','; buf[n++] = ','; buf[n++] = ',';
+        }
+        Num(buf, ref n, m.FeedMmPerMin); buf[n++] = ',';
+        Num(buf, ref n, m.SpindleRpm); buf[n++] = ',';
+        Int(buf, ref n, m.Tool); buf[n++] = ',';
+        Int(buf, ref n, m.Source.Column); buf[n++] = ',';
+        Num(buf, ref n, m.Start.X); buf[n++] = ',';
+        Num(buf, ref n, m.Start.Y); buf[n++] = ',';
+        Num(buf, ref n, m.Start.Z); buf[n++] = ',';
+        return n;
     }
 
     private static void WriteCsvField(TextWriter w, string s)
