@@ -347,7 +347,7 @@ public sealed partial class Interpreter
             _cur++;
         }
         if (!digits) throw Err(start + 1, "bad number format: no digits");
-        if (significant > 15)
+        if (significant > 15 || fracDigits >= Pow10.Length)
         {
             // Long digit strings: let the runtime round them exactly.
             var text = l[start.._cur].ToString().Replace(" ", "").Replace("\t", "");

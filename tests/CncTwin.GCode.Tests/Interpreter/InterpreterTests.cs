@@ -136,6 +136,16 @@ public class InterpreterTests
         Assert.Equal(expected, m[0].End.X, 9);
     }
 
+    [Theory]
+    [InlineData("0.00000000000000000001", 1e-20)]
+    [InlineData("123456789012345678", 123456789012345678.0)]
+    [InlineData("0.1234567890123456789", 0.1234567890123456789)]
+    [InlineData("25.4", 25.4)]
+    public void NumbersParseExactlyWhateverTheirLength(string text, double expected)
+    {
+        Assert.Equal(expected, Moves($"G21 G0 X{text}\nM2")[0].End.X);
+    }
+
     [Fact]
     public void ParametersAreSetAfterTheLineIsRead()
     {
