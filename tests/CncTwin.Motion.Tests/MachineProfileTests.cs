@@ -21,11 +21,8 @@ public class MachineProfileTests
     [Fact]
     public void ImportsTheOracleMachineFromItsLinuxCncIni()
     {
-        if (!File.Exists(OracleIni))
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.Fail("missing " + OracleIni);
-            Assert.Skip("../shared/oracles not beside this checkout");
-        }
+        // The same limits are also checked from an inline copy in OracleCycleTimeTests; this reads the real file.
+        if (!File.Exists(OracleIni)) Assert.Skip($"{OracleIni} not found (../shared beside the checkout, or set CNCTWIN_SHARED)");
         var m = MachineProfile.Load(OracleIni);
         Assert.Equal(30.48, m.X.MaxVelocityMmPerS, 9);
         Assert.Equal(508, m.Z.MaxAccelerationMmPerS2, 9);
