@@ -45,10 +45,11 @@ public sealed partial class Interpreter
         CheckFeed(col, GName(motion));
 
         var (p1, p2, pn) = plane.Split(_pos);
-        // LinuxCNC remembers the depth-axis position where a cycle sequence began (its "initial level"):
-        // G98 returns there, incremental R is measured from it, and while it is below R each block first
-        // rises to R at the current position. Checked against rs274 -g block by block.
-        if (_prevMotionMode != motion) _cycleOldZ = pn;
+        // LinuxCNC remembers the depth-axis position where a series of contiguous cycles began (its "initial
+        // level"): G98 returns there, incremental R is measured from it, and while it is below R each block
+        // first rises to R at the current position. Switching from one cycle to another (G81 -> G83) keeps
+        // the level; any non-cycle motion (G0-G3, G80) ends the series. Checked against rs274 -g.
+        if (!_cycleInitialLevelKnown) { _cycleOldZ = pn; _cycleInitialLevelKnown = true; }
         double initialLevel = _cycleOldZ;
         double r = incremental ? initialLevel + _cycleR : _cycleR;
         double bottom = incremental ? r + _cycleZ : _cycleZ;
@@ -169,6 +170,7 @@ public sealed partial class Interpreter
     }
 
     private double _cycleOldZ;
+    private bool _cycleInitialLevelKnown;
 
     private void Traverse(Plane plane, double a, double b, double n, int col) => EmitRapid(plane.Join(a, b, n), col);
     private void Feed(Plane plane, double a, double b, double n, int col) => EmitFeed(plane.Join(a, b, n), col);

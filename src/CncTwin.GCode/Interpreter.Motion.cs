@@ -38,6 +38,7 @@ public sealed partial class Interpreter
 
     private void ExecuteMotion(int motion, int col, bool g53, bool explicitMotion)
     {
+        if (motion is not (730 or >= 810 and <= 890)) _cycleInitialLevelKnown = false;
         switch (motion)
         {
             case 0:

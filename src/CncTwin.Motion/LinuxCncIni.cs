@@ -87,6 +87,8 @@ public static class LinuxCncIni
                 LookAheadSegments = (int)(Num("TRAJ", "ARC_BLEND_OPTIMIZATION_DEPTH") ?? 50),
                 ArcBlending = (Num("TRAJ", "ARC_BLEND_ENABLE") ?? 1) != 0,
                 ServoPeriodS = (Num("EMCMOT", "SERVO_PERIOD") ?? 1_000_000) * 1e-9,
+                MaxFeedOverride = Num("DISPLAY", "MAX_FEED_OVERRIDE") ?? 1.0,
+                TangentKinkRatio = Num("TRAJ", "ARC_BLEND_TANGENT_KINK_RATIO") ?? 0.1,
             },
             // A LinuxCNC INI does not describe the spindle drive; the simulated one ramps at 5000 rpm/s
             // and feed moves wait for at-speed (see shared/oracles/linuxcnc-sim/NOTES.md).

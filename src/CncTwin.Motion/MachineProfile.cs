@@ -22,6 +22,16 @@ public sealed record PlannerSettings
     public bool ArcBlending { get; init; } = true;
     /// <summary>Servo / interpolation period in seconds (LinuxCNC [EMCMOT] SERVO_PERIOD).</summary>
     public double ServoPeriodS { get; init; } = 0.001;
+    /// <summary>
+    /// Highest feed override the operator can dial (LinuxCNC [DISPLAY] MAX_FEED_OVERRIDE): blends are sized
+    /// for it, so they stay valid at any override.
+    /// </summary>
+    public double MaxFeedOverride { get; init; } = 1.0;
+    /// <summary>
+    /// Joints whose direction change at full speed needs less than this fraction of the axis accelerations
+    /// are taken at speed as if tangent (LinuxCNC [TRAJ] ARC_BLEND_TANGENT_KINK_RATIO).
+    /// </summary>
+    public double TangentKinkRatio { get; init; } = 0.1;
 }
 
 /// <summary>Spindle drive: speed range and dynamics, rated power and the torque curve (rpm, N·m), at-speed behaviour.</summary>
@@ -135,6 +145,9 @@ public sealed record MachineProfile
         if (!(MaxLinearVelocityMmPerS > 0)) throw new MachineProfileException(fileName, 0, "max_linear_velocity_mm_per_s must be > 0");
         if (!(MaxLinearAccelerationMmPerS2 > 0)) throw new MachineProfileException(fileName, 0, "max_linear_acceleration_mm_per_s2 must be > 0");
         if (!(Planner.ServoPeriodS > 0) || Planner.ServoPeriodS > 0.1) throw new MachineProfileException(fileName, 0, "planner.servo_period_s must be in (0, 0.1]");
+        if (!(Planner.MaxFeedOverride >= 1) || Planner.MaxFeedOverride > 10) throw new MachineProfileException(fileName, 0, "planner.max_feed_override must be in [1, 10]");
+        if (!(Planner.TangentKinkRatio >= 0) || Planner.TangentKinkRatio > 1) throw new MachineProfileException(fileName, 0, "planner.tangent_kink_ratio must be in [0, 1]");
+        if (Planner.LookAheadSegments < 1) throw new MachineProfileException(fileName, 0, "planner.look_ahead_segments must be >= 1");
         if (Spindle.MaxRpm < 0 || Spindle.AccelerationRpmPerS < 0) throw new MachineProfileException(fileName, 0, "spindle: max_rpm and acceleration_rpm_per_s must be >= 0");
         if (ToolChangeTimeS < 0) throw new MachineProfileException(fileName, 0, "tool_change_time_s must be >= 0");
     }

@@ -9,10 +9,16 @@ public abstract record PlanItem(SourceLocation Source, double StartS)
     public double EndS => StartS + DurationS;
 }
 
-/// <summary>A move time-parameterised along its path: entry/exit speeds and a trapezoidal profile.</summary>
-public sealed record PlannedMove(CncTwin.Core.Motion Move, double StartS, TrapezoidProfile Profile) : PlanItem(Move.Source, StartS)
+/// <summary>
+/// A stretch of path time-parameterised by the planner: the programmed move it belongs to (for its line and
+/// kind), the geometry actually followed (the programmed line or arc, trimmed where a corner blend takes
+/// over, or the blend arc itself) and its speed profile.
+/// </summary>
+public sealed record PlannedMove(CncTwin.Core.Motion Move, double StartS, ISpeedProfile Profile, PathGeometry Path, bool IsBlend = false) : PlanItem(Move.Source, StartS)
 {
     public override double DurationS => Profile.TotalS;
+    /// <summary>Tool position at absolute time t (clamped to this segment).</summary>
+    public Vec3 PositionAt(double t) => Path.PointAt(Profile.At(t - StartS).DistanceMm);
 }
 
 /// <summary>Time with no path motion: dwell, spindle at-speed wait, tool change.</summary>
@@ -22,37 +28,58 @@ public sealed record PlannedPause(SourceLocation Source, double StartS, double S
 }
 
 /// <summary>
-/// Look-ahead trajectory planner in the manner of LinuxCNC's: each move gets a speed cap (programmed
-/// feed, path and per-axis limits projected on its direction, centripetal limit on arcs) and an
-/// acceleration (per-axis limits projected likewise); corners in G64 are passed at the speed a tangent
-/// blend arc allows (within the P tolerance and half of the shorter segment), G61/G61.1 and non-motion
-/// events (dwell, spindle change, tool change, stops, end) come to rest. A backward pass over the
-/// look-ahead window guarantees the machine can always stop at its end. Streaming: memory is the window.
+/// Look-ahead trajectory planner modelled on LinuxCNC 2.9's (src/emc/tp: tp.c, blendmath.c), so that a
+/// twin of a LinuxCNC machine times programs as the machine does, and other machines get the same sound
+/// behaviour from their declared limits.
+/// <list type="bullet">
+/// <item>Each segment gets a speed cap (programmed feed; path and per-axis limits projected on its direction;
+/// centripetal limit sqrt(0.866·a·R) on arcs; at least ~1 servo period per segment) and an acceleration
+/// (per-axis limits projected likewise; arcs keep half for the tangential direction).</item>
+/// <item>How a segment ends is fixed when it is queued (LinuxCNC's term_cond): G61.1 stops, G61 stops unless
+/// the next move continues in (nearly) the same direction, G64 blends. Rapid-to-feed changes and reversals
+/// (within 2°) always stop.</item>
+/// <item>Near-tangent joints whose direction change needs less than the kink ratio (10 %) of the axis
+/// accelerations at full speed are passed at speed; other G64 corners between lines get a tangent blend
+/// arc — radius from the speed it can hold, within the G64 P tolerance (or a quarter of the shorter move)
+/// and half of each move — which cuts the corner, so the path is shorter than programmed. Corners involving
+/// programmed arcs are passed at the speed such a blend arc allows, without changing the path.</item>
+/// <item>A G64 move that ends at rest without a blend (before a dwell, an M-code, the end) ramps at half
+/// rate, as LinuxCNC's parabolic terminal condition does.</item>
+/// <item>A backward pass over the look-ahead window (ARC_BLEND_OPTIMIZATION_DEPTH) guarantees the machine can
+/// always stop at the end of what it has seen. Streaming: memory is the window.</item>
+/// </list>
+/// Every rule was checked against LinuxCNC's real planner (tests/oracle-data/linuxcnc-sim).
 /// </summary>
-/// <remarks>
-/// Ratios measured on LinuxCNC 2.9's planner (shared/oracles/linuxcnc-sim, see tests/oracle-data):
-/// arcs keep sqrt(3)/2 of the acceleration for the normal direction (v ≤ sqrt(0.866·a·R)) and half for
-/// the tangential; a G64 segment that ends without a blend (stop, last move) accelerates at half rate.
-/// </remarks>
 public sealed class MotionPlanner
 {
-    private const double NormalAccelRatio = 0.8660254037844386; // sqrt(3)/2, LinuxCNC TP_ACC_RATIO_NORMAL
-    private const double TangentialAccelRatio = 0.5;             // LinuxCNC TP_ACC_RATIO_TANGENTIAL
+    private const double NormalAccelRatio = 0.8660254037844386; // sqrt(3)/2, LinuxCNC BLEND_ACC_RATIO_NORMAL
+    private const double TangentialAccelRatio = 0.5;             // LinuxCNC BLEND_ACC_RATIO_TANGENTIAL
+    private const double MinSegmentCycles = 1.02;                // LinuxCNC TP_MIN_SEGMENT_CYCLES
+    private static readonly double SharpCornerCos = Math.Cos(Math.PI * (1 - 2.0 / 180)); // reversal within 2°: stop
     private readonly MachineProfile _m;
 
     public MotionPlanner(MachineProfile machine) => _m = machine;
 
+    private enum TermCond { Stop, Exact, Parabolic, Tangent }
+
     private sealed class Segment
     {
         public required CncTwin.Core.Motion Move;
-        public double Length, VMax, Accel;
-        public Vec3 StartDir, EndDir;
-        public bool IsArc;
-        public double JunctionMax;    // max speed at the junction with the next segment (set when the next arrives)
-        public bool StopAfter;        // comes to rest at its end
-        public bool Blended;          // the junction after it is a tangent blend (full acceleration)
-        public bool ExactStopMode;
-        public bool HalfRateApplied;
+        public required PathGeometry Path;
+        public bool IsBlend, IsCircular, IsRapid;
+        public double NominalLength;     // as programmed, before any trim
+        public double ReqVel;            // programmed speed (feed, or the rapid limit), mm/s
+        public double VMax;              // machine limit along this segment, mm/s
+        public double Accel;             // tangential acceleration with the segment running alone, mm/s²
+        public double Tolerance;         // G64 P when the move was queued (0: none)
+        public TermCond Term;
+        public double JunctionMax = double.PositiveInfinity; // extra cap on the speed at the joint with the next
+        public bool ParabolicJoin;       // G64 joint without a blend arc: passed at JunctionMax, both at half rate
+        public bool BlendPrev;           // the previous segment joins this one parabolically: half rate
+        public double Length => Path.LengthMm;
+        public double Speed => Math.Min(VMax, ReqVel);
+        public double EffectiveAccel => Accel * (Term == TermCond.Parabolic ? 0.5 : 1) * (BlendPrev ? 0.5 : 1);
+        public double ExitCap => Term == TermCond.Tangent || ParabolicJoin ? JunctionMax : 0;
     }
 
     public IEnumerable<PlanItem> Plan(IEnumerable<CanonicalCommand> commands)
@@ -64,15 +91,12 @@ public sealed class MotionPlanner
         double spindleRpm = 0, commandedRpm = 0;
         bool spindleOn = false, waitForSpindle = false;
         SourceLocation spindleSource = default;
+        int lookAhead = Math.Max(1, _m.Planner.LookAheadSegments);
 
         IEnumerable<PlanItem> Emit(bool flushAll)
         {
-            while (window.Count > 0 && (flushAll || window.Count > Math.Max(1, _m.Planner.LookAheadSegments)))
-            {
-                if (flushAll) window[^1].StopAfter = true;
-                var item = EmitFirst(window, ref t, ref entry);
-                yield return item;
-            }
+            while (window.Count > 0 && (flushAll || window.Count > lookAhead))
+                yield return EmitFirst(window, ref t, ref entry);
         }
 
         foreach (var c in commands)
@@ -91,18 +115,9 @@ public sealed class MotionPlanner
                             if (wait > 0) { yield return new PlannedPause(spindleSource, t, wait, "spindle at-speed wait"); t += wait; }
                             waitForSpindle = false;
                         }
-                        var seg = MakeSegment(move, mode);
+                        var seg = MakeSegment(move, mode, tolerance);
                         if (seg.Length < 1e-9) continue; // zero-length moves take no time
-                        if (window.Count > 0)
-                        {
-                            var prev = window[^1];
-                            if (prev.ExactStopMode || seg.ExactStopMode) prev.StopAfter = true;
-                            else
-                            {
-                                (prev.JunctionMax, prev.Blended) = JunctionSpeed(prev, seg, tolerance);
-                                if (prev.JunctionMax <= 0) prev.StopAfter = true;
-                            }
-                        }
+                        if (window.Count > 0) Link(window, seg);
                         window.Add(seg);
                         foreach (var i in Emit(false)) yield return i;
                         break;
@@ -146,72 +161,59 @@ public sealed class MotionPlanner
 
     private PlannedMove EmitFirst(List<Segment> w, ref double t, ref double entry)
     {
-        // Backward pass: speed at each junction such that every later segment can still stop in time.
+        // Backward pass: the highest speed at each joint from which every later segment can still stop in time
+        // (the last segment seen is assumed to end at rest).
         int n = w.Count;
-        double next = 0; // speed at the end of the window: assume a stop there
-        var limit = new double[n];
+        double next = 0;
+        double firstExitLimit = 0;
         for (int i = n - 1; i >= 0; i--)
         {
             var s = w[i];
-            double cap = s.StopAfter ? 0 : Math.Min(s.JunctionMax, next);
-            limit[i] = cap;
-            // entry of segment i can be at most what lets it decelerate to its exit
-            next = Math.Min(s.VMax, Math.Sqrt(cap * cap + 2 * s.Accel * s.Length));
-            if (i > 0) next = Math.Min(next, w[i - 1].VMax);
+            double cap = i == n - 1 ? 0 : Math.Min(Math.Min(s.ExitCap, next), Math.Min(s.Speed, w[i + 1].Speed));
+            if (i == 0) firstExitLimit = cap;
+            next = Math.Min(s.Speed, Math.Sqrt(cap * cap + 2 * s.EffectiveAccel * s.Length));
         }
         var first = w[0];
-        // A continuous-mode move that ends at rest without a blend ramps at half rate (LinuxCNC's parabolic
-        // terminal condition, measured on its planner); exact-stop moves use the full rate.
-        if (first.StopAfter && !first.ExactStopMode && !first.HalfRateApplied) { first.Accel *= 0.5; first.HalfRateApplied = true; }
-        double exit = Math.Min(limit[0], Math.Sqrt(entry * entry + 2 * first.Accel * first.Length));
-        var profile = new TrapezoidProfile(first.Length, entry, exit, first.VMax, first.Accel);
-        var item = new PlannedMove(first.Move, t, profile);
+        double a = first.EffectiveAccel;
+        double v0 = Math.Min(entry, first.Speed);
+        double exit = Math.Min(firstExitLimit, Math.Sqrt(v0 * v0 + 2 * a * first.Length));
+        var profile = new TrapezoidProfile(first.Length, v0, exit, first.Speed, a);
+        var item = new PlannedMove(first.Move, t, profile, first.Path, first.IsBlend);
         t += profile.TotalS;
         entry = profile.ExitMmPerS;
         w.RemoveAt(0);
         return item;
     }
 
-    private Segment MakeSegment(CncTwin.Core.Motion move, PathControlMode mode)
+    private Segment MakeSegment(CncTwin.Core.Motion move, PathControlMode mode, double tolerance)
     {
         double traj = _m.MaxLinearVelocityMmPerS;
-        double feed = move.Kind == MotionKind.Rapid ? traj : Math.Min(move.FeedMmPerMin / 60.0, traj);
-        var seg = new Segment { Move = move, ExactStopMode = mode != PathControlMode.Continuous };
+        bool rapid = move.Kind == MotionKind.Rapid;
+        var term = mode switch { PathControlMode.ExactStop => TermCond.Stop, PathControlMode.ExactPath => TermCond.Exact, _ => TermCond.Parabolic };
+        Segment seg;
         if (move is ArcFeed arc)
         {
-            var (c1, c2, _) = arc.Plane.Split(arc.Center);
-            var (s1, s2, sn) = arc.Plane.Split(arc.Start);
-            var (e1, e2, en) = arc.Plane.Split(arc.End);
-            double r = Math.Sqrt((s1 - c1) * (s1 - c1) + (s2 - c2) * (s2 - c2));
-            double a0 = Math.Atan2(s2 - c2, s1 - c1), a1 = Math.Atan2(e2 - c2, e1 - c1);
-            double sweep = arc.Clockwise ? a0 - a1 : a1 - a0;
-            while (sweep <= 1e-12) sweep += 2 * Math.PI;
-            sweep += 2 * Math.PI * (arc.Turns - 1);
-            double planar = r * sweep, dz = en - sn;
-            seg.Length = Math.Sqrt(planar * planar + dz * dz);
-            seg.IsArc = true;
-            // Axis limits bound an arc by its smallest axis figures (its direction sweeps through them).
-            // (the two axes of the plane, plus the normal axis when the arc is a helix)
+            var path = CirclePath.FromArc(arc);
+            // Axis limits bound an arc by its smallest axis figures (its direction sweeps through them):
+            // the two axes of the plane, plus the normal axis when the arc is a helix.
             var (p1, p2, pn) = arc.Plane switch { Plane.XY => (_m.X, _m.Y, _m.Z), Plane.XZ => (_m.Z, _m.X, _m.Y), _ => (_m.Y, _m.Z, _m.X) };
-            bool helix = Math.Abs(en - sn) > 1e-9;
+            bool helix = path.Rise.Length > 1e-9;
             double aAxis = Math.Min(p1.MaxAccelerationMmPerS2, p2.MaxAccelerationMmPerS2);
             double vAxis = Math.Min(p1.MaxVelocityMmPerS, p2.MaxVelocityMmPerS);
             if (helix) { aAxis = Math.Min(aAxis, pn.MaxAccelerationMmPerS2); vAxis = Math.Min(vAxis, pn.MaxVelocityMmPerS); }
             double a = Math.Min(_m.MaxLinearAccelerationMmPerS2, aAxis);
-            seg.Accel = a * TangentialAccelRatio;
-            seg.VMax = Math.Min(Math.Min(feed, vAxis), Math.Sqrt(NormalAccelRatio * a * r));
-            double sign = arc.Clockwise ? -1 : 1;
-            Vec3 Tangent(double ang) => Normalize(arc.Plane.Join(-Math.Sin(ang) * sign * r * sweep, Math.Cos(ang) * sign * r * sweep, dz));
-            seg.StartDir = Tangent(a0);
-            seg.EndDir = Tangent(a1);
+            seg = new Segment
+            {
+                Move = move, Path = path, IsCircular = true,
+                VMax = Math.Min(Math.Min(traj, vAxis), Math.Sqrt(NormalAccelRatio * a * path.RadiusMm)),
+                Accel = a * TangentialAccelRatio,
+            };
         }
         else
         {
-            var d = move.End - move.Start;
-            seg.Length = d.Length;
-            var u = seg.Length > 0 ? d * (1 / seg.Length) : Vec3.Zero;
-            seg.StartDir = seg.EndDir = u;
-            double v = feed, a = _m.MaxLinearAccelerationMmPerS2;
+            var path = new LinePath(move.Start, move.End);
+            var u = path.StartTangent;
+            double v = traj, a = _m.MaxLinearAccelerationMmPerS2;
             for (int i = 0; i < 3; i++)
             {
                 double ui = Math.Abs(i == 0 ? u.X : i == 1 ? u.Y : u.Z);
@@ -220,33 +222,175 @@ public sealed class MotionPlanner
                 v = Math.Min(v, ax.MaxVelocityMmPerS / ui);
                 a = Math.Min(a, ax.MaxAccelerationMmPerS2 / ui);
             }
-            seg.VMax = v; seg.Accel = a;
+            seg = new Segment { Move = move, Path = path, VMax = v, Accel = a };
         }
+        // Every segment lasts at least about one servo period.
+        seg.VMax = Math.Min(seg.VMax, seg.Length / (MinSegmentCycles * _m.Planner.ServoPeriodS));
+        seg.IsRapid = rapid;
+        seg.ReqVel = rapid ? seg.VMax : move.FeedMmPerMin / 60.0;
+        seg.NominalLength = seg.Length;
+        seg.Tolerance = tolerance;
+        seg.Term = term;
         return seg;
     }
 
-    private static Vec3 Normalize(Vec3 v) { double l = v.Length; return l > 0 ? v * (1 / l) : v; }
-
-    /// <summary>Speed allowed through the corner between two segments, and whether it is a tangent blend.</summary>
-    private (double Speed, bool Blended) JunctionSpeed(Segment a, Segment b, double tolerance)
+    /// <summary>Decides how the last queued segment joins the new one (LinuxCNC tpAddLine/tpAddCircle).</summary>
+    private void Link(List<Segment> w, Segment seg)
     {
-        double cos = Math.Clamp(a.EndDir.X * b.StartDir.X + a.EndDir.Y * b.StartDir.Y + a.EndDir.Z * b.StartDir.Z, -1, 1);
-        double deflection = Math.Acos(cos);
-        double vCap = Math.Min(a.VMax, b.VMax);
-        if (deflection < 1e-4) return (vCap, true);                 // tangent: no corner
-        if (deflection > Math.PI - 1e-3) return (0, false);          // reversal: must stop
-        if (!_m.Planner.ArcBlending) return (0, false);
-        // Largest blend arc: tangent to both moves, using at most half of each straight move.
-        double half = Math.Tan(deflection / 2);
-        double tangentLength = Math.Min(a.IsArc ? a.Length * 0.5 : a.Length * 0.5, b.IsArc ? b.Length * 0.5 : b.Length * 0.5);
-        double radius = tangentLength / half;
-        if (tolerance > 0)
+        var prev = w[^1];
+        if (prev.IsRapid != seg.IsRapid) prev.Term = TermCond.Stop;  // no blending between rapid and feed
+        if (prev.Term == TermCond.Stop) return;
+        var u1 = prev.Path.EndTangent;
+        var u2 = seg.Path.StartTangent;
+        if (u1.Dot(u2) < SharpCornerCos) { prev.Term = TermCond.Stop; return; }
+
+        // Tangent or nearly so: the direction change at full speed within one servo period needs an
+        // acceleration; below the kink ratio of the axis limits the joint is taken at speed.
+        double fs = _m.Planner.MaxFeedOverride;
+        double vMax = Math.Min(Math.Min(prev.VMax, prev.ReqVel * fs), Math.Min(seg.VMax, seg.ReqVel * fs));
+        double aInst = vMax / _m.Planner.ServoPeriodS;
+        var diff = (u2 - u1) * aInst;
+        double scale = Math.Max(Math.Abs(diff.X) / _m.X.MaxAccelerationMmPerS2, Math.Max(Math.Abs(diff.Y) / _m.Y.MaxAccelerationMmPerS2, Math.Abs(diff.Z) / _m.Z.MaxAccelerationMmPerS2));
+        if (prev.IsCircular || seg.IsCircular) scale /= TangentialAccelRatio;
+        double kinkRatio = _m.Planner.TangentKinkRatio;
+        if (scale < kinkRatio)
         {
-            double perRadius = 1 / Math.Cos(deflection / 2) - 1;  // corner deviation per unit blend radius
-            if (perRadius > 0) radius = Math.Min(radius, tolerance / perRadius);
+            prev.Term = TermCond.Tangent;
+            prev.JunctionMax = vMax;
+            prev.Accel *= 1 - scale;   // leave room for the kink's normal acceleration
+            seg.Accel *= 1 - scale;
+            return;
         }
-        double accel = Math.Min(a.Accel / (a.IsArc ? TangentialAccelRatio : 1), b.Accel / (b.IsArc ? TangentialAccelRatio : 1));
-        double v = Math.Min(vCap, Math.Sqrt(NormalAccelRatio * accel * radius));
-        return (v, true);
+        double kinkVel = vMax * kinkRatio / scale;
+        if (prev.Term != TermCond.Parabolic) return;   // G61: stop at the corner
+        if (_m.Planner.ArcBlending && !prev.IsCircular && !seg.IsCircular && !prev.IsBlend)
+        {
+            var blend = LineLineBlend(w, prev, seg, kinkVel);
+            if (blend == Blend.Inserted) return;
+            if (blend == Blend.KinkFaster) { prev.Term = TermCond.Tangent; prev.JunctionMax = kinkVel; return; }
+        }
+        else if (_m.Planner.ArcBlending)
+        {
+            // Corners with programmed arcs: passed at the speed a tangent blend arc would allow.
+            prev.Term = TermCond.Tangent;
+            prev.JunctionMax = Math.Max(kinkVel, ArcCornerSpeed(prev, seg));
+            return;
+        }
+        // No blend arc: LinuxCNC's parabolic blend, both segments at half rate.
+        prev.ParabolicJoin = true;
+        prev.JunctionMax = ParabolicBlendSpeed(prev, seg);
+        seg.BlendPrev = true;
+    }
+
+    private enum Blend { Failed, Inserted, KinkFaster }
+
+    /// <summary>
+    /// LinuxCNC's line-line blend arc (blendInit3FromLineLine, blendComputeParameters, blendFindPoints3):
+    /// the arc tangent to both lines with the radius needed for the speed it can hold, bounded by the
+    /// tolerance and by half of each line. Trims both lines and queues the arc between them.
+    /// </summary>
+    private Blend LineLineBlend(List<Segment> w, Segment prev, Segment seg, double kinkVel)
+    {
+        var u1 = prev.Path.EndTangent;
+        var u2 = seg.Path.StartTangent;
+        double theta = Math.Acos(Math.Clamp(-u1.Dot(u2), -1, 1)) / 2;   // half the angle between the lines
+        if (Math.PI / 2 - theta < 1e-6 || theta < 1e-6) return Blend.Failed;
+        double phi = Math.PI - 2 * theta;                                // direction change = arc sweep
+        const double toleranceRatio = 0.25;
+        double t1 = prev.Tolerance > 0 ? prev.Tolerance : prev.NominalLength * toleranceRatio;
+        double t2 = seg.Tolerance > 0 ? seg.Tolerance : seg.NominalLength * toleranceRatio;
+        double tol = Math.Min(Math.Min(t1, t2), Math.Min(prev.NominalLength, seg.NominalLength) * toleranceRatio);
+
+        var binormal = PathGeometry.Unit(u1.Cross(u2));
+        double aMax = InscribedLimit(binormal, _m.X.MaxAccelerationMmPerS2, _m.Y.MaxAccelerationMmPerS2, _m.Z.MaxAccelerationMmPerS2);
+        double aNormal = aMax * NormalAccelRatio;
+        double vReq = Math.Max(prev.ReqVel, seg.ReqVel);
+        double vGoal = vReq * _m.Planner.MaxFeedOverride;
+        double vPlanar = InscribedLimit(binormal, _m.X.MaxVelocityMmPerS, _m.Y.MaxVelocityMmPerS, _m.Z.MaxVelocityMmPerS);
+        double phiEff = Math.Min(phi, Math.PI * 0.49);
+        double vMax1 = Math.Min(prev.VMax, seg.VMax / Math.Cos(phiEff));
+        double vMax2 = Math.Min(seg.VMax, prev.VMax / Math.Cos(phiEff));
+        double area = vMax1 * vMax2 / 2 * Math.Sin(phi);
+        double bas = (u2 * vMax2 - u1 * vMax1).Length;
+        double vAlt = bas > 0 ? 2 * area / bas : 0;
+        vGoal = Math.Min(vGoal, Math.Max(vAlt, vPlanar));
+
+        double l1 = Math.Min(prev.Length, prev.NominalLength * 0.5);
+        double l2 = seg.Length * 0.5;
+        double dTol = Math.Cos(theta) * tol / (1 - Math.Sin(theta));
+        double dGeom = Math.Min(Math.Min(l1, l2), dTol);
+        double rGeom = Math.Tan(theta) * dGeom;
+        double vPlan = Math.Min(Math.Sqrt(aNormal * rGeom), vGoal);
+        // Radius no larger than needed: the distance a parabolic blend at half acceleration would use.
+        double aParabolic = aMax * 0.5;
+        double vTriangle = Math.Sqrt(2 * aParabolic * dGeom);
+        double sBlend = Math.Min(vTriangle, vPlan) / aParabolic * vPlan;
+        double rBlend = Math.Min(sBlend / phi, rGeom);
+        double r = Math.Max(vPlan * vPlan / aNormal, rBlend);
+        double d = r / Math.Tan(theta);
+        if (r < 1e-9 || r * phi < 1e-9) return Blend.Failed;
+        if (kinkVel >= vPlan) return Blend.KinkFaster;   // tpCheckTangentPerformance
+
+        var p = prev.Path.End;
+        var arcStart = p - u1 * d;
+        var arcEnd = p + u2 * d;
+        var center = p + PathGeometry.Unit(u2 - u1) * (r / Math.Sin(theta));
+        var arc = new CirclePath(center, PathGeometry.Unit(arcStart - center), u1, r, phi, Vec3.Zero);
+        var blend = new Segment
+        {
+            Move = seg.Move, Path = arc, IsBlend = true, IsCircular = true, IsRapid = seg.IsRapid,
+            NominalLength = arc.LengthMm, ReqVel = Math.Min(vPlan, vReq), VMax = vPlan,
+            Accel = aMax * TangentialAccelRatio, Tolerance = seg.Tolerance, Term = TermCond.Tangent,
+        };
+        prev.Path = new LinePath(prev.Path.Start, arcStart);
+        prev.Term = TermCond.Tangent;
+        seg.Path = new LinePath(arcEnd, seg.Path.End);
+        if (prev.Length < 1e-9) w.RemoveAt(w.Count - 1);   // the line is all blend now (LinuxCNC "consumes" it)
+        w.Add(blend);
+        return Blend.Inserted;
+    }
+
+    /// <summary>LinuxCNC calculateInscribedDiameter: the limit available in every direction of the plane with this normal.</summary>
+    private static double InscribedLimit(Vec3 normal, double bx, double by, double bz)
+    {
+        double Scale(double n) => Math.Sqrt(Math.Max(0, 1 - n * n));
+        double best = double.PositiveInfinity;
+        double sx = Scale(normal.X), sy = Scale(normal.Y), sz = Scale(normal.Z);
+        if (sx > 1e-12) best = Math.Min(best, bx / sx);
+        if (sy > 1e-12) best = Math.Min(best, by / sy);
+        if (sz > 1e-12) best = Math.Min(best, bz / sz);
+        return double.IsPositiveInfinity(best) ? Math.Min(bx, Math.Min(by, bz)) : best;
+    }
+
+    /// <summary>Speed through a corner involving a programmed arc: that of the largest tangent blend arc within tolerance and half of each move.</summary>
+    private double ArcCornerSpeed(Segment a, Segment b)
+    {
+        double cos = Math.Clamp(a.Path.EndTangent.Dot(b.Path.StartTangent), -1, 1);
+        double deflection = Math.Acos(cos);
+        double half = Math.Tan(deflection / 2);
+        double radius = Math.Min(a.Length, b.Length) * 0.5 / half;
+        double tol = Math.Min(a.Tolerance > 0 ? a.Tolerance : double.PositiveInfinity, b.Tolerance > 0 ? b.Tolerance : double.PositiveInfinity);
+        tol = Math.Min(tol, Math.Min(a.NominalLength, b.NominalLength) * 0.25);
+        double perRadius = 1 / Math.Cos(deflection / 2) - 1;  // corner deviation per unit blend radius
+        if (perRadius > 0) radius = Math.Min(radius, tol / perRadius);
+        double accel = Math.Min(a.Accel / (a.IsCircular ? TangentialAccelRatio : 1), b.Accel / (b.IsCircular ? TangentialAccelRatio : 1));
+        return Math.Min(Math.Min(a.Speed, b.Speed), Math.Sqrt(NormalAccelRatio * accel * radius));
+    }
+
+    /// <summary>LinuxCNC tpComputeBlendVelocity: the speed at which a parabolic blend hands over to the next move.</summary>
+    private static double ParabolicBlendSpeed(Segment a, Segment b)
+    {
+        double accA = a.Accel * 0.5, accB = b.Accel * 0.5;
+        double vA = Math.Min(Math.Sqrt(accA * a.Length), a.Speed);
+        double vB = Math.Min(Math.Sqrt(accB * b.Length), b.Speed);
+        double tMax = Math.Min(a.Length / vA, b.Length / vB);
+        double tBlend = Math.Min(tMax, Math.Max(vA / accA, vB / accB));
+        double v = Math.Min(vA, tBlend * accA);
+        if (a.Tolerance > 0)
+        {
+            double cosTheta = Math.Cos(Math.Acos(Math.Clamp(-a.Path.EndTangent.Dot(b.Path.StartTangent), -1, 1)) / 2);
+            if (cosTheta > 1e-6) v = Math.Min(v, 2 * Math.Sqrt(accA * a.Tolerance / cosTheta));
+        }
+        return v;
     }
 }

@@ -1,11 +1,26 @@
 namespace CncTwin.Motion;
 
+/// <summary>Speed along one segment versus time: what the planner hands on (trapezoidal or jerk-limited).</summary>
+public interface ISpeedProfile
+{
+    double LengthMm { get; }
+    double EntryMmPerS { get; }
+    double ExitMmPerS { get; }
+    /// <summary>The highest speed reached on the segment.</summary>
+    double PeakMmPerS { get; }
+    /// <summary>The acceleration limit the profile was planned with, mm/s².</summary>
+    double AccelerationMmPerS2 { get; }
+    double TotalS { get; }
+    /// <summary>Distance travelled (mm) and speed (mm/s) at time t (s) after the segment starts.</summary>
+    (double DistanceMm, double SpeedMmPerS) At(double t);
+}
+
 /// <summary>
 /// Time-optimal velocity profile along one segment of length L under a speed cap and a constant
 /// acceleration limit, from an entry speed to an exit speed: accelerate, cruise, decelerate (a triangle
 /// when there is no room to cruise). Closed form; the building block of the planner's per-segment profile.
 /// </summary>
-public readonly record struct TrapezoidProfile
+public readonly record struct TrapezoidProfile : ISpeedProfile
 {
     public double LengthMm { get; }
     public double EntryMmPerS { get; }

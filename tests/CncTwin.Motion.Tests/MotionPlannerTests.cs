@@ -48,11 +48,52 @@ public class MotionPlannerTests
     }
 
     [Fact]
-    public void ExactStopModeStopsAtEveryCorner()
+    public void ExactStopModeStopsAtEveryJoint()
     {
-        var items = Plan("G21 G61 G1 X50 F3000\nX100\nM2").Cast<PlannedMove>().ToList();
+        // G61.1: rest at every joint, even between collinear moves.
+        var items = Plan("G21 G61.1 G1 X50 F3000\nX100\nM2").Cast<PlannedMove>().ToList();
         Assert.Equal(0, items[0].Profile.ExitMmPerS, 9);
         Assert.Equal(2 * (1.0 + 0.05), items.Sum(i => i.DurationS), 9);
+    }
+
+    [Fact]
+    public void ExactPathModeStopsAtCornersButNotOnStraightJoints()
+    {
+        // G61 (LinuxCNC exact path): a 90° corner comes to rest; a collinear joint is passed at speed.
+        var corner = Plan("G21 G61 G1 X50 F3000\nY50\nM2").Cast<PlannedMove>().ToList();
+        Assert.Equal(2, corner.Count);
+        Assert.Equal(0, corner[0].Profile.ExitMmPerS, 9);
+        Assert.Equal(2 * (1.0 + 0.05), corner.Sum(i => i.DurationS), 9);
+        var straight = Plan("G21 G61 G1 X50 F3000\nX100\nM2").Cast<PlannedMove>().ToList();
+        Assert.Equal(50, straight[0].Profile.ExitMmPerS, 9);
+        Assert.Equal(100.0 / 50 + 50.0 / 1000, straight.Sum(i => i.DurationS), 9);
+    }
+
+    [Fact]
+    public void G64CornerIsCutByATangentBlendArcWithinTolerance()
+    {
+        // 90° corner at F3000 with G64 P0.1: the blend arc is tangent to both lines, its deviation from the
+        // corner is within P, and the path through it is shorter than the programmed 200 mm.
+        var items = Plan("G21 G64 P0.1 G1 X100 F3000\nY100\nM2").Cast<PlannedMove>().ToList();
+        var blend = Assert.Single(items, i => i.IsBlend);
+        var arc = Assert.IsType<CirclePath>(blend.Path);
+        Assert.Equal(Math.PI / 2, arc.SweepRad, 9);
+        // distance of the arc's midpoint from the corner (100, 0): R (sqrt 2 - 1) <= P
+        var mid = arc.PointAt(arc.LengthMm / 2);
+        Assert.True(mid.DistanceTo(new Vec3(100, 0, 0)) <= 0.1 + 1e-9, $"deviation {mid.DistanceTo(new Vec3(100, 0, 0))}");
+        // tangent continuity: lines end/start where the arc does
+        Assert.True(items[0].Path.End.DistanceTo(arc.Start) < 1e-9);
+        Assert.True(arc.End.DistanceTo(items[2].Path.Start) < 1e-9);
+        Assert.True(items.Sum(i => i.Path.LengthMm) < 200);
+        // the arc is run no faster than its centripetal limit: v² / R <= 0.866 a
+        Assert.True(blend.Profile.PeakMmPerS * blend.Profile.PeakMmPerS / arc.RadiusMm <= Math.Sqrt(3) / 2 * 1000 + 1e-6);
+    }
+
+    [Fact]
+    public void RapidToFeedAlwaysStops()
+    {
+        var items = Plan("G21 G64 G0 X50\nG1 X100 F3000\nM2").Cast<PlannedMove>().ToList();
+        Assert.Equal(0, items[0].Profile.ExitMmPerS, 9);
     }
 
     [Fact]

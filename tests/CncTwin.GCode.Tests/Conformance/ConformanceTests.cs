@@ -21,6 +21,11 @@ public class ConformanceTests
             if (IsFanucOnly(f)) continue;
             data.Add(Path.GetRelativePath(TestPaths.RepoRoot, f));
         }
+        // The planner's oracle programs (tests/oracle-data) must also be interpreted exactly as LinuxCNC does.
+        string oraclePrograms = Path.Combine(TestPaths.RepoRoot, "tests", "oracle-data", "linuxcnc-sim", "programs");
+        if (Directory.Exists(oraclePrograms))
+            foreach (var f in Directory.EnumerateFiles(oraclePrograms, "*.ngc").OrderBy(f => f, StringComparer.Ordinal))
+                data.Add(Path.GetRelativePath(TestPaths.RepoRoot, f));
         if (Directory.Exists(TestPaths.LinuxCncExamples))
         {
             foreach (var f in Directory.EnumerateFiles(TestPaths.LinuxCncExamples, "*.ngc").OrderBy(f => f, StringComparer.Ordinal))
