@@ -14,6 +14,7 @@ public static class CliApp
     {
         var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");
         root.Subcommands.Add(BuildParse());
+        root.Subcommands.Add(SimulateCommand.Build());
         return root;
     }
 

@@ -45,6 +45,8 @@ public sealed record PlannedPause(SourceLocation Source, double StartS, double S
 /// programmed arcs are passed at the speed such a blend arc allows, without changing the path.</item>
 /// <item>A G64 move that ends at rest without a blend (before a dwell, an M-code, the end) ramps at half
 /// rate, as LinuxCNC's parabolic terminal condition does.</item>
+/// <item>Machines that declare a jerk limit on every axis get jerk-limited (S-curve) profiles: each segment
+/// ramps with acceleration zero at its ends, so joints are smooth; others get trapezoids, like LinuxCNC 2.9.</item>
 /// <item>A backward pass over the look-ahead window (ARC_BLEND_OPTIMIZATION_DEPTH) guarantees the machine can
 /// always stop at the end of what it has seen. Streaming: memory is the window.</item>
 /// </list>
@@ -71,6 +73,7 @@ public sealed class MotionPlanner
         public double ReqVel;            // programmed speed (feed, or the rapid limit), mm/s
         public double VMax;              // machine limit along this segment, mm/s
         public double Accel;             // tangential acceleration with the segment running alone, mm/s²
+        public double Jerk;              // path jerk limit, mm/s³ (0: the machine declares none: trapezoids)
         public double Tolerance;         // G64 P when the move was queued (0: none)
         public TermCond Term;
         public double JunctionMax = double.PositiveInfinity; // extra cap on the speed at the joint with the next
@@ -80,6 +83,10 @@ public sealed class MotionPlanner
         public double Speed => Math.Min(VMax, ReqVel);
         public double EffectiveAccel => Accel * (Term == TermCond.Parabolic ? 0.5 : 1) * (BlendPrev ? 0.5 : 1);
         public double ExitCap => Term == TermCond.Tangent || ParabolicJoin ? JunctionMax : 0;
+        /// <summary>Highest speed at one end from which the other end's speed v is reachable over the segment.</summary>
+        public double SpeedReachableFrom(double v) => Jerk > 0
+            ? JerkLimited.MaxSpeedWithin(v, Length, EffectiveAccel, Jerk)
+            : Math.Sqrt(v * v + 2 * EffectiveAccel * Length);
     }
 
     public IEnumerable<PlanItem> Plan(IEnumerable<CanonicalCommand> commands)
@@ -171,13 +178,15 @@ public sealed class MotionPlanner
             var s = w[i];
             double cap = i == n - 1 ? 0 : Math.Min(Math.Min(s.ExitCap, next), Math.Min(s.Speed, w[i + 1].Speed));
             if (i == 0) firstExitLimit = cap;
-            next = Math.Min(s.Speed, Math.Sqrt(cap * cap + 2 * s.EffectiveAccel * s.Length));
+            next = Math.Min(s.Speed, s.SpeedReachableFrom(cap));
         }
         var first = w[0];
         double a = first.EffectiveAccel;
         double v0 = Math.Min(entry, first.Speed);
-        double exit = Math.Min(firstExitLimit, Math.Sqrt(v0 * v0 + 2 * a * first.Length));
-        var profile = new TrapezoidProfile(first.Length, v0, exit, first.Speed, a);
+        double exit = Math.Min(firstExitLimit, first.SpeedReachableFrom(v0));
+        ISpeedProfile profile = first.Jerk > 0
+            ? new SCurveProfile(first.Length, v0, exit, first.Speed, a, first.Jerk)
+            : new TrapezoidProfile(first.Length, v0, exit, first.Speed, a);
         var item = new PlannedMove(first.Move, t, profile, first.Path, first.IsBlend);
         t += profile.TotalS;
         entry = profile.ExitMmPerS;
@@ -202,9 +211,11 @@ public sealed class MotionPlanner
             double vAxis = Math.Min(p1.MaxVelocityMmPerS, p2.MaxVelocityMmPerS);
             if (helix) { aAxis = Math.Min(aAxis, pn.MaxAccelerationMmPerS2); vAxis = Math.Min(vAxis, pn.MaxVelocityMmPerS); }
             double a = Math.Min(_m.MaxLinearAccelerationMmPerS2, aAxis);
+            double jerk = Math.Min(p1.MaxJerkMmPerS3, p2.MaxJerkMmPerS3);
+            if (helix) jerk = Math.Min(jerk, pn.MaxJerkMmPerS3);
             seg = new Segment
             {
-                Move = move, Path = path, IsCircular = true,
+                Move = move, Path = path, IsCircular = true, Jerk = jerk,
                 VMax = Math.Min(Math.Min(traj, vAxis), Math.Sqrt(NormalAccelRatio * a * path.RadiusMm)),
                 Accel = a * TangentialAccelRatio,
             };
@@ -213,7 +224,7 @@ public sealed class MotionPlanner
         {
             var path = new LinePath(move.Start, move.End);
             var u = path.StartTangent;
-            double v = traj, a = _m.MaxLinearAccelerationMmPerS2;
+            double v = traj, a = _m.MaxLinearAccelerationMmPerS2, jerk = double.PositiveInfinity;
             for (int i = 0; i < 3; i++)
             {
                 double ui = Math.Abs(i == 0 ? u.X : i == 1 ? u.Y : u.Z);
@@ -221,8 +232,9 @@ public sealed class MotionPlanner
                 var ax = _m.Axis(i);
                 v = Math.Min(v, ax.MaxVelocityMmPerS / ui);
                 a = Math.Min(a, ax.MaxAccelerationMmPerS2 / ui);
+                jerk = Math.Min(jerk, ax.MaxJerkMmPerS3 / ui);   // an axis without a jerk figure (0) makes it 0
             }
-            seg = new Segment { Move = move, Path = path, VMax = v, Accel = a };
+            seg = new Segment { Move = move, Path = path, VMax = v, Accel = a, Jerk = double.IsFinite(jerk) ? jerk : 0 };
         }
         // Every segment lasts at least about one servo period.
         seg.VMax = Math.Min(seg.VMax, seg.Length / (MinSegmentCycles * _m.Planner.ServoPeriodS));
@@ -341,6 +353,7 @@ public sealed class MotionPlanner
             Move = seg.Move, Path = arc, IsBlend = true, IsCircular = true, IsRapid = seg.IsRapid,
             NominalLength = arc.LengthMm, ReqVel = Math.Min(vPlan, vReq), VMax = vPlan,
             Accel = aMax * TangentialAccelRatio, Tolerance = seg.Tolerance, Term = TermCond.Tangent,
+            Jerk = prev.Jerk > 0 && seg.Jerk > 0 ? InscribedLimit(binormal, _m.X.MaxJerkMmPerS3, _m.Y.MaxJerkMmPerS3, _m.Z.MaxJerkMmPerS3) : 0,
         };
         prev.Path = new LinePath(prev.Path.Start, arcStart);
         prev.Term = TermCond.Tangent;

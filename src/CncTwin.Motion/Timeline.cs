@@ -1,0 +1,68 @@
+using CncTwin.Core;
+
+namespace CncTwin.Motion;
+
+/// <summary>
+/// What the machine is doing at one instant: program line, motion type, tool-tip position (mm, machine
+/// frame), path speed and the programmed feed. Motion is rapid, feed, arc_cw, arc_ccw, probe, dwell,
+/// spindle_wait or tool_change (the last three: standing still).
+/// </summary>
+public readonly record struct TimelineSample(double TimeS, SourceLocation Source, string Motion, Vec3 Position, double SpeedMmPerS, double ProgrammedFeedMmPerMin)
+{
+    public int Line => Source.Line;
+    public double FeedMmPerMin => SpeedMmPerS * 60;
+}
+
+/// <summary>Samples a plan at a fixed time step: the time-stamped position stream later stages run on.</summary>
+public static class Timeline
+{
+    public const double DefaultStepS = 0.001;
+
+    /// <summary>
+    /// Samples at t = 0, dt, 2dt, ... while the plan lasts, plus one last sample at the exact end (where the
+    /// last multiple of dt falls short of it). Streams: one plan item is held at a time.
+    /// </summary>
+    public static IEnumerable<TimelineSample> Sample(IEnumerable<PlanItem> plan, double stepS = DefaultStepS)
+    {
+        if (!(stepS > 0) || !double.IsFinite(stepS)) throw new ArgumentOutOfRangeException(nameof(stepS), "time step must be a positive number of seconds");
+        long k = 0;
+        Vec3 position = default;
+        bool positioned = false;
+        PlanItem? last = null;
+        foreach (var item in plan)
+        {
+            if (!positioned && item is PlannedMove first) { position = first.Path.Start; positioned = true; }
+            // Samples that fall in this item; an item of zero duration gets none.
+            for (double t = k * stepS; t < item.EndS; t = ++k * stepS)
+                yield return At(item, t, ref position);
+            last = item;
+        }
+        if (last != null && (k - 1) * stepS < last.EndS - 1e-12)
+            yield return At(last, last.EndS, ref position);
+    }
+
+    private static TimelineSample At(PlanItem item, double t, ref Vec3 position)
+    {
+        switch (item)
+        {
+            case PlannedMove m:
+                {
+                    var (s, v) = m.Profile.At(t - m.StartS);
+                    position = m.Path.PointAt(s);
+                    double feed = m.Move.Kind == MotionKind.Rapid ? 0 : m.Move.FeedMmPerMin;
+                    return new TimelineSample(t, m.Source, CncTwin.Core.IO.MoveListWriter.MotionName(m.Move.Kind), position, v, feed);
+                }
+            case PlannedPause p:
+                return new TimelineSample(t, p.Source, PauseName(p.Reason), position, 0, 0);
+            default:
+                throw new InvalidOperationException($"unknown plan item {item.GetType().Name}");
+        }
+    }
+
+    public static string PauseName(string reason) => reason switch
+    {
+        "dwell" => "dwell",
+        "tool change" => "tool_change",
+        _ => "spindle_wait",
+    };
+}
