@@ -38,7 +38,7 @@ public class InterpreterBenchmarks
     {
         using var interp = Interpreter.FromFile(_path);
         long moves = 0;
-        foreach (var c in interp.Run()) if (c is Motion) moves++;
+        foreach (var c in interp.Run()) if (c is Move) moves++;
         return moves;
     }
 

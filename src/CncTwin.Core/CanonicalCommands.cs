@@ -22,7 +22,7 @@ public enum PathControlMode { ExactStop, ExactPath, Continuous }
 /// (G93 inverse time and G95 per-revolution feeds are already converted; 0 for rapids, which run at
 /// the machine's rapid rate). <see cref="SpindleRpm"/> and <see cref="Tool"/> are the state in force.
 /// </summary>
-public abstract record Motion(SourceLocation Source, Vec3 Start, Vec3 End, double FeedMmPerMin, double SpindleRpm, int Tool)
+public abstract record Move(SourceLocation Source, Vec3 Start, Vec3 End, double FeedMmPerMin, double SpindleRpm, int Tool)
     : CanonicalCommand(Source)
 {
     public abstract MotionKind Kind { get; }
@@ -31,21 +31,21 @@ public abstract record Motion(SourceLocation Source, Vec3 Start, Vec3 End, doubl
 }
 
 public sealed record RapidMove(SourceLocation Source, Vec3 Start, Vec3 End, double SpindleRpm, int Tool)
-    : Motion(Source, Start, End, 0, SpindleRpm, Tool)
+    : Move(Source, Start, End, 0, SpindleRpm, Tool)
 {
     public override MotionKind Kind => MotionKind.Rapid;
     public override double LengthMm => Start.DistanceTo(End);
 }
 
 public sealed record LinearFeed(SourceLocation Source, Vec3 Start, Vec3 End, double FeedMmPerMin, double SpindleRpm, int Tool)
-    : Motion(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
+    : Move(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
 {
     public override MotionKind Kind => MotionKind.Feed;
     public override double LengthMm => Start.DistanceTo(End);
 }
 
 public sealed record ProbeMove(SourceLocation Source, Vec3 Start, Vec3 End, double FeedMmPerMin, double SpindleRpm, int Tool)
-    : Motion(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
+    : Move(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
 {
     public override MotionKind Kind => MotionKind.Probe;
     public override double LengthMm => Start.DistanceTo(End);
@@ -58,7 +58,7 @@ public sealed record ProbeMove(SourceLocation Source, Vec3 Start, Vec3 End, doub
 /// </summary>
 public sealed record ArcFeed(SourceLocation Source, Vec3 Start, Vec3 End, Vec3 Center, Plane Plane, bool Clockwise, int Turns,
     double FeedMmPerMin, double SpindleRpm, int Tool)
-    : Motion(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
+    : Move(Source, Start, End, FeedMmPerMin, SpindleRpm, Tool)
 {
     public override MotionKind Kind => Clockwise ? MotionKind.ArcClockwise : MotionKind.ArcCounterClockwise;
 

@@ -24,12 +24,12 @@ public sealed class ToolpathSummary
     {
         foreach (var c in commands)
         {
-            if (c is Motion m) Add(m);
+            if (c is Move m) Add(m);
             yield return c;
         }
     }
 
-    public void Add(Motion m)
+    public void Add(Move m)
     {
         Moves++;
         int k = (int)m.Kind;

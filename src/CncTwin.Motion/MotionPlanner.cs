@@ -14,7 +14,7 @@ public abstract record PlanItem(SourceLocation Source, double StartS)
 /// kind), the geometry actually followed (the programmed line or arc, trimmed where a corner blend takes
 /// over, or the blend arc itself) and its speed profile.
 /// </summary>
-public sealed record PlannedMove(CncTwin.Core.Motion Move, double StartS, ISpeedProfile Profile, PathGeometry Path, bool IsBlend = false) : PlanItem(Move.Source, StartS)
+public sealed record PlannedMove(CncTwin.Core.Move Move, double StartS, ISpeedProfile Profile, PathGeometry Path, bool IsBlend = false) : PlanItem(Move.Source, StartS)
 {
     public override double DurationS => Profile.TotalS;
     /// <summary>Tool position at absolute time t (clamped to this segment).</summary>
@@ -66,7 +66,7 @@ public sealed class MotionPlanner
 
     private sealed class Segment
     {
-        public required CncTwin.Core.Motion Move;
+        public required CncTwin.Core.Move Move;
         public required PathGeometry Path;
         public bool IsBlend, IsCircular, IsRapid;
         public double NominalLength;     // as programmed, before any trim
@@ -110,7 +110,7 @@ public sealed class MotionPlanner
         {
             switch (c)
             {
-                case CncTwin.Core.Motion move:
+                case CncTwin.Core.Move move:
                     {
                         if (move is RapidMove == false && waitForSpindle && _m.Spindle.WaitForAtSpeed)
                         {
@@ -194,7 +194,7 @@ public sealed class MotionPlanner
         return item;
     }
 
-    private Segment MakeSegment(CncTwin.Core.Motion move, PathControlMode mode, double tolerance)
+    private Segment MakeSegment(CncTwin.Core.Move move, PathControlMode mode, double tolerance)
     {
         double traj = _m.MaxLinearVelocityMmPerS;
         bool rapid = move.Kind == MotionKind.Rapid;

@@ -34,7 +34,7 @@ public static class MoveListWriter
         long count = 0;
         foreach (var cmd in commands)
         {
-            if (cmd is not Motion m) continue;
+            if (cmd is not Move m) continue;
             writer.Write(row[..FormatRow(m, row)]);
             WriteCsvField(writer, m.Source.File);
             writer.Write('\n');
@@ -58,7 +58,7 @@ public static class MoveListWriter
         Span<char> row = stackalloc char[MaxRowChars];
         foreach (var cmd in commands)
         {
-            if (cmd is not Motion m) continue;
+            if (cmd is not Move m) continue;
             if (!ReferenceEquals(m.Source.File, lastFile))
             {
                 // The file column rarely changes: encode it (quoted if needed) once per change.
@@ -86,7 +86,7 @@ public static class MoveListWriter
     private const int MaxRowChars = 512;
 
     /// <summary>Formats one row up to (and including the comma before) the file column; returns its length.</summary>
-    private static int FormatRow(Motion m, Span<char> buf)
+    private static int FormatRow(Move m, Span<char> buf)
     {
         int n = 0;
         Int(buf, ref n, m.Source.Line); buf[n++] = ',';
@@ -134,7 +134,7 @@ public static class MoveListWriter
         long count = 0;
         foreach (var cmd in commands)
         {
-            if (cmd is not Motion m) continue;
+            if (cmd is not Move m) continue;
             w.WriteStartObject();
             w.WriteNumber("line", m.Source.Line);
             w.WriteNumber("column", m.Source.Column);

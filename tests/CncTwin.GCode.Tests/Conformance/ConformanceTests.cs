@@ -98,12 +98,12 @@ public class ConformanceTests
         try
         {
             var oracle = Rs274Oracle.Run(path, tableMm, work);
-            var ours = new List<Motion>();
+            var ours = new List<Move>();
             GCodeException? error = null;
             try
             {
                 using var interp = Interpreter.FromFile(path, new InterpreterOptions { Tools = ToolTable.Load(tableMm), MaxLoopIterations = 10_000_000 });
-                foreach (var c in interp.Run()) if (c is Motion m) ours.Add(m);
+                foreach (var c in interp.Run()) if (c is Move m) ours.Add(m);
             }
             catch (GCodeException ex) { error = ex; }
 

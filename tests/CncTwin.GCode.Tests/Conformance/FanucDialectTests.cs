@@ -13,10 +13,10 @@ public class FanucDialectTests
     private static string Equivalent => Path.Combine(TestPaths.TestData, "fanuc-slots-linuxcnc.ngc");
     private static string Tools => Path.Combine(TestPaths.Samples, "tools.tbl");
 
-    private static List<Motion> Moves(string path)
+    private static List<Move> Moves(string path)
     {
         using var interp = Interpreter.FromFile(path, new InterpreterOptions { Tools = ToolTable.Load(Tools) });
-        return interp.Run().OfType<Motion>().ToList();
+        return interp.Run().OfType<Move>().ToList();
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class FanucDialectTests
             G91 G1 Y1
             M99
             """;
-        var moves = Interpreter.InterpretString(program).OfType<Motion>().ToList();
+        var moves = Interpreter.InterpretString(program).OfType<Move>().ToList();
         Assert.Equal(7, moves.Count);
         Assert.Equal(new Vec3(3, 3, 0), moves[^1].End);
     }

@@ -8,8 +8,8 @@ namespace CncTwin.GCode.Tests.InterpreterBehaviour;
 /// <summary>Behaviour checked against hand-worked geometry and LinuxCNC's documentation.</summary>
 public class InterpreterTests
 {
-    private static List<Motion> Moves(string program, InterpreterOptions? opt = null) =>
-        Interpreter.InterpretString(program, opt).OfType<Motion>().ToList();
+    private static List<Move> Moves(string program, InterpreterOptions? opt = null) =>
+        Interpreter.InterpretString(program, opt).OfType<Move>().ToList();
 
     private static GCodeException Fails(string program) => Assert.Throws<GCodeException>(() => Moves(program));
 
@@ -217,7 +217,7 @@ public class InterpreterTests
         // An endless program: the first moves still come out, because the interpreter reads block by block.
         var endless = new EndlessProgramStream();
         using var interp = new Interpreter(new LineSource(endless, "<endless>"));
-        var first = interp.Run().OfType<Motion>().Take(1000).ToList();
+        var first = interp.Run().OfType<Move>().Take(1000).ToList();
         Assert.Equal(1000, first.Count);
         Assert.True(endless.BytesRead < 1 << 20, $"read {endless.BytesRead} bytes for 1000 moves");
     }

@@ -45,7 +45,7 @@ public class FuzzTests
             long n = 0;
             foreach (var c in interp.Run())
             {
-                if (c is Motion m && (double.IsNaN(m.End.X) || double.IsNaN(m.End.Y) || double.IsNaN(m.End.Z)))
+                if (c is Move m && (double.IsNaN(m.End.X) || double.IsNaN(m.End.Y) || double.IsNaN(m.End.Z)))
                     throw new InvalidOperationException("NaN end point from:\n" + program);
                 if (++n > 5_000_000) throw new InvalidOperationException("runaway output from:\n" + program);
             }

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace CncTwin.GCode.Tests.Cli;
+
+/// <summary><c>cnctwin simulate</c> end to end, as an integrator scripts it.</summary>
+public sealed class SimulateCliTests : IDisposable
+{
+    private readonly string _out = Path.Combine(Path.GetTempPath(), "cnctwin-sim-" + Guid.NewGuid().ToString("N"));
+    public void Dispose() { if (Directory.Exists(_out)) Directory.Delete(_out, true); }
+
+    private static (int Code, string Out, string Err) Cnctwin(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "cnctwin.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); Assert.Fail("cnctwin did not finish"); }
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    private static string OracleDir => Path.Combine(TestPaths.RepoRoot, "tests", "oracle-data", "linuxcnc-sim");
+
+    [Fact]
+    public void WritesSummaryAndTimelineWithDefaults()
+    {
+        var (code, stdout, err) = Cnctwin("simulate", "gcode-samples/pocket.ngc", "--out", _out);
+        Assert.True(code == 0, err);
+        Assert.Contains("cycle time", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")));
+        var root = doc.RootElement;
+        double cycle = root.GetProperty("cycle_time_s").GetDouble();
+        Assert.True(cycle > 0);
+        Assert.Equal(root.GetProperty("last_motion_s").GetDouble() - root.GetProperty("first_motion_s").GetDouble(), cycle, 5);
+        // per-line times add up to the whole run
+        double sum = root.GetProperty("per_line").EnumerateArray().Sum(l => l.GetProperty("time_s").GetDouble());
+        Assert.Equal(root.GetProperty("total_time_s").GetDouble(), sum, 3);
+
+        var rows = File.ReadLines(Path.Combine(_out, "timeline.csv")).ToList();
+        Assert.StartsWith("t_s,line,x,y,z,feed_mm_min", rows[0]);
+        Assert.Equal(root.GetProperty("timeline_rows").GetInt64(), rows.Count - 1);
+        // 1 ms apart, and the last row is the end of the program
+        double T(int i) => double.Parse(rows[i].Split(',')[0], CultureInfo.InvariantCulture);
+        Assert.Equal(0.001, T(2) - T(1), 9);
+        Assert.Equal(root.GetProperty("total_time_s").GetDouble(), T(rows.Count - 1), 5);
+    }
+
+    [Fact]
+    public void LinuxCncMachineGivesLinuxCncCycleTime()
+    {
+        var (code, _, err) = Cnctwin("simulate", Path.Combine(OracleDir, "programs", "short-segments.ngc"), "--machine", Path.Combine(OracleDir, "oracle-machine.ini"), "--out", _out, "--dt", "0.01", "--quiet");
+        Assert.True(code == 0, err);
+        using var ours = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")));
+        using var oracle = JsonDocument.Parse(File.ReadAllText(Path.Combine(OracleDir, "recorded", "short-segments.summary.json")));
+        double expected = oracle.RootElement.GetProperty("last_motion_t_s").GetDouble() - oracle.RootElement.GetProperty("first_motion_t_s").GetDouble();
+        double cycle = ours.RootElement.GetProperty("cycle_time_s").GetDouble();
+        Assert.True(Math.Abs(cycle - expected) / expected < 0.02, $"cycle {cycle} s, LinuxCNC {expected} s");
+        var rows = File.ReadLines(Path.Combine(_out, "timeline.csv")).Skip(1).Take(3).Select(r => double.Parse(r.Split(',')[0], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(0.01, rows[1] - rows[0], 9);
+    }
+
+    [Fact]
+    public void JsonMachineProfileIsAccepted()
+    {
+        Directory.CreateDirectory(_out);
+        string machine = Path.Combine(_out, "m.json");
+        File.WriteAllText(machine, CncTwin.Motion.MachineProfile.DefaultVmc.ToJson());
+        var (code, _, err) = Cnctwin("simulate", "gcode-samples/contour.ngc", "--machine", machine, "--out", _out, "--quiet");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(_out, "summary.json")));
+    }
+
+    [Fact]
+    public void BadInputIsAClearError()
+    {
+        var missing = Cnctwin("simulate", "gcode-samples/no-such.ngc", "--out", _out);
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("no-such.ngc", missing.Err);
+        Assert.Contains("not found", missing.Err);
+
+        var noMachine = Cnctwin("simulate", "gcode-samples/pocket.ngc", "--machine", "nowhere.ini", "--out", _out);
+        Assert.Equal(2, noMachine.Code);
+        Assert.Contains("nowhere.ini", noMachine.Err);
+
+        Directory.CreateDirectory(_out);
+        string bad = Path.Combine(_out, "bad.json");
+        File.WriteAllText(bad, "{\n  \"name\": \"x\",\n  \"max_linear_velocity_mm_per_s\": \"fast\"\n}");
+        var badJson = Cnctwin("simulate", "gcode-samples/pocket.ngc", "--machine", bad, "--out", _out);
+        Assert.Equal(2, badJson.Code);
+        Assert.Contains("bad.json:3", badJson.Err);
+
+        var unknown = Cnctwin("simulate", "gcode-samples/pocket.ngc", "--no-such-option");
+        Assert.NotEqual(0, unknown.Code);
+        Assert.Contains("--no-such-option", unknown.Err);
+
+        var gcode = Cnctwin("simulate", "gcode-samples/errors/" + Path.GetFileName(Directory.EnumerateFiles(Path.Combine(TestPaths.Samples, "errors"), "*.ngc").Order(StringComparer.Ordinal).First()), "--out", _out);
+        Assert.Equal(1, gcode.Code);
+        Assert.Matches(@":\d+:\d+: ", gcode.Err);
+        Assert.False(File.Exists(Path.Combine(_out, "summary.json")));
+    }
+}
