@@ -26,6 +26,16 @@ if (args.Length >= 1 && args[0] == "quick")
         run();
         Console.WriteLine($"{name,-10} {sw.Elapsed.TotalMilliseconds,8:F0} ms  {(GC.GetTotalAllocatedBytes(true) - alloc0) / 1e6,8:F1} MB allocated");
     }
+    var pb = new PlannerBenchmarks();
+    pb.Setup();
+    foreach (var (name, run) in new (string, Func<double>)[] { ("plan-trap", pb.InterpretAndPlanTrapezoid), ("plan-scurve", pb.InterpretAndPlanSCurve), ("plan+sample", pb.InterpretPlanAndSample10ms) })
+    {
+        run();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long alloc0 = GC.GetTotalAllocatedBytes(true);
+        double r = run();
+        Console.WriteLine($"{name,-10} {sw.Elapsed.TotalMilliseconds,8:F0} ms  {(GC.GetTotalAllocatedBytes(true) - alloc0) / 1e6,8:F1} MB allocated  (result {r:F1})");
+    }
     return 0;
 }
 BenchmarkSwitcher.FromAssembly(typeof(ProgramGenerator).Assembly).Run(args);

@@ -82,6 +82,7 @@ public sealed class MotionPlanner
         public double Length => Path.LengthMm;
         public double Speed => Math.Min(VMax, ReqVel);
         public double EffectiveAccel => Accel * (Term == TermCond.Parabolic ? 0.5 : 1) * (BlendPrev ? 0.5 : 1);
+        public double MaxEntry;          // highest entry speed that still lets the window stop in time (backward pass)
         public double ExitCap => Term == TermCond.Tangent || ParabolicJoin ? JunctionMax : 0;
         /// <summary>Highest speed at one end from which the other end's speed v is reachable over the segment.</summary>
         public double SpeedReachableFrom(double v) => Jerk > 0
@@ -91,7 +92,8 @@ public sealed class MotionPlanner
 
     public IEnumerable<PlanItem> Plan(IEnumerable<CanonicalCommand> commands)
     {
-        var window = new List<Segment>();
+        var window = new Window();
+        var ready = new List<PlanItem>();
         double t = 0, entry = 0;
         var mode = PathControlMode.Continuous;
         double tolerance = 0;
@@ -100,10 +102,16 @@ public sealed class MotionPlanner
         SourceLocation spindleSource = default;
         int lookAhead = Math.Max(1, _m.Planner.LookAheadSegments);
 
-        IEnumerable<PlanItem> Emit(bool flushAll)
+        // Plans out the window's first segments (all of them when the path must stop) into ready.
+        void Emit(bool flushAll)
         {
             while (window.Count > 0 && (flushAll || window.Count > lookAhead))
-                yield return EmitFirst(window, ref t, ref entry);
+                ready.Add(EmitFirst(window, ref t, ref entry));
+        }
+        void Pause(SourceLocation source, double seconds, string reason)
+        {
+            ready.Add(new PlannedPause(source, t, seconds, reason));
+            t += seconds;
         }
 
         foreach (var c in commands)
@@ -115,18 +123,19 @@ public sealed class MotionPlanner
                         if (move is RapidMove == false && waitForSpindle && _m.Spindle.WaitForAtSpeed)
                         {
                             // Feed moves wait for the spindle to reach speed: the path stops first.
-                            foreach (var i in Emit(true)) yield return i;
+                            Emit(true);
                             double target = commandedRpm * _m.Spindle.AtSpeedFraction;
                             double wait = _m.Spindle.AccelerationRpmPerS > 0 ? Math.Max(0, target - spindleRpm) / _m.Spindle.AccelerationRpmPerS : 0;
                             spindleRpm = commandedRpm;
-                            if (wait > 0) { yield return new PlannedPause(spindleSource, t, wait, "spindle at-speed wait"); t += wait; }
+                            if (wait > 0) Pause(spindleSource, wait, "spindle at-speed wait");
                             waitForSpindle = false;
                         }
                         var seg = MakeSegment(move, mode, tolerance);
                         if (seg.Length < 1e-9) continue; // zero-length moves take no time
                         if (window.Count > 0) Link(window, seg);
                         window.Add(seg);
-                        foreach (var i in Emit(false)) yield return i;
+                        UpdateReachableSpeeds(window);
+                        Emit(false);
                         break;
                     }
                 case PathControl pc:
@@ -134,63 +143,94 @@ public sealed class MotionPlanner
                     tolerance = pc.ToleranceMm;
                     break;
                 case Dwell d:
-                    foreach (var i in Emit(true)) yield return i;
-                    if (d.Seconds > 0) { yield return new PlannedPause(d.Source, t, d.Seconds, "dwell"); t += d.Seconds; }
+                    Emit(true);
+                    if (d.Seconds > 0) Pause(d.Source, d.Seconds, "dwell");
                     break;
                 case SpindleStart s:
-                    foreach (var i in Emit(true)) yield return i;
+                    Emit(true);
                     commandedRpm = s.Rpm; spindleOn = true; waitForSpindle = true; spindleSource = s.Source;
                     break;
                 case SetSpindleSpeed s:
                     if (spindleOn && Math.Abs(s.Rpm - commandedRpm) > 1e-9)
                     {
-                        foreach (var i in Emit(true)) yield return i;
+                        Emit(true);
                         commandedRpm = s.Rpm; waitForSpindle = true; spindleSource = s.Source;
                     }
                     else commandedRpm = s.Rpm;
                     break;
                 case SpindleStop:
                     spindleOn = false; waitForSpindle = false; spindleRpm = 0;
-                    foreach (var i in Emit(true)) yield return i;
+                    Emit(true);
                     break;
                 case ToolChange tc:
-                    foreach (var i in Emit(true)) yield return i;
-                    if (_m.ToolChangeTimeS > 0) { yield return new PlannedPause(tc.Source, t, _m.ToolChangeTimeS, "tool change"); t += _m.ToolChangeTimeS; }
+                    Emit(true);
+                    if (_m.ToolChangeTimeS > 0) Pause(tc.Source, _m.ToolChangeTimeS, "tool change");
                     break;
                 case ProgramStop or ProgramEnd or Coolant:
                     // Non-motion M-codes end blending: LinuxCNC's task waits for motion to finish.
-                    foreach (var i in Emit(true)) yield return i;
+                    Emit(true);
                     break;
             }
+            if (ready.Count > 0)
+            {
+                foreach (var item in ready) yield return item;
+                ready.Clear();
+            }
         }
-        foreach (var i in Emit(true)) yield return i;
+        Emit(true);
+        foreach (var item in ready) yield return item;
     }
 
-    private PlannedMove EmitFirst(List<Segment> w, ref double t, ref double entry)
+    /// <summary>The look-ahead window: a list consumed from the front without shifting it on every segment.</summary>
+    private sealed class Window
     {
-        // Backward pass: the highest speed at each joint from which every later segment can still stop in time
-        // (the last segment seen is assumed to end at rest).
+        private readonly List<Segment> _items = new();
+        private int _head;
+        public int Count => _items.Count - _head;
+        public Segment this[int i] => _items[_head + i];
+        public Segment Last => _items[^1];
+        public void Add(Segment s) => _items.Add(s);
+        public void RemoveLast() => _items.RemoveAt(_items.Count - 1);
+        public Segment RemoveFirst()
+        {
+            var s = _items[_head++];
+            if (_head > 256 && _head * 2 > _items.Count) { _items.RemoveRange(0, _head); _head = 0; }
+            return s;
+        }
+    }
+
+    /// <summary>
+    /// Backward pass from the newest segment: the highest entry speed of each segment from which it and every
+    /// later one can still stop by the end of the window. Adding a segment only raises these, and once one is
+    /// unchanged all earlier ones are too, so the pass usually ends after a few segments.
+    /// </summary>
+    private static void UpdateReachableSpeeds(Window w)
+    {
         int n = w.Count;
-        double next = 0;
-        double firstExitLimit = 0;
         for (int i = n - 1; i >= 0; i--)
         {
             var s = w[i];
-            double cap = i == n - 1 ? 0 : Math.Min(Math.Min(s.ExitCap, next), Math.Min(s.Speed, w[i + 1].Speed));
-            if (i == 0) firstExitLimit = cap;
-            next = Math.Min(s.Speed, s.SpeedReachableFrom(cap));
+            double cap = i == n - 1 ? 0 : Math.Min(Math.Min(s.ExitCap, w[i + 1].MaxEntry), Math.Min(s.Speed, w[i + 1].Speed));
+            double maxEntry = Math.Min(s.Speed, s.SpeedReachableFrom(cap));
+            if (i < n - 3 && Math.Abs(maxEntry - s.MaxEntry) <= 1e-12 * Math.Max(1, maxEntry)) break;
+            s.MaxEntry = maxEntry;
         }
+    }
+
+    private static PlannedMove EmitFirst(Window w, ref double t, ref double entry)
+    {
         var first = w[0];
+        double exitLimit = w.Count == 1 ? 0 : Math.Min(Math.Min(first.ExitCap, w[1].MaxEntry), Math.Min(first.Speed, w[1].Speed));
         double a = first.EffectiveAccel;
         double v0 = Math.Min(entry, first.Speed);
-        double exit = Math.Min(firstExitLimit, first.SpeedReachableFrom(v0));
+        double exit = Math.Min(exitLimit, first.SpeedReachableFrom(v0));
         ISpeedProfile profile = first.Jerk > 0
             ? new SCurveProfile(first.Length, v0, exit, first.Speed, a, first.Jerk)
             : new TrapezoidProfile(first.Length, v0, exit, first.Speed, a);
         var item = new PlannedMove(first.Move, t, profile, first.Path, first.IsBlend);
         t += profile.TotalS;
         entry = profile.ExitMmPerS;
-        w.RemoveAt(0);
+        w.RemoveFirst();
         return item;
     }
 
@@ -247,9 +287,9 @@ public sealed class MotionPlanner
     }
 
     /// <summary>Decides how the last queued segment joins the new one (LinuxCNC tpAddLine/tpAddCircle).</summary>
-    private void Link(List<Segment> w, Segment seg)
+    private void Link(Window w, Segment seg)
     {
-        var prev = w[^1];
+        var prev = w.Last;
         if (prev.IsRapid != seg.IsRapid) prev.Term = TermCond.Stop;  // no blending between rapid and feed
         if (prev.Term == TermCond.Stop) return;
         var u1 = prev.Path.EndTangent;
@@ -301,7 +341,7 @@ public sealed class MotionPlanner
     /// the arc tangent to both lines with the radius needed for the speed it can hold, bounded by the
     /// tolerance and by half of each line. Trims both lines and queues the arc between them.
     /// </summary>
-    private Blend LineLineBlend(List<Segment> w, Segment prev, Segment seg, double kinkVel)
+    private Blend LineLineBlend(Window w, Segment prev, Segment seg, double kinkVel)
     {
         var u1 = prev.Path.EndTangent;
         var u2 = seg.Path.StartTangent;
@@ -358,7 +398,7 @@ public sealed class MotionPlanner
         prev.Path = new LinePath(prev.Path.Start, arcStart);
         prev.Term = TermCond.Tangent;
         seg.Path = new LinePath(arcEnd, seg.Path.End);
-        if (prev.Length < 1e-9) w.RemoveAt(w.Count - 1);   // the line is all blend now (LinuxCNC "consumes" it)
+        if (prev.Length < 1e-9) w.RemoveLast();   // the line is all blend now (LinuxCNC "consumes" it)
         w.Add(blend);
         return Blend.Inserted;
     }
