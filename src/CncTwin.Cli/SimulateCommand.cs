@@ -129,9 +129,9 @@ internal static class SimulateCommand
         table.AddRow("moves / planned segments", string.Format(ic, "{0:N0} / {1:N0} ({2:N0} blend arcs)", toolpath.Moves, p.Segments, p.BlendArcs));
         if (toolpath.HasCuts) table.AddRow("length / feed estimate", Clock(toolpath.FeedMinutesAtProgrammedFeed * 60) + " of feed moves");
         AnsiConsole.Write(table);
-        var slowest = p.PerLine.OrderByDescending(kv => kv.Value.TotalS).Take(3).Where(kv => kv.Value.TotalS > 0).ToList();
+        var slowest = p.PerLine.OrderByDescending(kv => kv.Time.TotalS).Take(3).Where(kv => kv.Time.TotalS > 0).ToList();
         if (slowest.Count > 0)
-            AnsiConsole.MarkupLine("longest lines: " + string.Join(", ", slowest.Select(kv => string.Format(ic, "{0} ({1:F2} s)", kv.Key, kv.Value.TotalS))));
+            AnsiConsole.MarkupLine("longest lines: " + string.Join(", ", slowest.Select(kv => string.Format(ic, "{0} ({1:F2} s)", kv.Line, kv.Time.TotalS))));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "summary.json"))}, {Markup.Escape(Path.Combine(outDir, "timeline.csv"))}");
     }
 

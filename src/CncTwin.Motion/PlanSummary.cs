@@ -9,7 +9,12 @@ namespace CncTwin.Motion;
 /// </summary>
 public sealed class PlanSummary
 {
-    private readonly SortedDictionary<int, LineTime> _perLine = new();
+    // Per-line times in flat arrays indexed by line number: a million-line program costs ~21 MB here,
+    // not a dictionary node and an object per line.
+    private double[] _lineMotionS = new double[1024], _linePauseS = new double[1024];
+    private int[] _lineSegments = new int[1024];
+    private bool[] _lineSeen = new bool[1024];
+    private int _maxLine = -1;
     private double _firstMotionS = double.NaN;
 
     /// <summary>Time spent on one program line: moving, and standing (dwell, spindle wait, tool change).</summary>
@@ -36,7 +41,15 @@ public sealed class PlanSummary
     public long Segments { get; private set; }
     public long BlendArcs { get; private set; }
     public double MaxSpeedMmPerS { get; private set; }
-    public IReadOnlyDictionary<int, LineTime> PerLine => _perLine;
+    /// <summary>Time per program line that has any, in line order.</summary>
+    public IEnumerable<(int Line, LineTime Time)> PerLine
+    {
+        get
+        {
+            for (int i = 0; i <= _maxLine; i++)
+                if (_lineSeen[i]) yield return (i, new LineTime { MotionS = _lineMotionS[i], PauseS = _linePauseS[i], Segments = _lineSegments[i] });
+        }
+    }
 
     /// <summary>Passes the plan through unchanged, taking its figures on the way.</summary>
     public IEnumerable<PlanItem> Observe(IEnumerable<PlanItem> plan)
@@ -50,14 +63,22 @@ public sealed class PlanSummary
 
     public void Add(PlanItem item)
     {
-        if (!_perLine.TryGetValue(item.Source.Line, out var lt)) _perLine[item.Source.Line] = lt = new LineTime();
+        int line = Math.Max(0, item.Source.Line);
+        if (line >= _lineSeen.Length)
+        {
+            int size = Math.Max(line + 1, _lineSeen.Length * 2);
+            Array.Resize(ref _lineMotionS, size); Array.Resize(ref _linePauseS, size);
+            Array.Resize(ref _lineSegments, size); Array.Resize(ref _lineSeen, size);
+        }
+        _lineSeen[line] = true;
+        _maxLine = Math.Max(_maxLine, line);
         double d = item.DurationS;
         switch (item)
         {
             case PlannedMove m:
                 if (double.IsNaN(_firstMotionS)) _firstMotionS = m.StartS;
                 LastMotionEndS = m.EndS;
-                lt.MotionS += d; lt.Segments++;
+                _lineMotionS[line] += d; _lineSegments[line]++;
                 Segments++;
                 if (m.IsBlend) BlendArcs++;
                 if (m.Move.Kind == MotionKind.Rapid) { RapidTimeS += d; RapidLengthMm += m.Path.LengthMm; }
@@ -65,7 +86,7 @@ public sealed class PlanSummary
                 MaxSpeedMmPerS = Math.Max(MaxSpeedMmPerS, m.Profile.PeakMmPerS);
                 break;
             case PlannedPause p:
-                lt.PauseS += d;
+                _linePauseS[line] += d;
                 switch (Timeline.PauseName(p.Reason))
                 {
                     case "dwell": DwellTimeS += d; break;
@@ -98,7 +119,7 @@ public sealed class PlanSummary
         w.WriteNumber("blend_arcs", BlendArcs);
         w.WriteNumber("max_speed_mm_min", Round(MaxSpeedMmPerS * 60));
         w.WriteStartArray("per_line");
-        foreach (var (line, t) in _perLine)
+        foreach (var (line, t) in PerLine)
         {
             w.WriteStartObject();
             w.WriteNumber("line", line);
@@ -107,6 +128,8 @@ public sealed class PlanSummary
             w.WriteNumber("pause_s", Round(t.PauseS));
             w.WriteNumber("segments", t.Segments);
             w.WriteEndObject();
+            // Utf8JsonWriter buffers until flushed: hand long per-line lists to the stream as they grow.
+            if (w.BytesPending > 1 << 16) w.Flush();
         }
         w.WriteEndArray();
     }
