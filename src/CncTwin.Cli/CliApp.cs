@@ -39,12 +39,7 @@ public static class CliApp
     {
         try
         {
-            // Like a controller's configured table: a program's folder may carry its shop's tools.tbl.
-            if (toolsPath == null && file != "-")
-            {
-                string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", "tools.tbl");
-                if (File.Exists(sibling)) toolsPath = sibling;
-            }
+            if (file != "-") toolsPath ??= SiblingToolTable(file);
             var table = LoadTools(toolsPath);
             if (table == null) return ExitUsage;
             LineSource source;
@@ -88,6 +83,13 @@ public static class CliApp
             Console.Error.WriteLine($"{file}: error: {ex.Message}");
             return ExitProgramError;
         }
+    }
+
+    /// <summary>Like a controller's configured table: a program's folder may carry its shop's tools.tbl.</summary>
+    internal static string? SiblingToolTable(string program)
+    {
+        string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(program)) ?? ".", "tools.tbl");
+        return File.Exists(sibling) ? sibling : null;
     }
 
     internal static ToolTable? LoadTools(string? path)

@@ -50,11 +50,7 @@ internal static class SimulateCommand
         }
         catch (MachineProfileException ex) { Console.Error.WriteLine($"{ex.Message}"); return CliApp.ExitUsage; }
         catch (IOException ex) { Console.Error.WriteLine($"{machinePath}: error: {ex.Message}"); return CliApp.ExitUsage; }
-        if (toolsPath == null)
-        {
-            string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", "tools.tbl");
-            if (File.Exists(sibling)) toolsPath = sibling;
-        }
+        toolsPath ??= CliApp.SiblingToolTable(file);
         ToolTable? table;
         try { table = CliApp.LoadTools(toolsPath); }
         catch (GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitUsage; }

@@ -20,4 +20,18 @@ public static class TestPaths
     public static string TestData => Path.Combine(RepoRoot, "tests", "CncTwin.GCode.Tests", "data");
     public const string LinuxCncExamples = "/usr/share/linuxcnc/ncfiles";
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Runs the built cnctwin CLI (copied beside the tests) from the repository root.</summary>
+    public static (int Code, string Out, string Err) RunCnctwin(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "cnctwin.dll");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); Assert.Fail("cnctwin did not finish"); }
+        return (p.ExitCode, o.Result, e.Result);
+    }
 }

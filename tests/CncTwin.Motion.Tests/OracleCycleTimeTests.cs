@@ -9,24 +9,14 @@ namespace CncTwin.Motion.Tests;
 /// </summary>
 public class OracleCycleTimeTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Programs()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(Oracle.DataDir, "programs"), "*.ngc").OrderBy(f => f, StringComparer.Ordinal))
-            data.Add(Path.GetFileNameWithoutExtension(f));
-        return data;
-    }
+    public static TheoryData<string> Programs() => new(Oracle.ProgramNames());
 
     public static double PlannedCycleTime(string program)
     {
-        var planner = new MotionPlanner(Oracle.Machine);
-        using var interp = Interpreter.FromFile(Path.Combine(Oracle.DataDir, "programs", program + ".ngc"));
-        double first = double.NaN, last = 0;
-        foreach (var item in planner.Plan(interp.Run()))
-        {
-            if (item is PlannedMove) { if (double.IsNaN(first)) first = item.StartS; last = item.EndS; }
-        }
-        return last - first;
+        using var interp = Interpreter.FromFile(Oracle.ProgramPath(program));
+        var summary = new PlanSummary();
+        foreach (var _ in summary.Observe(new MotionPlanner(Oracle.Machine).Plan(interp.Run()))) { }
+        return summary.CycleTimeS;
     }
 
     [Theory]

@@ -10,18 +10,7 @@ public sealed class SimulateCliTests : IDisposable
     private readonly string _out = Path.Combine(Path.GetTempPath(), "cnctwin-sim-" + Guid.NewGuid().ToString("N"));
     public void Dispose() { if (Directory.Exists(_out)) Directory.Delete(_out, true); }
 
-    private static (int Code, string Out, string Err) Cnctwin(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "cnctwin.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); Assert.Fail("cnctwin did not finish"); }
-        return (p.ExitCode, o.Result, e.Result);
-    }
+    private static (int Code, string Out, string Err) Cnctwin(params string[] args) => TestPaths.RunCnctwin(args);
 
     private static string OracleDir => Path.Combine(TestPaths.RepoRoot, "tests", "oracle-data", "linuxcnc-sim");
 

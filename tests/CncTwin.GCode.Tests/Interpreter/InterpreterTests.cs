@@ -252,18 +252,7 @@ public class InterpreterTests
 /// <summary>The command line, run as a real process: exit codes and the FILE:LINE:COLUMN contract on stderr.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Cnctwin(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "cnctwin.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); Assert.Fail("cnctwin did not finish"); }
-        return (p.ExitCode, o.Result, e.Result);
-    }
+    private static (int Code, string Out, string Err) Cnctwin(params string[] args) => TestPaths.RunCnctwin(args);
 
     [Fact]
     public void ParseWritesTheCsvContract()
