@@ -1,3 +1,4 @@
+using CncTwin.Removal;
 using System.CommandLine;
 using CncTwin.Core;
 using CncTwin.Core.IO;
@@ -86,16 +87,42 @@ public static class CliApp
     }
 
     /// <summary>Like a controller's configured table: a program's folder may carry its shop's tools.tbl.</summary>
+    /// <summary>The tool library beside the program: tools.json (cutter geometry) if there is one, else tools.tbl.</summary>
     internal static string? SiblingToolTable(string program)
     {
-        string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(program)) ?? ".", "tools.tbl");
-        return File.Exists(sibling) ? sibling : null;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(program)) ?? ".";
+        foreach (var name in new[] { "tools.json", "tools.tbl" })
+        {
+            string sibling = Path.Combine(dir, name);
+            if (File.Exists(sibling)) return sibling;
+        }
+        return null;
     }
 
-    internal static ToolTable? LoadTools(string? path)
+    internal static bool IsJsonLibrary(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The interpreter's tool table (diameters for cutter compensation, lengths for G43) from a LinuxCNC .tbl or
+    /// a CncTwin tool library (.json). Errors print and return null.
+    /// </summary>
+    internal static ToolTable? LoadTools(string? path) => LoadTools(path, out _);
+
+    internal static ToolTable? LoadTools(string? path, out ToolLibrary library)
     {
+        library = new ToolLibrary();
         if (path == null) return new ToolTable();
         if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: error: tool table not found"); return null; }
-        return ToolTable.Load(path);
+        if (IsJsonLibrary(path))
+        {
+            try { library = ToolLibrary.LoadJson(path); }
+            catch (ToolLibraryException ex) { Console.Error.WriteLine(ex.Message); return null; }
+            var table = new ToolTable();
+            foreach (var t in library.Tools)
+                table.Set(new ToolEntry(t.Number, t.Number, new Vec3(0, 0, t.LengthMm), t.Cutter.DiameterMm, t.Comment));
+            return table;
+        }
+        var tbl = ToolTable.Load(path);
+        library = ToolLibrary.FromDiameters(tbl.Tools.Select(t => (t.Number, t.DiameterMm, t.Offset.Z, t.Comment)));
+        return tbl;
     }
 }

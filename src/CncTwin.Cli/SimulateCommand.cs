@@ -5,6 +5,7 @@ using CncTwin.Core;
 using CncTwin.Core.Streaming;
 using CncTwin.GCode;
 using CncTwin.Motion;
+using CncTwin.Removal;
 using Spectre.Console;
 
 namespace CncTwin.Cli;
@@ -21,7 +22,14 @@ internal static class SimulateCommand
     {
         var program = new Argument<string>("program") { Description = "G-code program (RS274/NGC or Fanuc dialect)" };
         var machine = new Option<string?>("--machine") { Description = "machine: a LinuxCNC INI (.ini) or a CncTwin machine profile (.json); default: a generic 3-axis VMC (see README)" };
-        var tools = new Option<string?>("--tools") { Description = "LinuxCNC tool table (.tbl), mm; default: tools.tbl beside the program, if there is one" };
+        var tools = new Option<string?>("--tools") { Description = "tool library: CncTwin JSON (.json, cutter geometry) or LinuxCNC tool table (.tbl, flat cutters), mm; default: tools.json or tools.tbl beside the program" };
+        var stock = new Option<string?>("--stock") { Description = "stock: box:xmin,ymin,zmin,xmax,ymax,zmax | cylinder:cx,cy,zmin,zmax,radius | FILE.stl (mm, machine coordinates); default: a block around the feed moves up to Z0" };
+        var resolution = new Option<double>("--resolution") { Description = "voxel size, mm", DefaultValueFactory = _ => 0.2 };
+        var device = new Option<string>("--device") { Description = "material removal on: auto (GPU if ILGPU finds CUDA, else CPU), cpu, gpu, ilgpu-cpu (the GPU kernels on ILGPU's CPU accelerator)", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "gpu", "ilgpu-cpu");
+        var design = new Option<string?>("--design") { Description = "design part (STL): writes gouge and leftover maps of the final stock against it" };
+        var start = new Option<string>("--home-z") { Description = "height of machine Z0 (where the program starts, and where G28/G53 Z0 go) above work Z0, mm: a number, zero (LinuxCNC's convention: machine = work coordinates), or auto: zero for a LinuxCNC INI machine, else the stock top + the longest tool + 25 mm", DefaultValueFactory = _ => "auto" };
+        var meshResolution = new Option<double>("--mesh-resolution") { Description = "cell of stock.stl/stock.glb, mm (a multiple of --resolution); default: the voxel size, coarsened for stocks over 400k columns", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "output folder (created if missing)", DefaultValueFactory = _ => DefaultOutDir };
         var dt = new Option<double>("--dt") { Description = "time step of timeline.csv, s", DefaultValueFactory = _ => Timeline.DefaultStepS };
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
@@ -29,14 +37,29 @@ internal static class SimulateCommand
         var quiet = new Option<bool>("--quiet") { Description = "no summary table on standard output" };
         var cmd = new Command("simulate", "Plan a program's motion on a machine: true cycle time, time per line, and the time-stamped toolpath.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet,
+            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start,
         };
-        cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet)));
+        cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
+            new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!)));
         return cmd;
     }
 
-    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet)
+    internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
+
+    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null)
     {
+        removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
+        if (!(removal.ResolutionMm > 0) || !double.IsFinite(removal.ResolutionMm) || removal.ResolutionMm > 100)
+        {
+            Console.Error.WriteLine($"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}: error: the voxel size must be in (0, 100] mm");
+            return CliApp.ExitUsage;
+        }
+        if (!(removal.MeshResolutionMm >= 0) || !double.IsFinite(removal.MeshResolutionMm))
+        {
+            Console.Error.WriteLine("--mesh-resolution: error: must be a non-negative number of mm");
+            return CliApp.ExitUsage;
+        }
+        if (removal.Design != null && !File.Exists(removal.Design)) { Console.Error.WriteLine($"{removal.Design}: error: file not found"); return CliApp.ExitUsage; }
         if (!(dt > 0) || !double.IsFinite(dt) || dt > 10)
         {
             Console.Error.WriteLine($"--dt {dt.ToString(CultureInfo.InvariantCulture)}: error: the time step must be in (0, 10] seconds");
@@ -52,17 +75,68 @@ internal static class SimulateCommand
         catch (IOException ex) { Console.Error.WriteLine($"{machinePath}: error: {ex.Message}"); return CliApp.ExitUsage; }
         toolsPath ??= CliApp.SiblingToolTable(file);
         ToolTable? table;
-        try { table = CliApp.LoadTools(toolsPath); }
+        ToolLibrary library;
+        try { table = CliApp.LoadTools(toolsPath, out library); }
         catch (GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitUsage; }
         if (table == null) return CliApp.ExitUsage;
 
         string summaryPath = Path.Combine(outDir, "summary.json"), timelinePath = Path.Combine(outDir, "timeline.csv");
+        // Work zero below machine zero (auto start): the interpreter works in true machine coordinates, and
+        // positions are shifted back into the work frame the stock is given in.
+        double homeAboveWorkMm = 0;
+        Interpreter NewInterpreter() => new(LineSource.FromFile(file), new InterpreterOptions
+        {
+            Tools = table, InitialTool = initialTool, BlockDelete = blockDelete,
+            InitialPosition = new Vec3(0, 0, homeAboveWorkMm), InitialG54Offset = new Vec3(0, 0, -homeAboveWorkMm),
+            ToolChangeAtMachineZ0 = homeAboveWorkMm > 0,
+        });
         try
         {
             Directory.CreateDirectory(outDir);
             // A summary left from an earlier run must not pass for this one if this one fails.
             if (File.Exists(summaryPath)) File.Delete(summaryPath);
-            using var interp = new Interpreter(LineSource.FromFile(file), new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete });
+
+            VoxelStock stockModel;
+            string stockDescription;
+            try
+            {
+                if (removal.Stock != null) { stockModel = StockSpec.Build(removal.Stock, removal.ResolutionMm); stockDescription = removal.Stock; }
+                else
+                {
+                    var box = StockSpec.AutoBox(NewInterpreter, library);
+                    var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
+                    stockModel = VoxelStock.Box(lo, hi, removal.ResolutionMm);
+                    stockDescription = string.Create(CultureInfo.InvariantCulture, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
+                }
+            }
+            catch (StockSpec.StockSpecException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+            catch (ArgumentException ex) { Console.Error.WriteLine($"--stock: error: {ex.Message}"); return CliApp.ExitUsage; }
+
+            switch (removal.HomeZ.ToLowerInvariant())
+            {
+                case "zero": break;
+                case "auto":
+                    if (machinePath != null && machinePath.EndsWith(".ini", StringComparison.OrdinalIgnoreCase)) break;
+                    double longest = library.Tools.Select(t => t.LengthMm).DefaultIfEmpty(0).Max();
+                    homeAboveWorkMm = Math.Max(stockModel.Max.Z, 0) + longest + 25;
+                    break;
+                default:
+                    if (!double.TryParse(removal.HomeZ, NumberStyles.Float, CultureInfo.InvariantCulture, out homeAboveWorkMm) || !double.IsFinite(homeAboveWorkMm) || homeAboveWorkMm < 0)
+                    {
+                        Console.Error.WriteLine($"--home-z {removal.HomeZ}: error: expected a height in mm (>= 0), zero or auto");
+                        return CliApp.ExitUsage;
+                    }
+                    break;
+            }
+            var sweepDevice = removal.Device switch { "cpu" => SweepDevice.Cpu, "gpu" => SweepDevice.Gpu, "ilgpu-cpu" => SweepDevice.IlgpuCpu, _ => SweepDevice.Auto };
+            MaterialRemovalSimulator sim;
+            try { sim = new MaterialRemovalSimulator(stockModel, library, sweepDevice); }
+            catch (InvalidOperationException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+            using var _sim = sim;
+            var warnings = new List<string>();
+            sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
+
+            using var interp = NewInterpreter();
             var toolpath = new ToolpathSummary();
             var plan = new PlanSummary();
             var planner = new MotionPlanner(machine);
@@ -70,14 +144,41 @@ internal static class SimulateCommand
             long bytes = new FileInfo(file).Length;
             using (var progress = !Console.IsErrorRedirected && bytes > 4 << 20 ? new ProgressDisplay(file, bytes, () => interp.BytesRead) : null)
             using (var stream = new FileStream(timelinePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
-            using (var writer = new TimelineCsvWriter(stream))
+            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline))
+            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv")))
             {
-                // Interpretation runs ahead on another core; planning and sampling stream behind it.
-                writer.WriteAll(Timeline.Sample(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(interp.Run())))), dt));
+                MoveRemoval? current = null;
+                IEnumerable<PlanItem> Removal(IEnumerable<PlanItem> items)
+                {
+                    foreach (var item in items)
+                    {
+                        if (item is PlannedMove m) { current = sim.Process(m); moves.Write(current); }
+                        else current = null;
+                        yield return item;
+                    }
+                }
+                // Interpretation runs ahead on another core; planning, material removal and sampling stream behind it.
+                Span<double> extra = stackalloc double[RemovalColumns.Timeline.Count];
+                foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(CanonicalTransforms.Translate(interp.Run(), new Vec3(0, 0, homeAboveWorkMm))))))), dt))
+                {
+                    RemovalColumns.Fill(current, sample, extra);
+                    writer.Write(sample, extra);
+                }
                 rows = writer.Rows;
             }
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath);
-            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir);
+            sim.Finish();
+
+            int factor = removal.MeshResolutionMm > 0 ? Math.Max(1, (int)Math.Round(removal.MeshResolutionMm / stockModel.CellMm)) : StockField.AutoFactor(stockModel);
+            var mesh = StockMesh.Write(stockModel, factor, Path.Combine(outDir, "stock.stl"), Path.Combine(outDir, "stock.glb"));
+            DesignComparison.Result? deviation = null;
+            if (removal.Design != null)
+            {
+                try { deviation = DesignComparison.Run(stockModel, removal.Design, outDir); }
+                catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+            }
+
+            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation);
+            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh);
             return CliApp.ExitOk;
         }
         catch (GCodeException ex)
@@ -93,7 +194,8 @@ internal static class SimulateCommand
         }
     }
 
-    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, ToolpathSummary toolpath)
+    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, ToolpathSummary toolpath,
+        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -108,10 +210,11 @@ internal static class SimulateCommand
         w.WriteEndArray();
         w.WriteNumber("timeline_step_s", dt);
         w.WriteNumber("timeline_rows", rows);
+        RemovalColumns.WriteSummary(w, sim, stockDescription, mesh, deviation);
         w.WriteEndObject();
     }
 
-    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir)
+    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh)
     {
         var ic = CultureInfo.InvariantCulture;
         var table = new Table().Title(Markup.Escape($"{Path.GetFileName(file)} on {machine.Name}")).AddColumn("").AddColumn(new TableColumn("").RightAligned());
@@ -124,11 +227,17 @@ internal static class SimulateCommand
         if (p.ToolChangeTimeS > 0) table.AddRow("tool changes", Clock(p.ToolChangeTimeS));
         table.AddRow("moves / planned segments", string.Format(ic, "{0:N0} / {1:N0} ({2:N0} blend arcs)", toolpath.Moves, p.Segments, p.BlendArcs));
         if (toolpath.HasCuts) table.AddRow("length / feed estimate", Clock(toolpath.FeedMinutesAtProgrammedFeed * 60) + " of feed moves");
+        table.AddRow("removed / final stock", string.Format(ic, "{0:N1} mm³ / {1:N1} mm³", sim.RemovedMm3, sim.FinalVolumeMm3));
+        table.AddRow("cutting / air cutting", Clock(sim.CuttingS) + " / " + Clock(sim.AirCutS));
+        table.AddRow("collisions", sim.Collisions.Count == 0 ? "[green]none[/]" : $"[red]{sim.Collisions.Count}[/]");
         AnsiConsole.Write(table);
         var slowest = p.PerLine.OrderByDescending(kv => kv.Time.TotalS).Take(3).Where(kv => kv.Time.TotalS > 0).ToList();
         if (slowest.Count > 0)
             AnsiConsole.MarkupLine("longest lines: " + string.Join(", ", slowest.Select(kv => string.Format(ic, "{0} ({1:F2} s)", kv.Line, kv.Time.TotalS))));
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(outDir, "summary.json"))}, {Markup.Escape(Path.Combine(outDir, "timeline.csv"))}");
+        foreach (var c in sim.Collisions.Take(10))
+            AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind}: {c.Message}"));
+        if (sim.Collisions.Count > 10) AnsiConsole.MarkupLine($"  ... {sim.Collisions.Count - 10} more in summary.json");
+        AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
     }
 
     private static string Clock(double s) =>

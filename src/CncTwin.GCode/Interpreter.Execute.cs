@@ -131,6 +131,14 @@ public sealed partial class Interpreter
             if (_compSide != 0) throw Err(mCol[6], "cannot change tools with cutter radius compensation on");
             if (_spindleDir != SpindleDirection.Off) { _spindleDir = SpindleDirection.Off; _out.Add(new SpindleStop(Loc(mCol[6]))); }
             _toolInSpindle = _selectedTool;
+            if (_opt.ToolChangeAtMachineZ0)
+            {
+                // The changer lifts the spindle to machine Z0 as part of M6 (its time is the tool-change time):
+                // the next move starts from there.
+                var here = ToMachine(_pos);
+                _machineLast = new Vec3(here.X, here.Y, -_toolOffset.Z);
+                _pos = FromMachine(_machineLast);
+            }
             _out.Add(new ToolChange(Loc(mCol[6]), _toolInSpindle));
         }
         else if (m[6] == 61)

@@ -57,6 +57,8 @@ public sealed partial class Interpreter : IDisposable
         _programDirectory = source.FileName.StartsWith('<') ? null : Path.GetDirectoryName(Path.GetFullPath(source.FileName));
         _opt = options ?? new InterpreterOptions();
         _toolInSpindle = _selectedTool = _opt.InitialTool;
+        _workOffsets[1] = _opt.InitialG54Offset;
+        _pos = _opt.InitialPosition;
         _machineLast = ToMachine(_pos);
     }
 

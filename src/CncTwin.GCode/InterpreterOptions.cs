@@ -6,6 +6,18 @@ public sealed class InterpreterOptions
     public ToolTable Tools { get; init; } = new();
     /// <summary>Tool in the spindle at program start.</summary>
     public int InitialTool { get; init; }
+    /// <summary>
+    /// Where the controlled point is when the program starts (mm, machine = program coordinates, since offsets
+    /// start at zero). LinuxCNC's convention, and the default, is the origin.
+    /// </summary>
+    public CncTwin.Core.Vec3 InitialPosition { get; init; }
+    /// <summary>
+    /// M6 lifts the spindle to machine Z0 before the next move, as a VMC's tool changer does (LinuxCNC's plain M6
+    /// does not move: off by default).
+    /// </summary>
+    public bool ToolChangeAtMachineZ0 { get; init; }
+    /// <summary>G54's offset at program start (mm, machine coordinates of work zero); the program may change it with G10.</summary>
+    public CncTwin.Core.Vec3 InitialG54Offset { get; init; }
     /// <summary>Block delete switch: when on, lines starting with '/' are skipped (LinuxCNC default off).</summary>
     public bool BlockDelete { get; init; }
     /// <summary>Guard against runaway O-word loops: iterations of one loop before it is reported as an error.</summary>

@@ -17,16 +17,24 @@ public sealed class TimelineCsvWriter : IDisposable
     private int _n;
     public long Rows { get; private set; }
 
-    public TimelineCsvWriter(Stream output)
+    private readonly string[] _extraFormats;
+
+    /// <param name="extraColumns">Columns later stages append (name and number format), written after the planner's.</param>
+    public TimelineCsvWriter(Stream output, IReadOnlyList<(string Name, string Format)>? extraColumns = null)
     {
         _out = output;
+        _extraFormats = extraColumns?.Select(c => c.Format).ToArray() ?? [];
         Append(Header);
+        foreach (var (name, _) in extraColumns ?? []) { Append(','); Append(name); }
         Append('\n');
     }
 
-    public void Write(in TimelineSample s)
+    public void Write(in TimelineSample s) => Write(s, []);
+
+    /// <summary>One row; extras holds one value per extra column (NaN writes an empty field).</summary>
+    public void Write(in TimelineSample s, ReadOnlySpan<double> extras)
     {
-        if (_buf.Length - _n < 512) Flush();
+        if (_buf.Length - _n < 512 + 32 * extras.Length) Flush();
         Num(s.TimeS, "0.######"); Append(',');
         Int(s.Line); Append(',');
         Num(s.Position.X, "0.####"); Append(',');
@@ -35,6 +43,11 @@ public sealed class TimelineCsvWriter : IDisposable
         Num(s.FeedMmPerMin, "0.##"); Append(',');
         Append(s.Motion); Append(',');
         Num(s.ProgrammedFeedMmPerMin, "0.###");
+        for (int i = 0; i < _extraFormats.Length; i++)
+        {
+            Append(',');
+            if (i < extras.Length && !double.IsNaN(extras[i])) Num(extras[i], _extraFormats[i]);
+        }
         Append('\n');
         Rows++;
     }

@@ -1,0 +1,251 @@
+using System.Runtime.InteropServices;
+
+namespace CncTwin.Removal;
+
+/// <summary>
+/// One piece of a move as the sweep sees it: a straight line of the tool tip (any direction), or a circular arc
+/// in a horizontal plane (the exact case of G2/G3 in G17 without helix). Helices and arcs in other planes
+/// reach the sweep as chords. Blittable, so it goes to the GPU as is.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct SweepSegment
+{
+    public int IsArc;
+    public double X0, Y0, Z0, X1, Y1, Z1;
+    /// <summary>Arc: centre, radius, start angle (rad, from +X), signed sweep (rad, counter-clockwise positive).</summary>
+    public double Cx, Cy, Rho, A0, SweepRad;
+
+    public static SweepSegment Line(double x0, double y0, double z0, double x1, double y1, double z1) =>
+        new() { X0 = x0, Y0 = y0, Z0 = z0, X1 = x1, Y1 = y1, Z1 = z1 };
+
+    public static SweepSegment Arc(double cx, double cy, double z, double rho, double a0, double sweepRad) => new()
+    {
+        IsArc = 1, Cx = cx, Cy = cy, Rho = rho, A0 = a0, SweepRad = sweepRad, Z0 = z, Z1 = z,
+        X0 = cx + rho * Math.Cos(a0), Y0 = cy + rho * Math.Sin(a0),
+        X1 = cx + rho * Math.Cos(a0 + sweepRad), Y1 = cy + rho * Math.Sin(a0 + sweepRad),
+    };
+}
+
+/// <summary>Everything one sweep (one move or one batch of chords) needs besides the stock and the cutter profile.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct SweepParams
+{
+    public double OriginX, OriginY, OriginZ, Cell;
+    public int Nx, Ny, Nz, Words;
+    /// <summary>The rectangle of columns the sweep can touch: first column and size.</summary>
+    public int BoxI0, BoxJ0, BoxNx, BoxNy;
+    public int SegmentCount;
+    public double FluteLengthMm, StickoutMm, ShankRadiusMm, HolderRadiusMm;
+    /// <summary>
+    /// Crash tolerance (half a voxel): material counts as hit by a rapid, the shank or the holder only where it
+    /// lies more than this inside them, so quantisation at walls the cutter just left is never a crash.
+    /// </summary>
+    public double TolMm;
+}
+
+/// <summary>What one column must do for a sweep: heights in mm (±∞ where nothing applies).</summary>
+public struct ColumnHeights
+{
+    /// <summary>Lowest point of the cutting surface over the sweep: material above it is removed.</summary>
+    public double LowestMm;
+    /// <summary>Material above this (columns well inside the cutter) counts as cut "deeply" (rapid crash test).</summary>
+    public double DeepMm;
+    /// <summary>Material in (ShankFromMm, ShankToMm] touches the shank without the flutes having cut it.</summary>
+    public double ShankFromMm, ShankToMm;
+    /// <summary>Material above this touches the holder.</summary>
+    public double HolderFromMm;
+}
+
+/// <summary>
+/// The per-column geometry of a 3-axis sweep, shared verbatim by the plain-CPU path and the ILGPU kernel (so
+/// both give identical voxels). For a straight tip path and a column at horizontal distance e from the path
+/// line, the cutter covers the column while |s| ≤ sqrt(R² − e²) (s: distance along the path from the foot
+/// point), and the lowest cutting point is a 1-D convex minimum answered in closed form by the profile. For a
+/// horizontal arc the lowest point is at the arc point nearest the column (profiles are non-decreasing in r).
+/// </summary>
+public static class ColumnSweep
+{
+    public static ColumnHeights Empty() => new()
+    {
+        LowestMm = double.PositiveInfinity, DeepMm = double.PositiveInfinity,
+        ShankFromMm = double.NegativeInfinity, ShankToMm = double.NegativeInfinity, HolderFromMm = double.PositiveInfinity,
+    };
+
+    /// <summary>Folds one segment into the column's heights (ShankFromMm is the highest flute top so far).</summary>
+    public static void Accumulate<TProfile>(ref ColumnHeights h, double x, double y, in SweepParams p, in SweepSegment seg, TProfile profile)
+        where TProfile : struct, ICutterProfile
+    {
+        double r = profile.RadiusMm;
+        double tipLo, tipHi;
+        if (seg.IsArc != 0)
+        {
+            double d = ArcDistance(x, y, seg);
+            if (d <= r)
+            {
+                double low = seg.Z0 + profile.HeightAt(d);
+                h.LowestMm = Math.Min(h.LowestMm, low);
+                if (d <= r - p.TolMm) h.DeepMm = Math.Min(h.DeepMm, low + p.TolMm);
+                h.ShankFromMm = Math.Max(h.ShankFromMm, seg.Z0 + p.FluteLengthMm);
+            }
+            if (d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, seg.Z0 + p.StickoutMm);
+            if (d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, seg.Z0 + p.StickoutMm);
+            return;
+        }
+        double vx = seg.X1 - seg.X0, vy = seg.Y1 - seg.Y0, dz = seg.Z1 - seg.Z0;
+        double len = Math.Sqrt(vx * vx + vy * vy);
+        double qx = x - seg.X0, qy = y - seg.Y0;
+        if (len < 1e-9)
+        {
+            // Vertical move (plunge or retract): the column sees the cutter at one distance all the way.
+            double d = Math.Sqrt(qx * qx + qy * qy);
+            double zLo = Math.Min(seg.Z0, seg.Z1), zHi = Math.Max(seg.Z0, seg.Z1);
+            if (d <= r)
+            {
+                double low = zLo + profile.HeightAt(d);
+                h.LowestMm = Math.Min(h.LowestMm, low);
+                if (d <= r - p.TolMm) h.DeepMm = Math.Min(h.DeepMm, low + p.TolMm);
+                h.ShankFromMm = Math.Max(h.ShankFromMm, zHi + p.FluteLengthMm);
+            }
+            if (d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, zHi + p.StickoutMm);
+            if (d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, zLo + p.StickoutMm);
+            return;
+        }
+        double ux = vx / len, uy = vy / len, m = dz / len;
+        double sq = qx * ux + qy * uy;               // foot point, mm along the path
+        double e = Math.Abs(qx * uy - qy * ux);      // distance from the path line
+        double zFoot = seg.Z0 + m * sq;
+        if (Cover(r, e, sq, len, out double a, out double b))
+        {
+            double low = zFoot + profile.LowestOnLine(m, e, a, b);
+            h.LowestMm = Math.Min(h.LowestMm, low);
+            if (e <= r - p.TolMm) h.DeepMm = Math.Min(h.DeepMm, low + p.TolMm);
+            TipRange(zFoot, m, a, b, out tipLo, out tipHi);
+            h.ShankFromMm = Math.Max(h.ShankFromMm, tipHi + p.FluteLengthMm);
+        }
+        if (Cover(p.ShankRadiusMm - p.TolMm, e, sq, len, out a, out b))
+        {
+            TipRange(zFoot, m, a, b, out tipLo, out tipHi);
+            h.ShankToMm = Math.Max(h.ShankToMm, tipHi + p.StickoutMm);
+        }
+        if (Cover(p.HolderRadiusMm - p.TolMm, e, sq, len, out a, out b))
+        {
+            TipRange(zFoot, m, a, b, out tipLo, out tipHi);
+            h.HolderFromMm = Math.Min(h.HolderFromMm, tipLo + p.StickoutMm);
+        }
+    }
+
+    /// <summary>The stretch [a, b] of path (relative to the foot point) during which a disc of radius r covers the column.</summary>
+    private static bool Cover(double r, double e, double sq, double len, out double a, out double b)
+    {
+        a = 0; b = 0;
+        if (!(r > 0) || e > r) return false;
+        double w = Math.Sqrt(Math.Max(0, r * r - e * e));
+        a = Math.Max(-sq, -w);
+        b = Math.Min(len - sq, w);
+        return a <= b;
+    }
+
+    private static void TipRange(double zFoot, double m, double a, double b, out double lo, out double hi)
+    {
+        double za = zFoot + m * a, zb = zFoot + m * b;
+        lo = Math.Min(za, zb); hi = Math.Max(za, zb);
+    }
+
+    /// <summary>Horizontal distance from (x, y) to the nearest point of a horizontal arc.</summary>
+    public static double ArcDistance(double x, double y, in SweepSegment s)
+    {
+        double qx = x - s.Cx, qy = y - s.Cy;
+        double rq = Math.Sqrt(qx * qx + qy * qy);
+        double span = Math.Abs(s.SweepRad);
+        bool inside = span >= 2 * Math.PI - 1e-12;
+        if (!inside)
+        {
+            double delta = (Math.Atan2(qy, qx) - s.A0) * (s.SweepRad >= 0 ? 1 : -1);
+            delta -= 2 * Math.PI * Math.Floor(delta / (2 * Math.PI));
+            inside = delta <= span;
+        }
+        if (inside) return Math.Abs(rq - s.Rho);
+        double d0 = Math.Sqrt((x - s.X0) * (x - s.X0) + (y - s.Y0) * (y - s.Y0));
+        double d1 = Math.Sqrt((x - s.X1) * (x - s.X1) + (y - s.Y1) * (y - s.Y1));
+        return Math.Min(d0, d1);
+    }
+
+    /// <summary>First voxel index whose centre lies above z, clamped to [0, nz].</summary>
+    public static int FirstAbove(double z, in SweepParams p)
+    {
+        double k = Math.Floor((z - p.OriginZ) / p.Cell - 0.5) + 1;
+        if (!(k > 0)) return 0; // also −∞
+        return k >= p.Nz ? p.Nz : (int)k;
+    }
+}
+
+/// <summary>Voxels a sweep changed or hit in one column (or summed over many).</summary>
+public struct ColumnCounts
+{
+    public long Removed, Deep, Shank, Holder;
+    public void Add(in ColumnCounts o) { Removed += o.Removed; Deep += o.Deep; Shank += o.Shank; Holder += o.Holder; }
+}
+
+/// <summary>Column words wherever they live: a managed array on the CPU path, an ArrayView in a kernel.</summary>
+public interface IColumnStore
+{
+    ulong Load(long index);
+    void Store(long index, ulong word);
+    int Top(int column);
+    void SetTop(int column, int top);
+}
+
+/// <summary>The word-level part of a sweep, shared by both paths: count what is hit, then clear above the cutter.</summary>
+public static class ColumnUpdate
+{
+    public static ColumnCounts Apply<TStore>(ref TStore store, int column, in ColumnHeights h, in SweepParams p) where TStore : struct, IColumnStore
+    {
+        var counts = new ColumnCounts();
+        int top = store.Top(column);
+        int kCut = ColumnSweep.FirstAbove(h.LowestMm, p);
+        int kDeep = ColumnSweep.FirstAbove(h.DeepMm, p);
+        int kShank0 = ColumnSweep.FirstAbove(h.ShankFromMm + p.TolMm, p), kShank1 = ColumnSweep.FirstAbove(h.ShankToMm, p);
+        int kHolder = ColumnSweep.FirstAbove(Math.Max(h.HolderFromMm, h.ShankFromMm) + p.TolMm, p);
+        // Nothing above any of the thresholds: the cutter passes over this column's material.
+        if (kCut >= top && kHolder >= top && (kShank0 >= top || kShank1 <= kShank0)) return counts;
+        long b = (long)column * p.Words;
+        counts.Removed = CountRange(ref store, b, kCut, top);
+        counts.Deep = CountRange(ref store, b, kDeep, top);
+        counts.Shank = CountRange(ref store, b, kShank0, Math.Min(kShank1, top));
+        counts.Holder = CountRange(ref store, b, kHolder, top);
+        if (counts.Removed > 0)
+        {
+            for (int w = kCut >> 6; w <= (top - 1) >> 6; w++)
+            {
+                int lo = w << 6;
+                ulong keep = kCut <= lo ? 0UL : (1UL << (kCut - lo)) - 1; // bits below kCut stay
+                store.Store(b + w, store.Load(b + w) & keep);
+            }
+            store.SetTop(column, kCut);
+        }
+        return counts;
+    }
+
+    /// <summary>Set bits k0 ≤ k &lt; k1 of the column at word offset b.</summary>
+    private static long CountRange<TStore>(ref TStore store, long b, int k0, int k1) where TStore : struct, IColumnStore
+    {
+        long n = 0;
+        for (int k = k0; k < k1;)
+        {
+            int w = k >> 6, bit = k & 63, len = Math.Min(64 - bit, k1 - k);
+            ulong mask = len == 64 ? ulong.MaxValue : ((1UL << len) - 1) << bit;
+            n += PopCount(store.Load(b + w) & mask);
+            k += len;
+        }
+        return n;
+    }
+
+    /// <summary>Bit count written out (SWAR) so the same code compiles for every ILGPU back end; the JIT keeps it cheap.</summary>
+    public static int PopCount(ulong v)
+    {
+        v -= (v >> 1) & 0x5555555555555555UL;
+        v = (v & 0x3333333333333333UL) + ((v >> 2) & 0x3333333333333333UL);
+        v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FUL;
+        return (int)((v * 0x0101010101010101UL) >> 56);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace CncTwin.Removal;
+
+/// <summary>A tool position whose engagement is wanted: tip (mm) and unit horizontal feed direction.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct ProbePoint
+{
+    public double X, Y, Z, Fx, Fy;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct ProbeParams
+{
+    public double OriginX, OriginY, OriginZ, Cell;
+    public int Nx, Ny, Nz, Words;
+    /// <summary>Axial slices per probe: voxel layers upward from the first layer above the tip.</summary>
+    public int Slices;
+    public double FluteLengthMm;
+}
+
+/// <summary>
+/// Cutter–workpiece engagement from the voxel stock as it was before the move: per axial slice (one voxel layer),
+/// which of 64 angle bins over the front half of the cutter have material just inside the cutter's radius at
+/// that height. Angles follow Altintas: φ measured clockwise (seen from above, the way an M3 spindle turns) from
+/// the left normal of the feed direction, so φ = 90° is straight ahead and a full slot spans 0–180°; up milling
+/// starts at 0°, down milling ends at 180°. Points ahead of the cutter at this instant cannot have been cut
+/// earlier in the same straight move, which is why the stock before the move answers exactly.
+/// </summary>
+public static class EngagementProbe
+{
+    public const int AngleBins = 64;
+    public const double BinRad = Math.PI / AngleBins;
+
+    public static ulong SliceMask<TStore, TProfile>(ref TStore store, in ProbePoint q, int slice, in ProbeParams p, TProfile profile)
+        where TStore : struct, IColumnStore where TProfile : struct, ICutterProfile
+    {
+        double kTip = Math.Floor((q.Z - p.OriginZ) / p.Cell - 0.5) + 1;
+        int k = (int)Math.Max(0, kTip) + slice;
+        if (k >= p.Nz || k < 0) return 0;
+        double height = p.OriginZ + (k + 0.5) * p.Cell - q.Z;
+        if (height < 0 || height > p.FluteLengthMm) return 0;
+        // Half a voxel inside the cutter: material the cutter already cleared to its radius never reads as engaged.
+        double r = profile.RadiusAt(height) - 0.5 * p.Cell;
+        if (r <= 0) return 0;
+        double nx = -q.Fy, ny = q.Fx;
+        int word = k >> 6;
+        ulong bit = 1UL << (k & 63), mask = 0;
+        double cd = Math.Cos(BinRad), sd = Math.Sin(BinRad);
+        double c = Math.Cos(0.5 * BinRad), s = Math.Sin(0.5 * BinRad); // bin centres, rotated by one bin per step
+        for (int b = 0; b < AngleBins; b++)
+        {
+            double ux = q.Fx * s + nx * c, uy = q.Fy * s + ny * c;
+            double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
+            if (fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny)
+            {
+                long index = ((long)fj * p.Nx + (long)fi) * p.Words + word;
+                if ((store.Load(index) & bit) != 0) mask |= 1UL << b;
+            }
+            double c2 = c * cd - s * sd;
+            s = s * cd + c * sd;
+            c = c2;
+        }
+        return mask;
+    }
+}
+
+/// <summary>
+/// The engagement of one tool position: per axial slice the engaged angle bins (the map the force model
+/// integrates), and the usual summary figures. Heights are from the tool tip.
+/// </summary>
+public sealed class EngagementMap
+{
+    public static readonly EngagementMap None = new(0, 1, [], new FlatProfile(0));
+    /// <summary>Height above the tip of slice 0's centre, mm.</summary>
+    public double FirstSliceHeightMm { get; }
+    public double SliceMm { get; }
+    /// <summary>Bit b of Masks[s]: material in angle bin [b, b+1)·180°/64 of slice s.</summary>
+    public ulong[] Masks { get; }
+    public double AxialDepthMm { get; }
+    public double RadialDepthMm { get; }
+    public double EntryDeg { get; }
+    public double ExitDeg { get; }
+    /// <summary>Engaged cross-section normal to the feed (Σ radial width × slice), mm²: MRR = feed speed × this.</summary>
+    public double AreaMm2 { get; }
+    public bool Engaged => AreaMm2 > 0;
+
+    public EngagementMap(double firstSliceHeightMm, double sliceMm, ulong[] masks, ICutterProfile profile)
+    {
+        FirstSliceHeightMm = firstSliceHeightMm; SliceMm = sliceMm; Masks = masks;
+        int lowest = -1, highest = -1, entry = 64, exit = -1;
+        double area = 0, radial = 0;
+        for (int s = 0; s < masks.Length; s++)
+        {
+            ulong m = masks[s];
+            if (m == 0) continue;
+            if (lowest < 0) lowest = s;
+            highest = s;
+            int b0 = BitOperations.TrailingZeroCount(m), b1 = 63 - BitOperations.LeadingZeroCount(m);
+            entry = Math.Min(entry, b0); exit = Math.Max(exit, b1 + 1);
+            double r = profile.RadiusAt(firstSliceHeightMm + s * sliceMm);
+            // Width across the feed of the engaged arc: radial depth of this slice.
+            double ae = r * (Math.Cos(b0 * EngagementProbe.BinRad) - Math.Cos((b1 + 1) * EngagementProbe.BinRad));
+            radial = Math.Max(radial, ae);
+            area += ae * sliceMm;
+        }
+        if (highest >= 0)
+        {
+            AxialDepthMm = firstSliceHeightMm + (highest + 0.5) * sliceMm;
+            EntryDeg = entry * 180.0 / 64; ExitDeg = exit * 180.0 / 64;
+        }
+        RadialDepthMm = radial; AreaMm2 = area;
+    }
+}

@@ -1,0 +1,302 @@
+using CncTwin.Core;
+using CncTwin.Motion;
+
+namespace CncTwin.Removal;
+
+public enum SweepDevice { Auto, Cpu, Gpu, IlgpuCpu }
+
+public sealed record RemovalOptions
+{
+    /// <summary>Spacing of engagement probes along a cutting move, mm; 0 = automatic (2 voxels, at least 2 % of the diameter).</summary>
+    public double ProbeStepMm { get; init; }
+    /// <summary>Arcs that are not horizontal circles are swept as chords this close to the true arc, mm; 0 = automatic (voxel/20).</summary>
+    public double ChordToleranceMm { get; init; }
+}
+
+/// <summary>A crash or an unsafe cut: program line, kind (rapid, holder, shank, plunge) and a sentence for people.</summary>
+public sealed record Collision(SourceLocation Source, string Kind, string Message)
+{
+    public int Line => Source.Line;
+}
+
+/// <summary>What one planned move did to the stock.</summary>
+public sealed record MoveRemoval(PlannedMove Move, int Tool, double RemovedMm3, double MrrMm3PerS, EngagementMap Peak,
+    IReadOnlyList<EngagementMap> Probes, double ProbeStepMm, bool Plunge, string? CollisionKind)
+{
+    /// <summary>The probe nearest to path distance s (mm) along the move.</summary>
+    public EngagementMap EngagementAt(double s) => Probes.Count == 0 ? EngagementMap.None
+        : Probes[Math.Clamp((int)Math.Round(s / ProbeStepMm), 0, Probes.Count - 1)];
+
+    /// <summary>Material removal rate at distance s: the move's exact removed volume shared out by engaged cross-section.</summary>
+    public double MrrAt(double s)
+    {
+        if (RemovedMm3 <= 0) return 0;
+        double mean = 0;
+        foreach (var p in Probes) mean += p.AreaMm2;
+        if (Probes.Count == 0 || mean <= 0) return MrrMm3PerS;
+        mean /= Probes.Count;
+        return MrrMm3PerS * EngagementAt(s).AreaMm2 / mean;
+    }
+}
+
+/// <summary>
+/// The material-removal stage: takes planned moves in time order and, for each, reads the engagement from the
+/// stock before the move, sweeps the cutter through the stock (removing material, counting what the rapid,
+/// shank or holder hit), and keeps the totals a summary needs.
+/// </summary>
+public sealed class MaterialRemovalSimulator : IDisposable
+{
+    private readonly VoxelStock _stock;
+    private readonly ToolLibrary _tools;
+    private readonly ISweepEngine _engine;
+    private readonly RemovalOptions _opt;
+    private readonly List<Collision> _collisions = new();
+    private readonly HashSet<(int, string)> _reported = new();
+    private readonly Dictionary<int, ICutter> _fallback = new();
+    private readonly List<SweepSegment> _segs = new();
+
+    public VoxelStock Stock => _stock;
+    public string DeviceName => _engine.Name;
+    public double InitialVolumeMm3 { get; }
+    public double RemovedMm3 { get; private set; }
+    public double AirCutS { get; private set; }
+    public double CuttingS { get; private set; }
+    public long Moves { get; private set; }
+    public IReadOnlyList<Collision> Collisions => _collisions;
+    /// <summary>Tools the program used that the library lacks (simulated as default flat end mills).</summary>
+    public IReadOnlyCollection<int> UnknownTools => _fallback.Keys;
+    public Action<string>? Warn { get; set; }
+
+    public MaterialRemovalSimulator(VoxelStock stock, ToolLibrary tools, SweepDevice device, RemovalOptions? options = null)
+    {
+        _stock = stock; _tools = tools; _opt = options ?? new RemovalOptions();
+        InitialVolumeMm3 = stock.VolumeMm3;
+        _engine = device switch
+        {
+            SweepDevice.Cpu => new CpuSweepEngine(stock),
+            SweepDevice.IlgpuCpu => new IlgpuSweepEngine(stock, useCuda: false),
+            SweepDevice.Gpu => IlgpuSweepEngine.CudaAvailable() ? new IlgpuSweepEngine(stock, useCuda: true)
+                : throw new InvalidOperationException("--device gpu: no CUDA device found (ILGPU); use --device cpu or auto"),
+            _ => IlgpuSweepEngine.CudaAvailable() ? new IlgpuSweepEngine(stock, useCuda: true) : new CpuSweepEngine(stock),
+        };
+    }
+
+    public double FinalVolumeMm3 => InitialVolumeMm3 - RemovedMm3;
+
+    /// <summary>The cutter for a tool number; a number the library lacks becomes a 6 mm flat end mill (warned once).</summary>
+    public ICutter CutterFor(int tool)
+    {
+        var def = _tools.Get(tool);
+        if (def != null) return def.Cutter;
+        if (!_fallback.TryGetValue(tool, out var c))
+        {
+            _fallback[tool] = c = ToolLibrary.DefaultFlat(6);
+            Warn?.Invoke(tool == 0
+                ? "no tool in the spindle (use --tool N or M6): cutting is simulated with a 6 mm flat end mill"
+                : $"tool {tool} is not in the tool library: simulated as a 6 mm flat end mill");
+        }
+        return c;
+    }
+
+    public MoveRemoval Process(PlannedMove m)
+    {
+        Moves++;
+        var cutter = CutterFor(m.Move.Tool);
+        bool rapid = m.Move.Kind == MotionKind.Rapid;
+        double step = _opt.ProbeStepMm > 0 ? _opt.ProbeStepMm : Math.Max(2 * _stock.CellMm, 0.02 * cutter.DiameterMm);
+        var horizontal = new Vec3(m.Path.End.X - m.Path.Start.X, m.Path.End.Y - m.Path.Start.Y, 0);
+        bool plunge = m.Path is LinePath && horizontal.Length < 1e-6 && m.Path.End.Z < m.Path.Start.Z;
+
+        // 1. Engagement, from the stock as it is before this move.
+        var probes = rapid || plunge ? [] : Engagement(m, cutter, step);
+        bool centreHit = !cutter.CenterCutting && !rapid && CentreColumnHasMaterial(m);
+
+        // 2. The sweep.
+        BuildSegments(m.Path);
+        var p = Params(cutter);
+        var counts = new ColumnCounts();
+        if (Box(ref p, cutter))
+        {
+            var visitor = new SweepVisitor(_engine, p);
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_segs);
+            for (int i = 0; i < span.Length; i += 256)
+            {
+                visitor.Segments = span.Slice(i, Math.Min(256, span.Length - i)).ToArray();
+                counts.Add(cutter.Accept(visitor));
+            }
+        }
+        double removed = counts.Removed * _stock.VoxelVolumeMm3;
+        RemovedMm3 += removed;
+        double duration = m.DurationS;
+        if (!rapid)
+        {
+            if (counts.Removed == 0) AirCutS += duration; else CuttingS += duration;
+        }
+
+        // 3. Crashes.
+        string? kind = null;
+        void Report(string k, string message)
+        {
+            kind ??= k;
+            if (_reported.Add((m.Source.Line, k))) _collisions.Add(new Collision(m.Source, k, message));
+        }
+        double vox = _stock.VoxelVolumeMm3;
+        if (rapid && counts.Deep > 0)
+            Report("rapid", $"rapid move through material: {counts.Deep * vox:0.###} mm³ of stock in the way of T{m.Move.Tool}");
+        if (counts.Holder > 0)
+            Report("holder", $"tool holder (Ø{cutter.HolderDiameterMm:0.###} mm, from {cutter.StickoutMm:0.###} mm above the tip) hits {counts.Holder * vox:0.###} mm³ of stock");
+        if (counts.Shank > 0)
+            Report("shank", $"shank of T{m.Move.Tool} above the {cutter.FluteLengthMm:0.###} mm flutes rubs {counts.Shank * vox:0.###} mm³ of stock (cut deeper than the flute length)");
+        if (centreHit && counts.Removed > 0)
+            Report("plunge", $"T{m.Move.Tool} is not centre-cutting but is fed down into material steeper than its {cutter.MaxRampDeg:0.#}° ramp limit");
+
+        var peak = EngagementMap.None;
+        foreach (var e in probes) if (e.AreaMm2 > peak.AreaMm2) peak = e;
+        return new MoveRemoval(m, m.Move.Tool, removed, duration > 0 ? removed / duration : 0, peak, probes, step, plunge, kind);
+    }
+
+    /// <summary>Call once after the last move: brings the host copy of the stock up to date.</summary>
+    public void Finish() => _engine.Synchronize();
+
+    public void Dispose() => _engine.Dispose();
+
+    private List<EngagementMap> Engagement(PlannedMove m, ICutter cutter, double step)
+    {
+        int count = Math.Max(1, (int)Math.Round(m.Path.LengthMm / step) + 1);
+        var points = new ProbePoint[count];
+        int used = 0;
+        for (int n = 0; n < count; n++)
+        {
+            double s = Math.Min(n * step, m.Path.LengthMm);
+            var pos = m.Path.PointAt(s);
+            var t = m.Path.TangentAt(s);
+            double hl = Math.Sqrt(t.X * t.X + t.Y * t.Y);
+            if (hl < 1e-6) { points[used++] = new ProbePoint { X = pos.X, Y = pos.Y, Z = pos.Z, Fx = 1, Fy = 0 }; continue; }
+            points[used++] = new ProbePoint { X = pos.X, Y = pos.Y, Z = pos.Z, Fx = t.X / hl, Fy = t.Y / hl };
+        }
+        // Slices: voxel layers from the tip to the flute length, but not above the stock.
+        var pp = new ProbeParams
+        {
+            OriginX = _stock.Origin.X, OriginY = _stock.Origin.Y, OriginZ = _stock.Origin.Z, Cell = _stock.CellMm,
+            Nx = _stock.Nx, Ny = _stock.Ny, Nz = _stock.Nz, Words = _stock.WordsPerColumn, FluteLengthMm = cutter.FluteLengthMm,
+        };
+        double lowTip = Math.Min(m.Path.Start.Z, m.Path.End.Z);
+        int kLow = _stock.FirstAbove(lowTip);
+        pp.Slices = Math.Clamp(Math.Min((int)Math.Ceiling(cutter.FluteLengthMm / _stock.CellMm) + 1, _stock.Nz - kLow), 0, 4096);
+        var maps = new List<EngagementMap>(used);
+        if (pp.Slices == 0) { for (int n = 0; n < used; n++) maps.Add(EngagementMap.None); return maps; }
+        var masks = new ulong[used * pp.Slices];
+        cutter.Accept(new ProbeVisitor(_engine, points, pp, masks));
+        for (int n = 0; n < used; n++)
+        {
+            double first = _stock.CenterZ(_stock.FirstAbove(points[n].Z)) - points[n].Z;
+            maps.Add(new EngagementMap(first, _stock.CellMm, masks.AsSpan(n * pp.Slices, pp.Slices).ToArray(), cutter.Profile));
+        }
+        return maps;
+    }
+
+    /// <summary>
+    /// Non-centre-cutting tools: a move that descends steeper than the tool's ramp limit and ends with material
+    /// still standing above the tip in the centre column was fed down into material with the dead centre.
+    /// </summary>
+    private bool CentreColumnHasMaterial(PlannedMove m)
+    {
+        var a = m.Path.Start; var b = m.Path.End;
+        double drop = a.Z - b.Z;
+        if (drop <= _stock.CellMm) return false;
+        double run = Math.Sqrt((b.X - a.X) * (b.X - a.X) + (b.Y - a.Y) * (b.Y - a.Y));
+        if (Math.Atan2(drop, run) * 180 / Math.PI <= CutterFor(m.Move.Tool).MaxRampDeg) return false;
+        int i = (int)Math.Floor((b.X - _stock.Origin.X) / _stock.CellMm), j = (int)Math.Floor((b.Y - _stock.Origin.Y) / _stock.CellMm);
+        for (int k = _stock.FirstAbove(b.Z + 0.5 * _stock.CellMm); k < _stock.FirstAbove(a.Z); k++)
+            if (_stock.IsSet(i, j, k)) return true;
+        return false;
+    }
+
+    private SweepParams Params(ICutter c) => new()
+    {
+        OriginX = _stock.Origin.X, OriginY = _stock.Origin.Y, OriginZ = _stock.Origin.Z, Cell = _stock.CellMm,
+        Nx = _stock.Nx, Ny = _stock.Ny, Nz = _stock.Nz, Words = _stock.WordsPerColumn,
+        FluteLengthMm = c.FluteLengthMm, StickoutMm = c.StickoutMm,
+        ShankRadiusMm = c.ShankDiameterMm / 2, HolderRadiusMm = c.HolderDiameterMm / 2, TolMm = 0.5 * _stock.CellMm,
+    };
+
+    /// <summary>The columns the segments can reach (cutter, shank or holder); false when none lie in the stock.</summary>
+    private bool Box(ref SweepParams p, ICutter c)
+    {
+        double reach = Math.Max(c.RadiusMm, Math.Max(p.ShankRadiusMm, p.HolderRadiusMm));
+        double x0 = double.MaxValue, y0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, zMin = double.MaxValue;
+        foreach (var s in _segs)
+        {
+            if (s.IsArc != 0)
+            {
+                // Conservative: the whole circle's box.
+                x0 = Math.Min(x0, s.Cx - s.Rho); x1 = Math.Max(x1, s.Cx + s.Rho);
+                y0 = Math.Min(y0, s.Cy - s.Rho); y1 = Math.Max(y1, s.Cy + s.Rho);
+            }
+            x0 = Math.Min(x0, Math.Min(s.X0, s.X1)); x1 = Math.Max(x1, Math.Max(s.X0, s.X1));
+            y0 = Math.Min(y0, Math.Min(s.Y0, s.Y1)); y1 = Math.Max(y1, Math.Max(s.Y0, s.Y1));
+            zMin = Math.Min(zMin, Math.Min(s.Z0, s.Z1));
+        }
+        if (zMin >= _stock.Max.Z) return false; // entirely above the stock: nothing can touch it
+        int i0 = Math.Max(0, (int)Math.Floor((x0 - reach - p.OriginX) / p.Cell));
+        int i1 = Math.Min(p.Nx - 1, (int)Math.Ceiling((x1 + reach - p.OriginX) / p.Cell));
+        int j0 = Math.Max(0, (int)Math.Floor((y0 - reach - p.OriginY) / p.Cell));
+        int j1 = Math.Min(p.Ny - 1, (int)Math.Ceiling((y1 + reach - p.OriginY) / p.Cell));
+        if (i1 < i0 || j1 < j0) return false;
+        p.BoxI0 = i0; p.BoxJ0 = j0; p.BoxNx = i1 - i0 + 1; p.BoxNy = j1 - j0 + 1;
+        return true;
+    }
+
+    /// <summary>Lines as they are; horizontal circles exactly; helices and other planes as chords.</summary>
+    private void BuildSegments(PathGeometry path)
+    {
+        _segs.Clear();
+        switch (path)
+        {
+            case LinePath l:
+                _segs.Add(SweepSegment.Line(l.Start.X, l.Start.Y, l.Start.Z, l.End.X, l.End.Y, l.End.Z));
+                return;
+            case CirclePath c:
+                var n = c.U.Cross(c.V);
+                if (Math.Abs(n.Z) > 1 - 1e-9 && c.Rise.Length < 1e-9)
+                {
+                    double sweep = c.SweepRad * Math.Sign(n.Z);
+                    _segs.Add(SweepSegment.Arc(c.Center.X, c.Center.Y, c.Center.Z, c.RadiusMm, Math.Atan2(c.U.Y, c.U.X), sweep));
+                    return;
+                }
+                double tol = _opt.ChordToleranceMm > 0 ? _opt.ChordToleranceMm : _stock.CellMm / 20;
+                double maxStep = c.RadiusMm > tol ? 2 * Math.Acos(1 - tol / c.RadiusMm) : Math.PI / 2;
+                int chords = Math.Clamp((int)Math.Ceiling(c.SweepRad / maxStep), 1, 1 << 20);
+                var prev = c.Start;
+                for (int k = 1; k <= chords; k++)
+                {
+                    var q = c.PointAt(c.LengthMm * k / chords);
+                    _segs.Add(SweepSegment.Line(prev.X, prev.Y, prev.Z, q.X, q.Y, q.Z));
+                    prev = q;
+                }
+                return;
+            default:
+                throw new InvalidOperationException($"unknown path type {path.GetType().Name}");
+        }
+    }
+
+    private sealed class SweepVisitor(ISweepEngine engine, SweepParams p) : ICutterProfileVisitor<ColumnCounts>
+    {
+        public SweepSegment[] Segments = [];
+        public ColumnCounts Visit<TProfile>(TProfile profile) where TProfile : struct, ICutterProfile
+        {
+            var pp = p;
+            pp.SegmentCount = Segments.Length;
+            return engine.Sweep<TProfile>(Segments, pp, profile);
+        }
+    }
+
+    private sealed class ProbeVisitor(ISweepEngine engine, ProbePoint[] points, ProbeParams p, ulong[] masks) : ICutterProfileVisitor<bool>
+    {
+        public bool Visit<TProfile>(TProfile profile) where TProfile : struct, ICutterProfile
+        {
+            engine.Engage<TProfile>(points, p, profile, masks);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Numerics;
+using CncTwin.Geometry;
+
+namespace CncTwin.Removal;
+
+/// <summary>
+/// The stock as a scalar field for surface extraction: grid points at the centres of blocks of Factor³ voxels,
+/// valued by the fraction of the block that is material (iso 0.5). Factor 1 meshes every voxel; a larger factor
+/// keeps big stocks to a mesh a viewer can open, and the fractional values keep walls at their true position to
+/// well under a block.
+/// </summary>
+public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
+{
+    public int Factor { get; } = Math.Max(1, factor);
+    public int Nx => (stock.Nx + Factor - 1) / Factor;
+    public int Ny => (stock.Ny + Factor - 1) / Factor;
+    public int Nz => (stock.Nz + Factor - 1) / Factor;
+    public float CellMm => (float)(stock.CellMm * Factor);
+    public Vector3 Origin => new((float)(stock.Origin.X + 0.5 * CellMm), (float)(stock.Origin.Y + 0.5 * CellMm), (float)(stock.Origin.Z + 0.5 * CellMm));
+
+    public void FillLayer(int k, Span<float> values)
+    {
+        int f = Factor, nx = Nx, ny = Ny;
+        float norm = 1f / (f * f * f);
+        int k0 = k * f, k1 = Math.Min(stock.Nz, k0 + f);
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++)
+            {
+                int n = 0;
+                for (int vj = j * f; vj < Math.Min(stock.Ny, j * f + f); vj++)
+                    for (int vi = i * f; vi < Math.Min(stock.Nx, i * f + f); vi++)
+                    {
+                        long b = (long)(vj * stock.Nx + vi) * stock.WordsPerColumn;
+                        for (int vk = k0; vk < k1; vk++)
+                            if ((stock.Words[b + (vk >> 6)] >> (vk & 63) & 1) != 0) n++;
+                    }
+                values[j * nx + i] = n * norm;
+            }
+    }
+
+    /// <summary>Smallest block factor that keeps the mesh grid's footprint under maxColumns.</summary>
+    public static int AutoFactor(VoxelStock stock, long maxColumns = 400_000) =>
+        Math.Max(1, (int)Math.Ceiling(Math.Sqrt((double)stock.Nx * stock.Ny / maxColumns)));
+}
+
+/// <summary>Writes the stock's surface as a binary STL and a glTF binary (.glb) in one extraction pass.</summary>
+public static class StockMesh
+{
+    public sealed record Result(long Triangles, double VolumeMm3, double MeshCellMm);
+
+    public static Result Write(VoxelStock stock, int factor, string? stlPath, string? glbPath)
+    {
+        var field = new StockField(stock, factor);
+        using var stl = stlPath != null ? new StlWriter(stlPath) : null;
+        var indexed = glbPath != null ? new IndexedMeshBuilder() : null;
+        var sink = new Tee(stl, indexed);
+        MarchingCubes.Extract(field, 0.5f, sink);
+        stl?.Complete();
+        if (indexed != null) GlbWriter.Write(glbPath!, indexed.Positions, indexed.Indices, "stock");
+        return new Result(sink.Triangles, sink.Volume / 6, field.CellMm);
+    }
+
+    private sealed class Tee(ITriangleSink? a, ITriangleSink? b) : ITriangleSink
+    {
+        public long Triangles;
+        public double Volume;
+        public void AddTriangle(Vector3 p, Vector3 q, Vector3 r)
+        {
+            a?.AddTriangle(p, q, r);
+            b?.AddTriangle(p, q, r);
+            Triangles++;
+            // Signed volume (divergence theorem), in double: the mesh's own enclosed volume.
+            Volume += (double)p.X * ((double)q.Y * r.Z - (double)q.Z * r.Y) - (double)p.Y * ((double)q.X * r.Z - (double)q.Z * r.X) + (double)p.Z * ((double)q.X * r.Y - (double)q.Y * r.X);
+        }
+    }
+}
