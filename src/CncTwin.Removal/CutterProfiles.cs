@@ -44,7 +44,7 @@ public readonly struct BallProfile(double radiusMm) : ICutterProfile
     {
         // d/ds [m s + R - sqrt(W² - s²)] = m + s / sqrt(W² - s²) = 0  =>  s = -m W / sqrt(1 + m²), W² = R² - e².
         double w = Math.Sqrt(Math.Max(0, RadiusMm * RadiusMm - e * e));
-        double s = Math.Clamp(-m * w / Math.Sqrt(1 + m * m), a, b);
+        double s = Convex.Clamp(-m * w / Math.Sqrt(1 + m * m), a, b);
         return m * s + RadiusMm - Math.Sqrt(Math.Max(0, w * w - s * s));
     }
 }
@@ -66,7 +66,7 @@ public readonly struct ConeProfile(double radiusMm, double tipRadiusMm, double s
         // d/ds [m s + k sqrt(s² + e²)] = m + k s / d = 0  =>  s = -m e / sqrt(k² - m²) (when the path is
         // shallower than the cone; otherwise the lowest point is at the downhill end).
         double s = Math.Abs(m) < Slope ? -m * e / Math.Sqrt(Slope * Slope - m * m) : (m >= 0 ? a : b);
-        s = Math.Clamp(s, a, b);
+        s = Convex.Clamp(s, a, b);
         return m * s + Slope * Math.Sqrt(s * s + e * e);
     }
 }
@@ -97,6 +97,9 @@ public readonly struct BullProfile(double radiusMm, double cornerRadiusMm) : ICu
 
 internal static class Convex
 {
+    /// <summary>Math.Clamp throws on a &gt; b, which GPU kernels cannot compile; callers guarantee a &lt;= b.</summary>
+    public static double Clamp(double v, double a, double b) => Math.Min(Math.Max(v, a), b);
+
     /// <summary>
     /// Golden-section search of the convex function m·s + HeightAt(sqrt(s² + e²)) on [a, b]: 60 steps shrink the
     /// bracket by 0.618^60 ≈ 3e-13, far below a voxel, and the loop has a fixed length so a GPU warp stays together.

@@ -5,17 +5,17 @@ namespace CncTwin.Removal.Tests;
 
 /// <summary>
 /// Removed volume against closed-form solids at 0.1 mm voxels. The issue asks for 1 % (goal 0.1 %); the bound
-/// asserted is 0.5 %, and the measured errors are printed in the README.
+/// asserted is 0.2 %, and the measured errors are printed in the README.
 /// </summary>
 public class AnalyticVolumeTests
 {
     private const double Cell = 0.1;
-    private const double Bound = 0.005;
+    private const double Bound = 0.002;
 
     private static VoxelStock Block() => VoxelStock.Box(new Vec3(-40, -40, -20), new Vec3(40, 40, 0), Cell);
 
-    private static void AssertClose(double expected, double actual, double bound = Bound) =>
-        Assert.True(Math.Abs(actual - expected) <= bound * expected, $"removed {actual:F3} mm³, analytic {expected:F3} mm³, error {(actual - expected) / expected:P3}");
+    private static void AssertClose(double expected, double actual, double bound = Bound, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
+        Assert.True(Math.Abs(actual - expected) <= bound * expected, $"{test}: removed {actual:F3} mm³, analytic {expected:F3} mm³, error {(actual - expected) / expected:P3}");
 
     [Fact]
     public void FlatSlot_IsBoxPlusTwoHalfDiscs()
