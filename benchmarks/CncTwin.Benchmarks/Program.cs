@@ -13,6 +13,25 @@ if (args.Length >= 1 && args[0] == "generate")
     ProgramGenerator.WriteFile(args[2], lines);
     return 0;
 }
+if (args.Length >= 1 && args[0] == "voxel-stats")
+{
+    // One timed pass of each removal path on VoxelBenchmarks' case, with the work counted: column updates/s and moves/s.
+    var vb = new VoxelBenchmarks();
+    vb.Setup();
+    foreach (var (name, device, moves) in new[] { ("cpu", CncTwin.Removal.SweepDevice.Cpu, VoxelBenchmarks.Moves), ("ilgpu-cpu", CncTwin.Removal.SweepDevice.IlgpuCpu, VoxelBenchmarks.IlgpuMoves) })
+    {
+        vb.Reset();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        double removed = vb.Run(device, moves);
+        double s = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"{name,-10} {moves,7} moves {s,8:F2} s  {moves / s,10:N0} moves/s  {VoxelBenchmarks.LastColumns / s / 1e6,8:F1} M column updates/s  ({VoxelBenchmarks.LastColumns / (double)moves:N0} columns/move, removed {removed:N0} mm³)");
+    }
+    vb.Reset();
+    var c = System.Diagnostics.Stopwatch.StartNew();
+    vb.CopyBlockWords();
+    Console.WriteLine($"copy of the block's 144 MB of words: {c.Elapsed.TotalMilliseconds:F1} ms = {2 * 144e6 / c.Elapsed.TotalSeconds / 1e9:F1} GB/s read+write");
+    return 0;
+}
 if (args.Length >= 1 && args[0] == "quick")
 {
     // A rough in-process timing (no BenchmarkDotNet statistics) for profiling sessions.

@@ -62,6 +62,8 @@ public sealed class MaterialRemovalSimulator : IDisposable
     public double AirCutS { get; private set; }
     public double CuttingS { get; private set; }
     public long Moves { get; private set; }
+    /// <summary>Column updates the sweeps have run (columns in the moves' boxes): the unit of work of the kernel.</summary>
+    public long ColumnsVisited { get; private set; }
     public IReadOnlyList<Collision> Collisions => _collisions;
     /// <summary>Tools the program used that the library lacks (simulated as default flat end mills).</summary>
     public IReadOnlyCollection<int> UnknownTools => _fallback.Keys;
@@ -182,7 +184,9 @@ public sealed class MaterialRemovalSimulator : IDisposable
         };
         double lowTip = Math.Min(m.Path.Start.Z, m.Path.End.Z);
         int kLow = _stock.FirstAbove(lowTip);
-        pp.Slices = Math.Clamp(Math.Min((int)Math.Ceiling(cutter.FluteLengthMm / _stock.CellMm) + 1, _stock.Nz - kLow), 0, 4096);
+        // No slice above the highest material under the cutter's reach along this move (Top bounds each column).
+        int kTop = HighestMaterial(m.Path, cutter.RadiusMm);
+        pp.Slices = Math.Clamp(Math.Min((int)Math.Ceiling(cutter.FluteLengthMm / _stock.CellMm) + 1, kTop - kLow + 1), 0, 4096);
         var maps = new List<EngagementMap>(used);
         if (pp.Slices == 0) { for (int n = 0; n < used; n++) maps.Add(EngagementMap.None); return maps; }
         var masks = new ulong[used * pp.Slices];
@@ -193,6 +197,23 @@ public sealed class MaterialRemovalSimulator : IDisposable
             maps.Add(new EngagementMap(first, _stock.CellMm, masks.AsSpan(n * pp.Slices, pp.Slices).ToArray(), cutter.Profile));
         }
         return maps;
+    }
+
+    /// <summary>Upper bound of the material layers (voxel index + 1) in the box around a path, widened by r.</summary>
+    private int HighestMaterial(PathGeometry path, double r)
+    {
+        double x0 = Math.Min(path.Start.X, path.End.X), x1 = Math.Max(path.Start.X, path.End.X);
+        double y0 = Math.Min(path.Start.Y, path.End.Y), y1 = Math.Max(path.Start.Y, path.End.Y);
+        if (path is CirclePath c) { x0 = c.Center.X - c.RadiusMm; x1 = c.Center.X + c.RadiusMm; y0 = c.Center.Y - c.RadiusMm; y1 = c.Center.Y + c.RadiusMm; }
+        int i0 = Math.Max(0, (int)Math.Floor((x0 - r - _stock.Origin.X) / _stock.CellMm)), i1 = Math.Min(_stock.Nx - 1, (int)Math.Ceiling((x1 + r - _stock.Origin.X) / _stock.CellMm));
+        int j0 = Math.Max(0, (int)Math.Floor((y0 - r - _stock.Origin.Y) / _stock.CellMm)), j1 = Math.Min(_stock.Ny - 1, (int)Math.Ceiling((y1 + r - _stock.Origin.Y) / _stock.CellMm));
+        int top = 0;
+        for (int j = j0; j <= j1; j++)
+        {
+            var row = _stock.Top.AsSpan(j * _stock.Nx + i0, Math.Max(0, i1 - i0 + 1));
+            foreach (int t in row) if (t > top) top = t;
+        }
+        return top;
     }
 
     /// <summary>
@@ -223,7 +244,6 @@ public sealed class MaterialRemovalSimulator : IDisposable
     /// <summary>The columns the segments can reach (cutter, shank or holder); false when none lie in the stock.</summary>
     private bool Box(ref SweepParams p, ICutter c)
     {
-        double reach = Math.Max(c.RadiusMm, Math.Max(p.ShankRadiusMm, p.HolderRadiusMm));
         double x0 = double.MaxValue, y0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, zMin = double.MaxValue;
         foreach (var s in _segs)
         {
@@ -238,12 +258,17 @@ public sealed class MaterialRemovalSimulator : IDisposable
             zMin = Math.Min(zMin, Math.Min(s.Z0, s.Z1));
         }
         if (zMin >= _stock.Max.Z) return false; // entirely above the stock: nothing can touch it
+        // The shank and holder widen the box only when they come down to the stock's top.
+        double reach = c.RadiusMm;
+        if (zMin + c.FluteLengthMm < _stock.Max.Z) reach = Math.Max(reach, p.ShankRadiusMm);
+        if (zMin + c.StickoutMm < _stock.Max.Z) reach = Math.Max(reach, p.HolderRadiusMm);
         int i0 = Math.Max(0, (int)Math.Floor((x0 - reach - p.OriginX) / p.Cell));
         int i1 = Math.Min(p.Nx - 1, (int)Math.Ceiling((x1 + reach - p.OriginX) / p.Cell));
         int j0 = Math.Max(0, (int)Math.Floor((y0 - reach - p.OriginY) / p.Cell));
         int j1 = Math.Min(p.Ny - 1, (int)Math.Ceiling((y1 + reach - p.OriginY) / p.Cell));
         if (i1 < i0 || j1 < j0) return false;
         p.BoxI0 = i0; p.BoxJ0 = j0; p.BoxNx = i1 - i0 + 1; p.BoxNy = j1 - j0 + 1;
+        ColumnsVisited += (long)p.BoxNx * p.BoxNy;
         return true;
     }
 

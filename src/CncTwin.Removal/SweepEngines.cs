@@ -40,7 +40,7 @@ internal struct ViewStore(ArrayView<ulong> words, ArrayView<int> top) : IColumnS
 public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
 {
     /// <summary>Below this many columns a sweep runs on the calling thread (thread hand-off costs more).</summary>
-    private const int ParallelColumns = 16384;
+    private const int ParallelColumns = 4096;
     public string Name => "cpu";
 
     public ColumnCounts Sweep<TProfile>(ReadOnlySpan<SweepSegment> segments, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
@@ -81,9 +81,22 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
     public void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile
     {
         var store = new ArrayStore(stock.Words, stock.Top);
-        for (int n = 0; n < probes.Length; n++)
-            for (int s = 0; s < p.Slices; s++)
-                masks[n * p.Slices + s] = EngagementProbe.SliceMask(ref store, probes[n], s, p, profile);
+        if ((long)probes.Length * p.Slices < 2048)
+        {
+            for (int n = 0; n < probes.Length; n++)
+                for (int s = 0; s < p.Slices; s++)
+                    masks[n * p.Slices + s] = EngagementProbe.SliceMask(ref store, probes[n], s, p, profile);
+            return;
+        }
+        var pts = probes.ToArray();
+        var output = new ulong[probes.Length * p.Slices];
+        var pp = p;
+        Parallel.For(0, pts.Length, n =>
+        {
+            var st = new ArrayStore(stock.Words, stock.Top);
+            for (int s = 0; s < pp.Slices; s++) output[n * pp.Slices + s] = EngagementProbe.SliceMask(ref st, pts[n], s, pp, profile);
+        });
+        output.CopyTo(masks);
     }
 
     public void Synchronize() { }
