@@ -45,15 +45,16 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
 
     public ColumnCounts Sweep<TProfile>(ReadOnlySpan<SweepSegment> segments, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
-        var segs = segments.ToArray();
-        var pp = p;
         long columns = (long)p.BoxNx * p.BoxNy;
         if (columns < ParallelColumns)
         {
             var total = new ColumnCounts();
-            for (int bj = 0; bj < p.BoxNy; bj++) total.Add(Row(bj, segs, pp, profile));
+            for (int bj = 0; bj < p.BoxNy; bj++) total.Add(Row(bj, segments, p, profile));
             return total;
         }
+        // Only the parallel path needs the segments on the heap (lambdas cannot capture a span).
+        var segs = segments.ToArray();
+        var pp = p;
         var sum = new ColumnCounts();
         var gate = new object();
         Parallel.For(0, p.BoxNy, () => new ColumnCounts(), (bj, _, local) => { local.Add(Row(bj, segs, pp, profile)); return local; },
@@ -61,7 +62,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         return sum;
     }
 
-    private ColumnCounts Row<TProfile>(int bj, SweepSegment[] segs, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
+    private ColumnCounts Row<TProfile>(int bj, ReadOnlySpan<SweepSegment> segs, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
         var store = new ArrayStore(stock.Words, stock.Top);
         var counts = new ColumnCounts();
