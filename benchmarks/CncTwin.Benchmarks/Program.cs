@@ -18,18 +18,26 @@ if (args.Length >= 1 && args[0] == "voxel-stats")
     // One timed pass of each removal path on VoxelBenchmarks' case, with the work counted: column updates/s and moves/s.
     var vb = new VoxelBenchmarks();
     vb.Setup();
-    foreach (var (name, device, moves) in new[] { ("cpu", CncTwin.Removal.SweepDevice.Cpu, VoxelBenchmarks.Moves), ("ilgpu-cpu", CncTwin.Removal.SweepDevice.IlgpuCpu, VoxelBenchmarks.IlgpuMoves) })
+    bool gpu = args.Contains("--gpu");
+    var runs = new List<(string, CncTwin.Removal.SweepDevice, int, bool)>
+    {
+        ("cpu", CncTwin.Removal.SweepDevice.Cpu, VoxelBenchmarks.Moves, false),
+        ("cpu-dense", CncTwin.Removal.SweepDevice.Cpu, VoxelBenchmarks.Moves, true),
+        ("ilgpu-cpu", CncTwin.Removal.SweepDevice.IlgpuCpu, VoxelBenchmarks.IlgpuMoves, false),
+    };
+    if (gpu) { runs.Add(("gpu", CncTwin.Removal.SweepDevice.Gpu, VoxelBenchmarks.Moves, false)); runs.Add(("gpu-dense", CncTwin.Removal.SweepDevice.Gpu, VoxelBenchmarks.Moves, true)); }
+    foreach (var (name, device, moves, dense) in runs)
     {
         vb.Reset();
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        double removed = vb.Run(device, moves);
+        double removed = vb.Run(device, moves, dense);
         double s = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"{name,-10} {moves,7} moves {s,8:F2} s  {moves / s,10:N0} moves/s  {VoxelBenchmarks.LastColumns / s / 1e6,8:F1} M column updates/s  ({VoxelBenchmarks.LastColumns / (double)moves:N0} columns/move, removed {removed:N0} mm³)");
     }
     vb.Reset();
     var c = System.Diagnostics.Stopwatch.StartNew();
-    vb.CopyBlockWords();
-    Console.WriteLine($"copy of the block's 144 MB of words: {c.Elapsed.TotalMilliseconds:F1} ms = {2 * 144e6 / c.Elapsed.TotalSeconds / 1e9:F1} GB/s read+write");
+    vb.CopyDenseBlockWords();
+    Console.WriteLine($"copy of the dense block's {vb.DenseWordBytes / 1e6:F0} MB of words: {c.Elapsed.TotalMilliseconds:F1} ms = {2 * vb.DenseWordBytes / c.Elapsed.TotalSeconds / 1e9:F1} GB/s read+write");
     return 0;
 }
 if (args.Length >= 1 && args[0] == "quick")

@@ -10,10 +10,11 @@ namespace CncTwin.Benchmarks;
 /// <summary>
 /// Voxel material removal on the issue's case: a 100 000-move 3-axis roughing program (10 mm flat end mill,
 /// 1.5 mm segments, 4 mm stepover, 1 mm layers) over a 150 × 150 × 50 mm block at 0.1 mm voxels (1500 × 1500
-/// columns of 500 voxels, 144 MB of column words). Moves are planned once in setup; each iteration sweeps them
-/// through a fresh copy of the block. Baseline: copying the block's words once (a memory-bandwidth yardstick
-/// measured in the same run). ILGPU's CPU accelerator runs the same kernels far slower (it emulates GPU
-/// threads), so it gets the program's first 2 000 moves; compare per-move figures.
+/// columns of 500 voxels). Moves are planned once in setup; each iteration sweeps them through a fresh copy of
+/// the block, stored two ways: as runs (the default: 12 bytes per column) and densified (every column a block of
+/// 8 words: the 144 MB dense bitset). Baseline: copying the dense block's words once (a memory-bandwidth
+/// yardstick measured in the same run). ILGPU's CPU accelerator runs the same kernels far slower (it emulates
+/// GPU threads), so it gets the program's first 2 000 moves; compare per-move figures.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class VoxelBenchmarks
@@ -23,6 +24,8 @@ public class VoxelBenchmarks
     private List<PlannedMove> _moves = [];
     private VoxelStock _block = null!;
     private VoxelStock _work = null!;
+    private VoxelStock _denseBlock = null!;
+    private VoxelStock _denseWork = null!;
     private readonly ToolLibrary _tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":10,"flute_length_mm":30,"stickout_mm":45}]}""", "bench");
 
     public static string Program(int moves)
@@ -50,23 +53,37 @@ public class VoxelBenchmarks
         _moves = new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()).OfType<PlannedMove>().ToList();
         _block = VoxelStock.Box(new Vec3(0, 0, -50), new Vec3(150, 150, 0), 0.1);
         _work = _block.Clone();
+        _denseBlock = _block.Clone();
+        _denseBlock.Densify();
+        _denseWork = _denseBlock.Clone();
     }
 
     [IterationSetup]
-    public void Reset() { _block.Words.CopyTo(_work.Words, 0); _block.Top.CopyTo(_work.Top, 0); }
+    public void Reset() { _work.CopyFrom(_block); _denseWork.CopyFrom(_denseBlock); }
+
+    /// <summary>Bytes the baseline copies (read once, written once).</summary>
+    public long DenseWordBytes => (long)_denseBlock.Blocks * _denseBlock.WordsPerColumn * 8;
 
     [Benchmark(Baseline = true)]
-    public ulong CopyBlockWords() { _block.Words.CopyTo(_work.Words, 0); return _work.Words[^1]; }
+    public ulong CopyDenseBlockWords()
+    {
+        int n = _denseBlock.Blocks * _denseBlock.WordsPerColumn;
+        _denseBlock.Pool.AsSpan(0, n).CopyTo(_denseWork.Pool);
+        return _denseWork.Pool[n - 1];
+    }
 
     [Benchmark]
     public double Cpu100kMoves() => Run(SweepDevice.Cpu, _moves.Count);
 
     [Benchmark]
+    public double Cpu100kMovesDense() => Run(SweepDevice.Cpu, _moves.Count, dense: true);
+
+    [Benchmark]
     public double IlgpuCpu2kMoves() => Run(SweepDevice.IlgpuCpu, IlgpuMoves);
 
-    public double Run(SweepDevice device, int count)
+    public double Run(SweepDevice device, int count, bool dense = false)
     {
-        using var sim = new MaterialRemovalSimulator(_work, _tools, device);
+        using var sim = new MaterialRemovalSimulator(dense ? _denseWork : _work, _tools, device);
         for (int i = 0; i < count; i++) sim.Process(_moves[i]);
         sim.Finish();
         LastColumns = sim.ColumnsVisited;

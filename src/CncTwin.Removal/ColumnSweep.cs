@@ -186,16 +186,95 @@ public struct ColumnCounts
     public void Add(in ColumnCounts o) { Removed += o.Removed; Deep += o.Deep; Shank += o.Shank; Holder += o.Holder; }
 }
 
-/// <summary>Column words wherever they live: a managed array on the CPU path, an ArrayView in a kernel.</summary>
+/// <summary>
+/// A stock's columns wherever they live: managed arrays on the CPU path, ArrayViews in a kernel. A column is
+/// either the single run [Bottom, Top) (Slot &lt; 0) or a block of Words 64-bit words at Slot·Words in the pool.
+/// </summary>
 public interface IColumnStore
 {
-    ulong Load(long index);
-    void Store(long index, ulong word);
+    int Words { get; }
+    int Slot(int column);
+    int Bottom(int column);
     int Top(int column);
     void SetTop(int column, int top);
+    ulong Load(long index);
+    void Store(long index, ulong word);
 }
 
-/// <summary>The word-level part of a sweep, shared by both paths: count what is hit, then clear above the cutter.</summary>
+/// <summary>Column reads and writes for both column kinds, written once for the CPU path and the kernels.</summary>
+public static class ColumnOps
+{
+    /// <summary>Word w of the run [b, t): bits b..t−1 that fall in voxels 64w..64w+63.</summary>
+    public static ulong RunWord(int b, int t, int w)
+    {
+        int lo = w << 6;
+        int a = b - lo, e = t - lo;
+        if (a < 0) a = 0;
+        if (e > 64) e = 64;
+        if (e <= a) return 0;
+        ulong upto = e == 64 ? ulong.MaxValue : (1UL << e) - 1;
+        return upto & ~((1UL << a) - 1);
+    }
+
+    public static bool Test<TStore>(ref TStore store, int column, int k) where TStore : struct, IColumnStore
+    {
+        int slot = store.Slot(column);
+        if (slot < 0) return k >= store.Bottom(column) && k < store.Top(column);
+        return (store.Load((long)slot * store.Words + (k >> 6)) >> (k & 63) & 1) != 0;
+    }
+
+    /// <summary>Voxels k0 ≤ k &lt; k1 of the column that are material.</summary>
+    public static long CountRange<TStore>(ref TStore store, int column, int k0, int k1) where TStore : struct, IColumnStore
+    {
+        int slot = store.Slot(column);
+        if (slot < 0)
+        {
+            int a = Math.Max(k0, store.Bottom(column)), e = Math.Min(k1, store.Top(column));
+            return e > a ? e - a : 0;
+        }
+        long b = (long)slot * store.Words, n = 0;
+        for (int k = k0; k < k1;)
+        {
+            int w = k >> 6, bit = k & 63, len = Math.Min(64 - bit, k1 - k);
+            ulong mask = len == 64 ? ulong.MaxValue : ((1UL << len) - 1) << bit;
+            n += PopCount(store.Load(b + w) & mask);
+            k += len;
+        }
+        return n;
+    }
+
+    /// <summary>Removes every voxel k ≥ from of the column (a 3-axis cutter clears upward from its lowest point).</summary>
+    public static void ClearFrom<TStore>(ref TStore store, int column, int from) where TStore : struct, IColumnStore
+    {
+        int top = store.Top(column);
+        if (from >= top) return;
+        int slot = store.Slot(column);
+        if (slot < 0)
+        {
+            store.SetTop(column, Math.Max(from, store.Bottom(column)));
+            return;
+        }
+        long b = (long)slot * store.Words;
+        for (int w = from >> 6; w <= (top - 1) >> 6; w++)
+        {
+            int lo = w << 6;
+            ulong keep = from <= lo ? 0UL : (1UL << (from - lo)) - 1; // bits below `from` stay
+            store.Store(b + w, store.Load(b + w) & keep);
+        }
+        store.SetTop(column, from);
+    }
+
+    /// <summary>Bit count written out (SWAR) so the same code compiles for every ILGPU back end; the JIT keeps it cheap.</summary>
+    public static int PopCount(ulong v)
+    {
+        v -= (v >> 1) & 0x5555555555555555UL;
+        v = (v & 0x3333333333333333UL) + ((v >> 2) & 0x3333333333333333UL);
+        v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FUL;
+        return (int)((v * 0x0101010101010101UL) >> 56);
+    }
+}
+
+/// <summary>The column part of a sweep, shared by both paths: count what is hit, then clear above the cutter.</summary>
 public static class ColumnUpdate
 {
     public static ColumnCounts Apply<TStore>(ref TStore store, int column, in ColumnHeights h, in SweepParams p) where TStore : struct, IColumnStore
@@ -208,44 +287,11 @@ public static class ColumnUpdate
         int kHolder = ColumnSweep.FirstAbove(Math.Max(h.HolderFromMm, h.ShankFromMm) + p.TolMm, p);
         // Nothing above any of the thresholds: the cutter passes over this column's material.
         if (kCut >= top && kHolder >= top && (kShank0 >= top || kShank1 <= kShank0)) return counts;
-        long b = (long)column * p.Words;
-        counts.Removed = CountRange(ref store, b, kCut, top);
-        counts.Deep = CountRange(ref store, b, kDeep, top);
-        counts.Shank = CountRange(ref store, b, kShank0, Math.Min(kShank1, top));
-        counts.Holder = CountRange(ref store, b, kHolder, top);
-        if (counts.Removed > 0)
-        {
-            for (int w = kCut >> 6; w <= (top - 1) >> 6; w++)
-            {
-                int lo = w << 6;
-                ulong keep = kCut <= lo ? 0UL : (1UL << (kCut - lo)) - 1; // bits below kCut stay
-                store.Store(b + w, store.Load(b + w) & keep);
-            }
-            store.SetTop(column, kCut);
-        }
+        counts.Removed = ColumnOps.CountRange(ref store, column, kCut, top);
+        counts.Deep = ColumnOps.CountRange(ref store, column, kDeep, top);
+        counts.Shank = ColumnOps.CountRange(ref store, column, kShank0, Math.Min(kShank1, top));
+        counts.Holder = ColumnOps.CountRange(ref store, column, kHolder, top);
+        if (counts.Removed > 0) ColumnOps.ClearFrom(ref store, column, kCut);
         return counts;
-    }
-
-    /// <summary>Set bits k0 ≤ k &lt; k1 of the column at word offset b.</summary>
-    private static long CountRange<TStore>(ref TStore store, long b, int k0, int k1) where TStore : struct, IColumnStore
-    {
-        long n = 0;
-        for (int k = k0; k < k1;)
-        {
-            int w = k >> 6, bit = k & 63, len = Math.Min(64 - bit, k1 - k);
-            ulong mask = len == 64 ? ulong.MaxValue : ((1UL << len) - 1) << bit;
-            n += PopCount(store.Load(b + w) & mask);
-            k += len;
-        }
-        return n;
-    }
-
-    /// <summary>Bit count written out (SWAR) so the same code compiles for every ILGPU back end; the JIT keeps it cheap.</summary>
-    public static int PopCount(ulong v)
-    {
-        v -= (v >> 1) & 0x5555555555555555UL;
-        v = (v & 0x3333333333333333UL) + ((v >> 2) & 0x3333333333333333UL);
-        v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FUL;
-        return (int)((v * 0x0101010101010101UL) >> 56);
     }
 }

@@ -52,7 +52,7 @@ public static class DesignComparison
             bool part = false;
             for (int w = 0; w < words; w++)
             {
-                ulong s = stock.Words[(long)c * words + w], d = design.Words[(long)c * words + w];
+                ulong s = stock.ColumnWord(c, w), d = design.ColumnWord(c, w);
                 g += BitOperations.PopCount(d & ~s);
                 l += BitOperations.PopCount(s & ~d);
                 part |= d != 0;

@@ -45,8 +45,7 @@ public static class EngagementProbe
         double r = profile.RadiusAt(height) - 0.5 * p.Cell;
         if (r <= 0) return 0;
         double nx = -q.Fy, ny = q.Fx;
-        int word = k >> 6;
-        ulong bit = 1UL << (k & 63), mask = 0;
+        ulong mask = 0;
         double cd = Math.Cos(BinRad), sd = Math.Sin(BinRad);
         double c = Math.Cos(0.5 * BinRad), s = Math.Sin(0.5 * BinRad); // bin centres, rotated by one bin per step
         for (int b = 0; b < AngleBins; b++)
@@ -55,8 +54,7 @@ public static class EngagementProbe
             double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
             if (fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny)
             {
-                long index = ((long)fj * p.Nx + (long)fi) * p.Words + word;
-                if ((store.Load(index) & bit) != 0) mask |= 1UL << b;
+                if (ColumnOps.Test(ref store, (int)fj * p.Nx + (int)fi, k)) mask |= 1UL << b;
             }
             double c2 = c * cd - s * sd;
             s = s * cd + c * sd;

@@ -23,6 +23,7 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
         int f = Factor, nx = Nx, ny = Ny;
         float norm = 1f / (f * f * f);
         int k0 = k * f, k1 = Math.Min(stock.Nz, k0 + f);
+        var columns = stock.Host();
         for (int j = 0; j < ny; j++)
             for (int i = 0; i < nx; i++)
             {
@@ -30,9 +31,7 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
                 for (int vj = j * f; vj < Math.Min(stock.Ny, j * f + f); vj++)
                     for (int vi = i * f; vi < Math.Min(stock.Nx, i * f + f); vi++)
                     {
-                        long b = (long)(vj * stock.Nx + vi) * stock.WordsPerColumn;
-                        for (int vk = k0; vk < k1; vk++)
-                            if ((stock.Words[b + (vk >> 6)] >> (vk & 63) & 1) != 0) n++;
+                        n += (int)ColumnOps.CountRange(ref columns, vj * stock.Nx + vi, k0, k1);
                     }
                 values[j * nx + i] = n * norm;
             }

@@ -20,20 +20,16 @@ public interface ISweepEngine : IDisposable
     void Synchronize();
 }
 
-internal struct ArrayStore(ulong[] words, int[] top) : IColumnStore
+/// <summary>Device copies of a stock's column table and word pool, passed to kernels as one struct.</summary>
+public struct ViewStore(ArrayView<ulong> pool, ArrayView<int> slot, ArrayView<int> bottom, ArrayView<int> top, int words) : IColumnStore
 {
-    public readonly ulong Load(long index) => words[index];
-    public readonly void Store(long index, ulong word) => words[index] = word;
+    public readonly int Words => words;
+    public readonly int Slot(int column) => slot[column];
+    public readonly int Bottom(int column) => bottom[column];
     public readonly int Top(int column) => top[column];
     public readonly void SetTop(int column, int t) => top[column] = t;
-}
-
-internal struct ViewStore(ArrayView<ulong> words, ArrayView<int> top) : IColumnStore
-{
-    public readonly ulong Load(long index) => words[index];
-    public readonly void Store(long index, ulong word) => words[index] = word;
-    public readonly int Top(int column) => top[column];
-    public readonly void SetTop(int column, int t) => top[column] = t;
+    public readonly ulong Load(long index) => pool[index];
+    public readonly void Store(long index, ulong word) => pool[index] = word;
 }
 
 /// <summary>The default without a GPU: the stock's own arrays, rows of the column box in parallel.</summary>
@@ -64,7 +60,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
 
     private ColumnCounts Row<TProfile>(int bj, ReadOnlySpan<SweepSegment> segs, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
-        var store = new ArrayStore(stock.Words, stock.Top);
+        var store = stock.Host();
         var counts = new ColumnCounts();
         int j = p.BoxJ0 + bj;
         double y = p.OriginY + (j + 0.5) * p.Cell;
@@ -81,7 +77,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
 
     public void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile
     {
-        var store = new ArrayStore(stock.Words, stock.Top);
+        var store = stock.Host();
         if ((long)probes.Length * p.Slices < 2048)
         {
             for (int n = 0; n < probes.Length; n++)
@@ -94,7 +90,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         var pp = p;
         Parallel.For(0, pts.Length, n =>
         {
-            var st = new ArrayStore(stock.Words, stock.Top);
+            var st = stock.Host();
             for (int s = 0; s < pp.Slices; s++) output[n * pp.Slices + s] = EngagementProbe.SliceMask(ref st, pts[n], s, pp, profile);
         });
         output.CopyTo(masks);
@@ -113,8 +109,8 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     private readonly VoxelStock _stock;
     private readonly Context _context;
     private readonly Accelerator _acc;
-    private readonly MemoryBuffer1D<ulong, Stride1D.Dense> _words;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _top;
+    private readonly MemoryBuffer1D<ulong, Stride1D.Dense> _pool;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _slot, _bottom, _top;
     private readonly MemoryBuffer1D<long, Stride1D.Dense> _counters;
     private MemoryBuffer1D<SweepSegment, Stride1D.Dense> _segs;
     private MemoryBuffer1D<ProbePoint, Stride1D.Dense> _probes;
@@ -142,7 +138,10 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _context = Context.Create(b => { b.CPU(); if (useCuda) b.Cuda(); b.Math(MathMode.Default); });
         _acc = useCuda ? _context.GetCudaDevices()[0].CreateAccelerator(_context) : _context.CreateCPUAccelerator(0);
         Name = useCuda ? $"gpu ({_acc.Name})" : "ilgpu-cpu";
-        _words = _acc.Allocate1D(stock.Words);
+        // Sweeps never split a run, so the pool (multi-run columns) has its final size already.
+        _pool = _acc.Allocate1D(stock.Pool);
+        _slot = _acc.Allocate1D(stock.Slot);
+        _bottom = _acc.Allocate1D(stock.Bottom);
         _top = _acc.Allocate1D(stock.Top);
         _counters = _acc.Allocate1D<long>(4);
         _segs = _acc.Allocate1D<SweepSegment>(64);
@@ -150,7 +149,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _masks = _acc.Allocate1D<ulong>(256 * 64);
     }
 
-    private static void SweepKernel<TProfile>(Index1D index, ArrayView<ulong> words, ArrayView<int> top, ArrayView<SweepSegment> segs,
+    private static void SweepKernel<TProfile>(Index1D index, ViewStore stock, ArrayView<SweepSegment> segs,
         ArrayView<long> counters, SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
         int bi = index % p.BoxNx, bj = index / p.BoxNx;
@@ -158,31 +157,31 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         double x = p.OriginX + (i + 0.5) * p.Cell, y = p.OriginY + (j + 0.5) * p.Cell;
         var h = ColumnSweep.Empty();
         for (int n = 0; n < p.SegmentCount; n++) ColumnSweep.Accumulate(ref h, x, y, p, segs[n], profile);
-        var store = new ViewStore(words, top);
-        var c = ColumnUpdate.Apply(ref store, j * p.Nx + i, h, p);
+        var c = ColumnUpdate.Apply(ref stock, j * p.Nx + i, h, p);
         if (c.Removed != 0) Atomic.Add(ref counters[0], c.Removed);
         if (c.Deep != 0) Atomic.Add(ref counters[1], c.Deep);
         if (c.Shank != 0) Atomic.Add(ref counters[2], c.Shank);
         if (c.Holder != 0) Atomic.Add(ref counters[3], c.Holder);
     }
 
-    private static void ProbeKernel<TProfile>(Index1D index, ArrayView<ulong> words, ArrayView<int> top, ArrayView<ProbePoint> probes,
+    private static void ProbeKernel<TProfile>(Index1D index, ViewStore stock, ArrayView<ProbePoint> probes,
         ArrayView<ulong> masks, ProbeParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
         int n = index / p.Slices, s = index % p.Slices;
-        var store = new ViewStore(words, top);
-        masks[index] = EngagementProbe.SliceMask(ref store, probes[n], s, p, profile);
+        masks[index] = EngagementProbe.SliceMask(ref stock, probes[n], s, p, profile);
     }
+
+    private ViewStore Device => new(_pool.View, _slot.View, _bottom.View, _top.View, _stock.WordsPerColumn);
 
     public ColumnCounts Sweep<TProfile>(ReadOnlySpan<SweepSegment> segments, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
         if (!_sweepKernels.TryGetValue(typeof(TProfile), out var k))
-            _sweepKernels[typeof(TProfile)] = k = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<SweepSegment>, ArrayView<long>, SweepParams, TProfile>(SweepKernel<TProfile>);
-        var kernel = (Action<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<SweepSegment>, ArrayView<long>, SweepParams, TProfile>)k;
+            _sweepKernels[typeof(TProfile)] = k = _acc.LoadAutoGroupedStreamKernel<Index1D, ViewStore, ArrayView<SweepSegment>, ArrayView<long>, SweepParams, TProfile>(SweepKernel<TProfile>);
+        var kernel = (Action<Index1D, ViewStore, ArrayView<SweepSegment>, ArrayView<long>, SweepParams, TProfile>)k;
         if (_segs.Length < segments.Length) { _segs.Dispose(); _segs = _acc.Allocate1D<SweepSegment>(segments.Length * 2); }
         _segs.View.AsContiguous().SubView(0, segments.Length).CopyFromCPU(segments);
         _counters.MemSetToZero();
-        kernel(p.BoxNx * p.BoxNy, _words.View, _top.View, _segs.View, _counters.View, p, profile);
+        kernel(p.BoxNx * p.BoxNy, Device, _segs.View, _counters.View, p, profile);
         _counters.View.CopyToCPU(_countsHost);
         return new ColumnCounts { Removed = _countsHost[0], Deep = _countsHost[1], Shank = _countsHost[2], Holder = _countsHost[3] };
     }
@@ -191,26 +190,27 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     {
         if (probes.Length == 0 || p.Slices == 0) return;
         if (!_probeKernels.TryGetValue(typeof(TProfile), out var k))
-            _probeKernels[typeof(TProfile)] = k = _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<ProbePoint>, ArrayView<ulong>, ProbeParams, TProfile>(ProbeKernel<TProfile>);
-        var kernel = (Action<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<ProbePoint>, ArrayView<ulong>, ProbeParams, TProfile>)k;
+            _probeKernels[typeof(TProfile)] = k = _acc.LoadAutoGroupedStreamKernel<Index1D, ViewStore, ArrayView<ProbePoint>, ArrayView<ulong>, ProbeParams, TProfile>(ProbeKernel<TProfile>);
+        var kernel = (Action<Index1D, ViewStore, ArrayView<ProbePoint>, ArrayView<ulong>, ProbeParams, TProfile>)k;
         int total = probes.Length * p.Slices;
         if (_probes.Length < probes.Length) { _probes.Dispose(); _probes = _acc.Allocate1D<ProbePoint>(probes.Length * 2); }
         if (_masks.Length < total) { _masks.Dispose(); _masks = _acc.Allocate1D<ulong>(total * 2L); }
         _probes.View.AsContiguous().SubView(0, probes.Length).CopyFromCPU(probes);
-        kernel(total, _words.View, _top.View, _probes.View, _masks.View, p, profile);
+        kernel(total, Device, _probes.View, _masks.View, p, profile);
         _masks.View.AsContiguous().SubView(0, total).CopyToCPU(masks[..total]);
     }
 
     public void Synchronize()
     {
         _acc.Synchronize();
-        _words.View.CopyToCPU(_stock.Words);
+        // Slot and Bottom never change during a sweep; the pool and the tops do.
+        _pool.View.CopyToCPU(_stock.Pool);
         _top.View.CopyToCPU(_stock.Top);
     }
 
     public void Dispose()
     {
-        _words.Dispose(); _top.Dispose(); _counters.Dispose(); _segs.Dispose(); _probes.Dispose(); _masks.Dispose();
+        _pool.Dispose(); _slot.Dispose(); _bottom.Dispose(); _top.Dispose(); _counters.Dispose(); _segs.Dispose(); _probes.Dispose(); _masks.Dispose();
         _acc.Dispose(); _context.Dispose();
     }
 }

@@ -1,20 +1,22 @@
-using System.Numerics;
 using CncTwin.Core;
 using CncTwin.Geometry;
 
 namespace CncTwin.Removal;
 
 /// <summary>
-/// The workpiece as voxels of edge CellMm: one bit per voxel, stored as a bitset per (x, y) column along Z
-/// (bit k of a column = voxel centred at z = Origin.Z + (k + ½)·Cell). A 3-axis cutter always clears a column
-/// from its lowest point upward, so a move updates whole 64-bit words; columns are contiguous in memory so one
-/// GPU thread (or one CPU loop iteration) owns one column. Top[c] is an upper bound of (highest set bit + 1) of
-/// column c: the cheap test that lets a move skip columns whose material lies below the cutter.
+/// The workpiece as voxels of edge CellMm, one (x, y) column along Z at a time (voxel k of a column is centred at
+/// z = Origin.Z + (k + ½)·Cell). A 3-axis cutter always clears a column from its lowest point upward, so a
+/// column that starts as one solid run stays one run for the whole program: such columns are stored as the run
+/// [Bottom, Top) alone (8 bytes, however tall the stock). Only columns with more than one run (an STL stock
+/// with pockets, holes or overhangs) get a block of 64-bit words in a shared pool, bit k = voxel k, and Top is
+/// then an upper bound of their highest voxel + 1. Memory therefore scales with the footprint, not the volume:
+/// a 500×500×200 mm box at 0.1 mm (5·10¹⁰ voxels, 6.4 GB as a dense bitset) takes 300 MB. The same column
+/// code (<see cref="ColumnOps"/>) reads both kinds on the CPU and in the ILGPU kernels.
 /// </summary>
 public sealed class VoxelStock
 {
-    /// <summary>Dense storage past this would need bricks; refuse with a clear message instead of thrashing.</summary>
-    public const long MaxDenseBytes = 6L << 30;
+    /// <summary>The word pool past this would thrash or fail; refuse with a clear message instead.</summary>
+    public const long MaxPoolBytes = 6L << 30;
 
     public Vec3 Origin { get; }
     public double CellMm { get; }
@@ -22,32 +24,55 @@ public sealed class VoxelStock
     public int Ny { get; }
     public int Nz { get; }
     public int WordsPerColumn { get; }
-    public ulong[] Words { get; }
+    /// <summary>Per column: the block of Pool holding its bits, or −1 when the column is the single run [Bottom, Top).</summary>
+    public int[] Slot { get; }
+    public int[] Bottom { get; }
     public int[] Top { get; }
+    /// <summary>Word blocks of the multi-run columns (WordsPerColumn words each); may be longer than in use.</summary>
+    public ulong[] Pool { get; private set; }
+    public int Blocks { get; private set; }
     public double VoxelVolumeMm3 => CellMm * CellMm * CellMm;
     public Vec3 Max => Origin + new Vec3(Nx * CellMm, Ny * CellMm, Nz * CellMm);
+    /// <summary>Bytes the voxels take (column table plus used pool words).</summary>
+    public long StorageBytes => (long)Nx * Ny * 12 + (long)Blocks * WordsPerColumn * 8;
+    /// <summary>What a plain dense bitset of the same grid would take.</summary>
+    public long DenseBytes => (long)Nx * Ny * WordsPerColumn * 8;
 
     public VoxelStock(Vec3 origin, double cellMm, int nx, int ny, int nz)
     {
         if (!(cellMm > 0) || !double.IsFinite(cellMm)) throw new ArgumentException("the voxel size must be a positive number of mm");
         if (nx < 1 || ny < 1 || nz < 1) throw new ArgumentException("the stock must be at least one voxel in every direction");
-        int words = (nz + 63) >> 6;
-        long bytes = (long)nx * ny * words * 8;
-        if (bytes > MaxDenseBytes || (long)nx * ny > int.MaxValue / Math.Max(1, words))
-            throw new ArgumentException($"{nx}x{ny}x{nz} voxels need {bytes / (1 << 20)} MiB: use a coarser --resolution");
-        Origin = origin; CellMm = cellMm; Nx = nx; Ny = ny; Nz = nz; WordsPerColumn = words;
-        Words = new ulong[(long)nx * ny * words];
+        if ((long)nx * ny > 1L << 30)
+            throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 12 >> 20} MiB of column table) is too many: use a coarser --resolution");
+        Origin = origin; CellMm = cellMm; Nx = nx; Ny = ny; Nz = nz; WordsPerColumn = (nz + 63) >> 6;
+        Slot = new int[nx * ny];
+        Array.Fill(Slot, -1);
+        Bottom = new int[nx * ny];
         Top = new int[nx * ny];
+        Pool = new ulong[WordsPerColumn];
     }
 
     public double CenterX(int i) => Origin.X + (i + 0.5) * CellMm;
     public double CenterY(int j) => Origin.Y + (j + 0.5) * CellMm;
     public double CenterZ(int k) => Origin.Z + (k + 0.5) * CellMm;
 
+    private HostColumns Columns => Host();
+
+    /// <summary>The column table and pool as a store for <see cref="ColumnOps"/> (the CPU sweep path uses it directly).</summary>
+    public HostColumns Host() => new(Pool, Slot, Bottom, Top, WordsPerColumn);
+
     public bool IsSet(int i, int j, int k)
     {
         if ((uint)i >= (uint)Nx || (uint)j >= (uint)Ny || (uint)k >= (uint)Nz) return false;
-        return (Words[(long)(j * Nx + i) * WordsPerColumn + (k >> 6)] >> (k & 63) & 1) != 0;
+        var s = Columns;
+        return ColumnOps.Test(ref s, j * Nx + i, k);
+    }
+
+    /// <summary>Word w (voxels 64w..64w+63) of column c, whichever way the column is stored.</summary>
+    public ulong ColumnWord(int c, int w)
+    {
+        int slot = Slot[c];
+        return slot >= 0 ? Pool[(long)slot * WordsPerColumn + w] : ColumnOps.RunWord(Bottom[c], Top[c], w);
     }
 
     /// <summary>Is there material at the voxel containing the point (mm)?</summary>
@@ -56,28 +81,63 @@ public sealed class VoxelStock
 
     public long CountVoxels()
     {
+        var s = Columns;
         long n = 0;
-        foreach (ulong w in Words) n += BitOperations.PopCount(w);
+        for (int c = 0; c < Slot.Length; c++) n += ColumnOps.CountRange(ref s, c, 0, Nz);
         return n;
     }
 
     public double VolumeMm3 => CountVoxels() * VoxelVolumeMm3;
 
-    /// <summary>Sets voxels k0 ≤ k &lt; k1 of column (i, j) and keeps Top an upper bound.</summary>
+    /// <summary>Sets voxels k0 ≤ k &lt; k1 of column (i, j): extends the column's run, or moves it to a word block when a second run appears.</summary>
     public void FillColumn(int i, int j, int k0, int k1)
     {
         k0 = Math.Max(k0, 0); k1 = Math.Min(k1, Nz);
         if (k1 <= k0) return;
-        long b = (long)(j * Nx + i) * WordsPerColumn;
+        int c = j * Nx + i;
+        if (Slot[c] < 0)
+        {
+            int b = Bottom[c], t = Top[c];
+            if (t <= b) { Bottom[c] = k0; Top[c] = k1; return; }            // empty column: the run is the new one
+            if (k0 <= t && k1 >= b) { Bottom[c] = Math.Min(b, k0); Top[c] = Math.Max(t, k1); return; } // touches: union
+            ToBlock(c);
+        }
+        long o = (long)Slot[c] * WordsPerColumn;
         for (int k = k0; k < k1;)
         {
             int w = k >> 6, bit = k & 63, n = Math.Min(64 - bit, k1 - k);
             ulong mask = n == 64 ? ulong.MaxValue : ((1UL << n) - 1) << bit;
-            Words[b + w] |= mask;
+            Pool[o + w] |= mask;
             k += n;
         }
-        int c = j * Nx + i;
         Top[c] = Math.Max(Top[c], k1);
+    }
+
+    /// <summary>Moves column c's run into a fresh word block.</summary>
+    private void ToBlock(int c)
+    {
+        long need = (long)(Blocks + 1) * WordsPerColumn;
+        if (need * 8 > MaxPoolBytes)
+            throw new ArgumentException($"the stock has too many multi-run voxel columns ({Blocks + 1} x {WordsPerColumn * 8} bytes exceeds {MaxPoolBytes >> 30} GiB): use a coarser --resolution");
+        if (need > Pool.Length) Pool = GrowTo(Pool, Math.Max(need, Math.Min(2L * Pool.Length, MaxPoolBytes / 8)));
+        int slot = Blocks++;
+        long o = (long)slot * WordsPerColumn;
+        for (int w = 0; w < WordsPerColumn; w++) Pool[o + w] = ColumnOps.RunWord(Bottom[c], Top[c], w);
+        Slot[c] = slot;
+        Bottom[c] = 0;
+    }
+
+    private static ulong[] GrowTo(ulong[] a, long length)
+    {
+        var b = new ulong[length];
+        a.CopyTo(b, 0);
+        return b;
+    }
+
+    /// <summary>Stores every column as a word block (the plain dense bitset): for checking that both representations agree.</summary>
+    public void Densify()
+    {
+        for (int c = 0; c < Slot.Length; c++) if (Slot[c] < 0) ToBlock(c);
     }
 
     /// <summary>Index of the first voxel whose centre lies above z (0..Nz).</summary>
@@ -184,8 +244,35 @@ public sealed class VoxelStock
     public VoxelStock Clone()
     {
         var c = new VoxelStock(Origin, CellMm, Nx, Ny, Nz);
-        Words.CopyTo(c.Words, 0);
+        Slot.CopyTo(c.Slot, 0);
+        Bottom.CopyTo(c.Bottom, 0);
         Top.CopyTo(c.Top, 0);
+        c.Pool = (ulong[])Pool.Clone();
+        c.Blocks = Blocks;
         return c;
     }
+
+    /// <summary>Copies another stock of the same grid into this one (benchmarks reset a worked stock this way).</summary>
+    public void CopyFrom(VoxelStock o)
+    {
+        if (o.Nx != Nx || o.Ny != Ny || o.Nz != Nz) throw new ArgumentException("stocks differ in size");
+        o.Slot.CopyTo(Slot, 0);
+        o.Bottom.CopyTo(Bottom, 0);
+        o.Top.CopyTo(Top, 0);
+        if (Pool.Length < o.Pool.Length) Pool = new ulong[o.Pool.Length];
+        o.Pool.AsSpan().CopyTo(Pool);
+        Blocks = o.Blocks;
+    }
+}
+
+/// <summary>A stock's own arrays as an <see cref="IColumnStore"/>.</summary>
+public readonly struct HostColumns(ulong[] pool, int[] slot, int[] bottom, int[] top, int words) : IColumnStore
+{
+    public int Words => words;
+    public int Slot(int column) => slot[column];
+    public int Bottom(int column) => bottom[column];
+    public int Top(int column) => top[column];
+    public void SetTop(int column, int t) => top[column] = t;
+    public ulong Load(long index) => pool[index];
+    public void Store(long index, ulong word) => pool[index] = word;
 }
