@@ -35,6 +35,12 @@ public struct SweepParams
     /// <summary>The rectangle of columns the sweep can touch: first column and size.</summary>
     public int BoxI0, BoxJ0, BoxNx, BoxNy;
     public int SegmentCount;
+    /// <summary>
+    /// Lowest tool tip over the segments, as the first voxel index above it: no part of the tool reaches below
+    /// its tip, so a column whose material ends at or below this layer is skipped without any geometry (the
+    /// common case once a region is roughed: later passes only graze what is left).
+    /// </summary>
+    public int KTipMin;
     public double FluteLengthMm, StickoutMm, ShankRadiusMm, HolderRadiusMm;
     /// <summary>
     /// Crash tolerance (half a voxel): material counts as hit by a rapid, the shank or the holder only where it
@@ -293,5 +299,37 @@ public static class ColumnUpdate
         counts.Holder = ColumnOps.CountRange(ref store, column, kHolder, top);
         if (counts.Removed > 0) ColumnOps.ClearFrom(ref store, column, kCut);
         return counts;
+    }
+}
+
+/// <summary>
+/// A question about the stock as the engine holds it now (on the GPU the host copy is stale until
+/// Synchronize): over the columns of a rectangle, optionally only those whose centres lie within a disc.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct ColumnQuery
+{
+    public const int MaxTopBound = 0, MaxTopExact = 1, CountVoxels = 2;
+    public int Kind;
+    public int I0, J0, BoxNx, BoxNy, Nx;
+    /// <summary>Disc centre (mm, relative to the stock origin) and squared radius; R2 &lt; 0 = the whole rectangle.</summary>
+    public double Cx, Cy, R2, Cell;
+    /// <summary>CountVoxels: the layer range k0 ≤ k &lt; k1.</summary>
+    public int K0, K1;
+
+    /// <summary>This query's answer for one column (combined by max for the top kinds, by sum for counts).</summary>
+    public readonly long Column<TStore>(ref TStore store, int bi, int bj) where TStore : struct, IColumnStore
+    {
+        int i = I0 + bi, j = J0 + bj;
+        if (R2 >= 0)
+        {
+            double dx = (i + 0.5) * Cell - Cx, dy = (j + 0.5) * Cell - Cy;
+            if (dx * dx + dy * dy > R2) return 0;
+        }
+        int c = j * Nx + i;
+        if (Kind == CountVoxels) return ColumnOps.CountRange(ref store, c, K0, K1);
+        int t = store.Top(c);
+        if (Kind == MaxTopExact) while (t > 0 && !ColumnOps.Test(ref store, c, t - 1)) t--;
+        return t;
     }
 }

@@ -83,6 +83,27 @@ public sealed class EngagementMap
     /// <summary>Engaged cross-section normal to the feed (Σ radial width × slice), mm²: MRR = feed speed × this.</summary>
     public double AreaMm2 { get; }
     public bool Engaged => AreaMm2 > 0;
+    /// <summary>A vertical plunge: the bottom of the cutter engages (Masks empty; the area is the engaged footprint).</summary>
+    public bool IsPlunge { get; private init; }
+
+    private EngagementMap(double axialDepthMm, double radialDepthMm, double areaMm2)
+    {
+        Masks = []; SliceMm = 1;
+        AxialDepthMm = axialDepthMm; RadialDepthMm = radialDepthMm; AreaMm2 = areaMm2;
+        EntryDeg = 0; ExitDeg = 360;
+    }
+
+    /// <summary>
+    /// Engagement of a straight plunge from the removed volume: footprint area = removed / depth fed through
+    /// material, reported as its equivalent diameter (the full cutter diameter when plunging into solid, less
+    /// into a pre-drilled or partly open spot) with the bottom cutting all round (0–360°).
+    /// </summary>
+    public static EngagementMap Plunge(double depthMm, double removedMm3)
+    {
+        if (!(depthMm > 1e-9) || !(removedMm3 > 0)) return None;
+        double area = removedMm3 / depthMm;
+        return new EngagementMap(depthMm, 2 * Math.Sqrt(area / Math.PI), area) { IsPlunge = true };
+    }
 
     public EngagementMap(double firstSliceHeightMm, double sliceMm, ulong[] masks, ICutterProfile profile)
     {

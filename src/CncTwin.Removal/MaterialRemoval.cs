@@ -54,6 +54,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
     private readonly HashSet<(int, string)> _reported = new();
     private readonly Dictionary<int, ICutter> _fallback = new();
     private readonly List<SweepSegment> _segs = new();
+    private int _plungeTopK;
 
     public VoxelStock Stock => _stock;
     public string DeviceName => _engine.Name;
@@ -111,6 +112,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
 
         // 1. Engagement, from the stock as it is before this move.
         var probes = rapid || plunge ? [] : Engagement(m, cutter, step);
+        if (plunge) _plungeTopK = HighestMaterialInDisc(m.Path.Start.X, m.Path.Start.Y, cutter.RadiusMm);
         bool centreHit = !cutter.CenterCutting && !rapid && CentreColumnHasMaterial(m);
 
         // 2. The sweep.
@@ -152,6 +154,12 @@ public sealed class MaterialRemovalSimulator : IDisposable
         if (centreHit && counts.Removed > 0)
             Report("plunge", $"T{m.Move.Tool} is not centre-cutting but is fed down into material steeper than its {cutter.MaxRampDeg:0.#}° ramp limit");
 
+        if (plunge && removed > 0)
+        {
+            // Depth fed through material: from the start tip (or the highest material below it) to the end tip.
+            double top = _stock.Origin.Z + _plungeTopK * _stock.CellMm;
+            probes = [EngagementMap.Plunge(Math.Min(m.Path.Start.Z, top) - m.Path.End.Z, removed)];
+        }
         var peak = EngagementMap.None;
         foreach (var e in probes) if (e.AreaMm2 > peak.AreaMm2) peak = e;
         return new MoveRemoval(m, m.Move.Tool, removed, duration > 0 ? removed / duration : 0, peak, probes, step, plunge, kind);
@@ -199,21 +207,30 @@ public sealed class MaterialRemovalSimulator : IDisposable
         return maps;
     }
 
+    /// <summary>The rectangle of columns overlapping [x0, x1] × [y0, y1] (mm) as a query; false when it misses the stock.</summary>
+    private bool Rect(double x0, double x1, double y0, double y1, int kind, out ColumnQuery q)
+    {
+        int i0 = Math.Max(0, (int)Math.Floor((x0 - _stock.Origin.X) / _stock.CellMm)), i1 = Math.Min(_stock.Nx - 1, (int)Math.Ceiling((x1 - _stock.Origin.X) / _stock.CellMm));
+        int j0 = Math.Max(0, (int)Math.Floor((y0 - _stock.Origin.Y) / _stock.CellMm)), j1 = Math.Min(_stock.Ny - 1, (int)Math.Ceiling((y1 - _stock.Origin.Y) / _stock.CellMm));
+        q = new ColumnQuery { Kind = kind, I0 = i0, J0 = j0, BoxNx = i1 - i0 + 1, BoxNy = j1 - j0 + 1, Nx = _stock.Nx, R2 = -1, Cell = _stock.CellMm };
+        return i1 >= i0 && j1 >= j0;
+    }
+
+    /// <summary>Highest material layer (voxel index + 1) among the columns whose centres lie within r of (x, y).</summary>
+    private int HighestMaterialInDisc(double x, double y, double r)
+    {
+        if (!Rect(x - r, x + r, y - r, y + r, ColumnQuery.MaxTopExact, out var q)) return 0;
+        q.Cx = x - _stock.Origin.X; q.Cy = y - _stock.Origin.Y; q.R2 = r * r;
+        return (int)_engine.Query(q);
+    }
+
     /// <summary>Upper bound of the material layers (voxel index + 1) in the box around a path, widened by r.</summary>
     private int HighestMaterial(PathGeometry path, double r)
     {
         double x0 = Math.Min(path.Start.X, path.End.X), x1 = Math.Max(path.Start.X, path.End.X);
         double y0 = Math.Min(path.Start.Y, path.End.Y), y1 = Math.Max(path.Start.Y, path.End.Y);
         if (path is CirclePath c) { x0 = c.Center.X - c.RadiusMm; x1 = c.Center.X + c.RadiusMm; y0 = c.Center.Y - c.RadiusMm; y1 = c.Center.Y + c.RadiusMm; }
-        int i0 = Math.Max(0, (int)Math.Floor((x0 - r - _stock.Origin.X) / _stock.CellMm)), i1 = Math.Min(_stock.Nx - 1, (int)Math.Ceiling((x1 + r - _stock.Origin.X) / _stock.CellMm));
-        int j0 = Math.Max(0, (int)Math.Floor((y0 - r - _stock.Origin.Y) / _stock.CellMm)), j1 = Math.Min(_stock.Ny - 1, (int)Math.Ceiling((y1 + r - _stock.Origin.Y) / _stock.CellMm));
-        int top = 0;
-        for (int j = j0; j <= j1; j++)
-        {
-            var row = _stock.Top.AsSpan(j * _stock.Nx + i0, Math.Max(0, i1 - i0 + 1));
-            foreach (int t in row) if (t > top) top = t;
-        }
-        return top;
+        return Rect(x0 - r, x1 + r, y0 - r, y1 + r, ColumnQuery.MaxTopBound, out var q) ? (int)_engine.Query(q) : 0;
     }
 
     /// <summary>
@@ -228,9 +245,13 @@ public sealed class MaterialRemovalSimulator : IDisposable
         double run = Math.Sqrt((b.X - a.X) * (b.X - a.X) + (b.Y - a.Y) * (b.Y - a.Y));
         if (Math.Atan2(drop, run) * 180 / Math.PI <= CutterFor(m.Move.Tool).MaxRampDeg) return false;
         int i = (int)Math.Floor((b.X - _stock.Origin.X) / _stock.CellMm), j = (int)Math.Floor((b.Y - _stock.Origin.Y) / _stock.CellMm);
-        for (int k = _stock.FirstAbove(b.Z + 0.5 * _stock.CellMm); k < _stock.FirstAbove(a.Z); k++)
-            if (_stock.IsSet(i, j, k)) return true;
-        return false;
+        if ((uint)i >= (uint)_stock.Nx || (uint)j >= (uint)_stock.Ny) return false;
+        var q = new ColumnQuery
+        {
+            Kind = ColumnQuery.CountVoxels, I0 = i, J0 = j, BoxNx = 1, BoxNy = 1, Nx = _stock.Nx, R2 = -1, Cell = _stock.CellMm,
+            K0 = _stock.FirstAbove(b.Z + 0.5 * _stock.CellMm), K1 = _stock.FirstAbove(a.Z),
+        };
+        return q.K1 > q.K0 && _engine.Query(q) > 0;
     }
 
     private SweepParams Params(ICutter c) => new()
@@ -268,6 +289,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
         int j1 = Math.Min(p.Ny - 1, (int)Math.Ceiling((y1 + reach - p.OriginY) / p.Cell));
         if (i1 < i0 || j1 < j0) return false;
         p.BoxI0 = i0; p.BoxJ0 = j0; p.BoxNx = i1 - i0 + 1; p.BoxNy = j1 - j0 + 1;
+        p.KTipMin = ColumnSweep.FirstAbove(zMin, p);
         ColumnsVisited += (long)p.BoxNx * p.BoxNy;
         return true;
     }

@@ -16,6 +16,8 @@ public interface ISweepEngine : IDisposable
     ColumnCounts Sweep<TProfile>(ReadOnlySpan<SweepSegment> segments, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile;
     /// <summary>Fills masks[probe * slices + slice] with the engaged angle bins of each probe's slices (pre-sweep stock).</summary>
     void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile;
+    /// <summary>Answers a <see cref="ColumnQuery"/> from the stock as it is now.</summary>
+    long Query(in ColumnQuery q);
     /// <summary>Brings the host copy of the stock up to date (the GPU path keeps it on the device meanwhile).</summary>
     void Synchronize();
 }
@@ -67,6 +69,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         for (int bi = 0; bi < p.BoxNx; bi++)
         {
             int i = p.BoxI0 + bi;
+            if (store.Top(j * p.Nx + i) <= p.KTipMin) continue;
             double x = p.OriginX + (i + 0.5) * p.Cell;
             var h = ColumnSweep.Empty();
             for (int n = 0; n < segs.Length; n++) ColumnSweep.Accumulate(ref h, x, y, p, segs[n], profile);
@@ -96,6 +99,19 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         output.CopyTo(masks);
     }
 
+    public long Query(in ColumnQuery q)
+    {
+        var store = stock.Host();
+        long result = 0;
+        for (int bj = 0; bj < q.BoxNy; bj++)
+            for (int bi = 0; bi < q.BoxNx; bi++)
+            {
+                long v = q.Column(ref store, bi, bj);
+                result = q.Kind == ColumnQuery.CountVoxels ? result + v : Math.Max(result, v);
+            }
+        return result;
+    }
+
     public void Synchronize() { }
     public void Dispose() { }
 }
@@ -115,6 +131,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     private MemoryBuffer1D<SweepSegment, Stride1D.Dense> _segs;
     private MemoryBuffer1D<ProbePoint, Stride1D.Dense> _probes;
     private MemoryBuffer1D<ulong, Stride1D.Dense> _masks;
+    private readonly Action<Index1D, ViewStore, ArrayView<long>, ColumnQuery> _queryKernel;
     private readonly Dictionary<Type, Delegate> _sweepKernels = new(), _probeKernels = new();
     private readonly long[] _countsHost = new long[4];
 
@@ -144,6 +161,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _bottom = _acc.Allocate1D(stock.Bottom);
         _top = _acc.Allocate1D(stock.Top);
         _counters = _acc.Allocate1D<long>(4);
+        _queryKernel = _acc.LoadAutoGroupedStreamKernel<Index1D, ViewStore, ArrayView<long>, ColumnQuery>(QueryKernel);
         _segs = _acc.Allocate1D<SweepSegment>(64);
         _probes = _acc.Allocate1D<ProbePoint>(256);
         _masks = _acc.Allocate1D<ulong>(256 * 64);
@@ -154,6 +172,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     {
         int bi = index % p.BoxNx, bj = index / p.BoxNx;
         int i = p.BoxI0 + bi, j = p.BoxJ0 + bj;
+        if (stock.Top(j * p.Nx + i) <= p.KTipMin) return;
         double x = p.OriginX + (i + 0.5) * p.Cell, y = p.OriginY + (j + 0.5) * p.Cell;
         var h = ColumnSweep.Empty();
         for (int n = 0; n < p.SegmentCount; n++) ColumnSweep.Accumulate(ref h, x, y, p, segs[n], profile);
@@ -169,6 +188,23 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     {
         int n = index / p.Slices, s = index % p.Slices;
         masks[index] = EngagementProbe.SliceMask(ref stock, probes[n], s, p, profile);
+    }
+
+    private static void QueryKernel(Index1D index, ViewStore stock, ArrayView<long> result, ColumnQuery q)
+    {
+        long v = q.Column(ref stock, index % q.BoxNx, index / q.BoxNx);
+        if (v == 0) return;
+        if (q.Kind == ColumnQuery.CountVoxels) Atomic.Add(ref result[0], v);
+        else Atomic.Max(ref result[0], v);
+    }
+
+    public long Query(in ColumnQuery q)
+    {
+        if (q.BoxNx <= 0 || q.BoxNy <= 0) return 0;
+        _counters.MemSetToZero();
+        _queryKernel(q.BoxNx * q.BoxNy, Device, _counters.View, q);
+        _counters.View.CopyToCPU(_countsHost);
+        return _countsHost[0];
     }
 
     private ViewStore Device => new(_pool.View, _slot.View, _bottom.View, _top.View, _stock.WordsPerColumn);

@@ -10,7 +10,7 @@ public class EngineParityTests
     {"tools":[
       {"number":1,"type":"flat","diameter_mm":8},
       {"number":2,"type":"ball","diameter_mm":6},
-      {"number":3,"type":"bull","diameter_mm":10,"corner_radius_mm":1.5},
+      {"number":3,"type":"bull","diameter_mm":10,"corner_radius_mm":1.5,"center_cutting":false},
       {"number":4,"type":"drill","diameter_mm":5,"tip_angle_deg":118},
       {"number":5,"type":"chamfer","diameter_mm":12,"tip_angle_deg":90,"tip_diameter_mm":1}
     ]}
@@ -66,9 +66,14 @@ public class EngineParityTests
         {
             Assert.Equal(cpuMoves[i].RemovedMm3, gpuMoves[i].RemovedMm3);
             Assert.Equal(cpuMoves[i].Probes.Count, gpuMoves[i].Probes.Count);
+            Assert.Equal(cpuMoves[i].Peak.AreaMm2, gpuMoves[i].Peak.AreaMm2);
+            Assert.Equal(cpuMoves[i].Peak.AxialDepthMm, gpuMoves[i].Peak.AxialDepthMm);
             for (int p = 0; p < cpuMoves[i].Probes.Count; p++)
                 Assert.Equal(cpuMoves[i].Probes[p].Masks, gpuMoves[i].Probes[p].Masks);
         }
         Assert.Equal(cpu.Collisions.Select(c => (c.Line, c.Kind)), gpu.Collisions.Select(c => (c.Line, c.Kind)));
+        // The non-centre-cutting bull nose plunges straight down at line 17 (found through the engine's column query).
+        Assert.Contains(gpu.Collisions, c => c.Line == 17 && c.Kind == "plunge");
+        Assert.Contains(gpuMoves, m => m.Plunge && m.Peak.IsPlunge && m.Tool == 4);
     }
 }

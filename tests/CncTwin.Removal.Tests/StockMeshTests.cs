@@ -67,4 +67,27 @@ public class EngagementTests
         Assert.InRange(half.ExitDeg, 177, 180);
         Assert.InRange(half.RadialDepthMm, 4.8, 5.2);
     }
+
+    [Fact]
+    public void Plunge_IntoSolid_EngagesTheWholeBottom_IntoAHole_Less()
+    {
+        var moves = new List<MoveRemoval>();
+        // Line 3: plunge 4 mm into solid; line 6: a 6 mm end mill plunges 2 mm deeper into that hole and its
+        // edge, so only the ring outside the hole at the old depth and the full disc below it are cut.
+        Sim.Run("G21 G90 G0 X0 Y0 Z5\nT1 M6\nG1 Z-4 F200\nG0 Z5\nT2 M6 G0 X2 Y0\nG1 Z-6 F200\nG0 Z5\nM30",
+            VoxelStock.Box(new Vec3(-30, -30, -10), new Vec3(30, 30, 0), 0.1),
+            Sim.Tools("""{"tools":[{"number":1,"type":"flat","diameter_mm":10},{"number":2,"type":"flat","diameter_mm":6}]}"""), moves: moves);
+        var solid = moves.Single(m => m.Move.Source.Line == 3);
+        Assert.True(solid.Plunge);
+        var e = solid.Peak;
+        Assert.True(e.IsPlunge);
+        Assert.InRange(e.AxialDepthMm, 3.95, 4.05);
+        Assert.InRange(e.RadialDepthMm, 9.9, 10.1);
+        Assert.Equal((0.0, 360.0), (e.EntryDeg, e.ExitDeg));
+        var second = moves.Single(m => m.Move.Source.Line == 6).Peak;
+        // The Ø6 cutter at X2 lies inside the Ø10 hole: it meets material only at the hole's floor (z −4) and
+        // cuts its full disc for the last 2 mm.
+        Assert.InRange(second.AxialDepthMm, 1.95, 2.05);
+        Assert.InRange(second.RadialDepthMm, 5.9, 6.1);
+    }
 }
