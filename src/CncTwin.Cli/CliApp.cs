@@ -16,6 +16,8 @@ public static class CliApp
         var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");
         root.Subcommands.Add(BuildParse());
         root.Subcommands.Add(SimulateCommand.Build());
+        root.Subcommands.Add(MechanicsCommands.BuildForces());
+        root.Subcommands.Add(MechanicsCommands.BuildLobes());
         return root;
     }
 

@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CncTwin.Mechanics;
+using CncTwin.Mechanics.Stability;
+
+namespace CncTwin.Cli;
+
+/// <summary><c>cnctwin forces</c> and <c>cnctwin lobes</c>: the force model and stability charts on their own.</summary>
+internal static class MechanicsCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static Command BuildForces()
+    {
+        var diameter = new Option<double>("--diameter") { Description = "cutter diameter, mm", Required = true };
+        var flutes = new Option<int>("--flutes") { Description = "number of teeth", Required = true };
+        var helix = new Option<double>("--helix") { Description = "helix angle, degrees", DefaultValueFactory = _ => 30 };
+        var rpm = new Option<double>("--rpm") { Description = "spindle speed, rpm", Required = true };
+        var fz = new Option<double>("--feed-per-tooth") { Description = "feed per tooth, mm", Required = true };
+        var ae = new Option<double>("--radial-depth") { Description = "radial depth of cut (width), mm; >= diameter is a slot", Required = true };
+        var ap = new Option<double>("--axial-depth") { Description = "axial depth of cut, mm", Required = true };
+        var mode = new Option<string>("--mode") { Description = "up or down milling", DefaultValueFactory = _ => "down" };
+        mode.AcceptOnlyFromAmong("up", "down");
+        var material = new Option<string?>("--material") { Description = "work material from the library (see --list-materials)" };
+        var coefficients = new Option<string?>("--coefficients") { Description = "ktc=..,krc=..,kac=.. (N/mm²),kte=..,kre=..,kae=.. (N/mm) instead of --material" };
+        var materials = new Option<string?>("--materials") { Description = "extra material library JSON (adds to / replaces built-in entries)" };
+        var format = new Option<string>("--format") { Description = "json or table", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("json", "table");
+        var steps = new Option<int>("--steps") { Description = "rotation angles sampled per tooth period", DefaultValueFactory = _ => 720 };
+        var cmd = new Command("forces", "Milling forces (Altintas mechanistic model) for one cut: mean and peak over a revolution.")
+        {
+            diameter, flutes, helix, rpm, fz, ae, ap, mode, material, coefficients, materials, format, steps,
+        };
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                double d = pr.GetValue(diameter), s = pr.GetValue(rpm), f = pr.GetValue(fz), a = pr.GetValue(ae), z = pr.GetValue(ap), h = pr.GetValue(helix);
+                int n = pr.GetValue(flutes);
+                if (!(d > 0) || n < 1 || !(s > 0) || !(f > 0) || !(a > 0) || !(z > 0) || !(h >= 0 && h < 89) || pr.GetValue(steps) < 8)
+                    throw new ArgumentException("diameter, flutes, rpm, feed per tooth, radial and axial depth must be positive, helix in [0, 89) degrees, steps >= 8");
+                var (k, label) = Coefficients(pr.GetValue(material), pr.GetValue(coefficients), pr.GetValue(materials));
+                var edge = EdgeSlices.Cylinder(d, n, h, z);
+                var eng = ImmersionEngagement.FromRadialDepth(d, Math.Min(a, d), pr.GetValue(mode) == "down");
+                var r = MillingForces.Revolution(edge, k, f, s, eng, pr.GetValue(steps));
+                var fields = new (string, double)[]
+                {
+                    ("fx_mean_n", r.FxMeanN), ("fy_mean_n", r.FyMeanN), ("fz_mean_n", r.FzMeanN), ("torque_mean_nm", r.TorqueMeanNm), ("power_mean_w", r.PowerMeanW),
+                    ("fx_max_n", r.FxMaxN), ("fy_max_n", r.FyMaxN), ("fz_max_n", r.FzMaxN), ("fxy_max_n", r.FxyMaxN), ("torque_max_nm", r.TorqueMaxNm),
+                    ("entry_deg", eng.StartRad * 180 / Math.PI), ("exit_deg", eng.ExitRad * 180 / Math.PI), ("mrr_mm3_min", Math.Min(a, d) * z * f * n * s),
+                };
+                if (pr.GetValue(format) == "json")
+                {
+                    using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+                    w.WriteStartObject();
+                    foreach (var (name, v) in fields) w.WriteNumber(name, Math.Round(v, 6));
+                    w.WriteString("coefficients", k.ToString());
+                    w.WriteString("material", label);
+                    w.WriteEndObject();
+                    w.Flush();
+                    Console.WriteLine();
+                }
+                else
+                {
+                    Console.WriteLine($"material: {label}   ({k})");
+                    foreach (var (name, v) in fields) Console.WriteLine($"{name,-16} {v.ToString("0.###", Inv),12}");
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or FileNotFoundException)
+            {
+                Console.Error.WriteLine($"forces: error: {e.Message}");
+                return CliApp.ExitUsage;
+            }
+        });
+        return cmd;
+    }
+
+    internal static (CuttingCoefficients, string) Coefficients(string? material, string? coefficients, string? materialsFile)
+    {
+        if (coefficients != null && material != null) throw new ArgumentException("give --material or --coefficients, not both");
+        if (coefficients != null) return (CuttingCoefficients.Parse(coefficients), "user coefficients");
+        if (material == null) throw new ArgumentException("give --material NAME or --coefficients ktc=..,krc=..");
+        var m = MaterialLibrary.Load(materialsFile).Get(material);
+        return (m.Coefficients, m.Name);
+    }
+
+    public static Command BuildLobes()
+    {
+        var method = new Option<string>("--method") { Description = "zoa (Altintas–Budak zero-order) or sdm (Insperger–Stépán semi-discretization)", DefaultValueFactory = _ => "zoa" };
+        method.AcceptOnlyFromAmong("zoa", "sdm");
+        var dynamics = new Option<string>("--dynamics") { Description = "tool-tip modes JSON: {\"x\":[{\"fn_hz\":..,\"zeta\":..,\"k_n_per_m\":..}],\"y\":[...]}", Required = true };
+        var teeth = new Option<int>("--teeth") { Description = "number of teeth", Required = true };
+        var material = new Option<string?>("--material") { Description = "work material (its ktc and krc)" };
+        var materials = new Option<string?>("--materials") { Description = "extra material library JSON" };
+        var ktc = new Option<double?>("--ktc") { Description = "tangential cutting coefficient, N/mm²" };
+        var krc = new Option<double?>("--krc") { Description = "radial cutting coefficient, N/mm²" };
+        var immersion = new Option<double>("--radial-immersion") { Description = "radial immersion a/D in (0, 1]", Required = true };
+        var mode = new Option<string>("--mode") { Description = "up or down milling", DefaultValueFactory = _ => "down" };
+        mode.AcceptOnlyFromAmong("up", "down");
+        var rpm = new Option<string?>("--rpm") { Description = "spindle speeds, comma separated" };
+        var range = new Option<string?>("--rpm-range") { Description = "spindle speeds MIN:MAX:STEP" };
+        var format = new Option<string>("--format") { Description = "csv, json or svg", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json", "svg");
+        var steps = new Option<int>("--steps") { Description = "sdm: time steps per tooth period", DefaultValueFactory = _ => 40 };
+        var cmd = new Command("lobes", "Stability lobes: limiting axial depth of cut against spindle speed.")
+        {
+            method, dynamics, teeth, material, materials, ktc, krc, immersion, mode, rpm, range, format, steps,
+        };
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                double kt, kr;
+                if (pr.GetValue(material) is string mat)
+                {
+                    if (pr.GetValue(ktc) != null || pr.GetValue(krc) != null) throw new ArgumentException("give --material or --ktc/--krc, not both");
+                    var k = MaterialLibrary.Load(pr.GetValue(materials)).Get(mat).Coefficients;
+                    kt = k.Ktc; kr = k.Krc;
+                }
+                else
+                {
+                    kt = pr.GetValue(ktc) ?? throw new ArgumentException("give --material NAME or --ktc and --krc (N/mm²)");
+                    kr = pr.GetValue(krc) ?? throw new ArgumentException("--krc is required with --ktc");
+                }
+                double[] rpms = pr.GetValue(rpm) is string list
+                    ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => double.TryParse(s, NumberStyles.Float, Inv, out double v) ? v : throw new FormatException($"--rpm: '{s}' is not a number")).ToArray()
+                    : pr.GetValue(range) is string spec ? StabilityChart.Range(spec) : throw new ArgumentException("give --rpm S1,S2,... or --rpm-range MIN:MAX:STEP");
+                var dyn = ToolDynamics.Load(pr.GetValue(dynamics)!);
+                var process = CuttingProcess.FromImmersion(pr.GetValue(teeth), kt, kr, pr.GetValue(immersion), pr.GetValue(mode) == "down");
+                var result = StabilityChart.Compute(pr.GetValue(method)!, dyn, process, rpms, pr.GetValue(steps));
+                WriteChart(Console.Out, result, pr.GetValue(format)!, $"{pr.GetValue(method)!.ToUpperInvariant()} lobes, {pr.GetValue(teeth)} teeth, a/D {pr.GetValue(immersion).ToString(Inv)}, {pr.GetValue(mode)} milling");
+                if (result.Method == "sdm") Console.Error.WriteLine($"sdm: {result.SdmSteps} steps per period; limits change by at most {result.SdmConvergenceRel:P2} with {2 * result.SdmSteps} steps");
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                Console.Error.WriteLine($"lobes: error: {e.Message}");
+                return CliApp.ExitUsage;
+            }
+        });
+        return cmd;
+    }
+
+    public static void WriteChart(TextWriter w, StabilityResult r, string format, string title)
+    {
+        static string N(double v) => double.IsFinite(v) ? v.ToString("0.#####", Inv) : "inf";
+        switch (format)
+        {
+            case "csv":
+                w.Write("rpm,alim_mm\n");
+                foreach (var p in r.Points) w.Write($"{N(p.Rpm)},{N(p.AlimMm)}\n");
+                break;
+            case "json":
+                var sb = new StringBuilder();
+                sb.Append("{\"method\":\"").Append(r.Method).Append("\",");
+                if (r.Method == "sdm") sb.Append("\"sdm_steps\":").Append(r.SdmSteps).Append(",\"sdm_convergence_rel\":").Append(N(r.SdmConvergenceRel)).Append(',');
+                sb.Append("\"points\":[");
+                for (int i = 0; i < r.Points.Length; i++)
+                {
+                    if (i > 0) sb.Append(',');
+                    var p = r.Points[i];
+                    sb.Append("{\"rpm\":").Append(N(p.Rpm)).Append(",\"alim_mm\":").Append(double.IsFinite(p.AlimMm) ? N(p.AlimMm) : "null").Append('}');
+                }
+                sb.Append("]}");
+                w.WriteLine(sb.ToString());
+                break;
+            default:
+                w.Write(LobeSvg.Render(r.Points, title, []));
+                break;
+        }
+    }
+}
+
+/// <summary>A stability chart as a small self-contained SVG (optionally with operating points).</summary>
+public static class LobeSvg
+{
+    public static string Render(IReadOnlyList<LobePoint> points, string title, IReadOnlyList<(double Rpm, double DepthMm, bool Unstable)> operating)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        const double W = 720, H = 420, L = 70, R = 20, T = 40, B = 50;
+        var finite = points.Where(p => double.IsFinite(p.AlimMm)).ToList();
+        double x0 = points.Min(p => p.Rpm), x1 = Math.Max(points.Max(p => p.Rpm), x0 + 1);
+        double y1 = Math.Max(1e-3, Math.Max(finite.Count > 0 ? finite.Max(p => p.AlimMm) : 1, operating.Count > 0 ? operating.Max(o => o.DepthMm) : 0)) * 1.1;
+        string X(double v) => (L + (v - x0) / (x1 - x0) * (W - L - R)).ToString("0.#", inv);
+        string Y(double v) => (H - B - Math.Min(v, y1) / y1 * (H - T - B)).ToString("0.#", inv);
+        var sb = new StringBuilder();
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        sb.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        sb.Append($"<text x=\"{W / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">{System.Security.SecurityElement.Escape(title)}</text>\n");
+        for (int i = 0; i <= 5; i++)
+        {
+            double xv = x0 + (x1 - x0) * i / 5, yv = y1 * i / 5;
+            sb.Append($"<line x1=\"{X(xv)}\" y1=\"{T}\" x2=\"{X(xv)}\" y2=\"{H - B}\" stroke=\"#ddd\"/><text x=\"{X(xv)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{xv.ToString("0", inv)}</text>\n");
+            sb.Append($"<line x1=\"{L}\" y1=\"{Y(yv)}\" x2=\"{W - R}\" y2=\"{Y(yv)}\" stroke=\"#ddd\"/><text x=\"{L - 6}\" y=\"{Y(yv)}\" text-anchor=\"end\" dy=\"4\">{yv.ToString("0.##", inv)}</text>\n");
+        }
+        sb.Append($"<text x=\"{W / 2}\" y=\"{H - 12}\" text-anchor=\"middle\">spindle speed, rpm</text>\n");
+        sb.Append($"<text x=\"16\" y=\"{H / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {H / 2})\">limiting axial depth, mm</text>\n");
+        // Stable region shaded below the boundary.
+        var path = new StringBuilder($"M{X(x0)},{Y(0)}");
+        foreach (var p in points) path.Append($" L{X(p.Rpm)},{Y(double.IsFinite(p.AlimMm) ? p.AlimMm : y1)}");
+        path.Append($" L{X(x1)},{Y(0)} Z");
+        sb.Append($"<path d=\"{path}\" fill=\"#d8f0d8\" stroke=\"#2a7a2a\" stroke-width=\"1.5\"/>\n");
+        foreach (var o in operating)
+            sb.Append($"<circle cx=\"{X(o.Rpm)}\" cy=\"{Y(o.DepthMm)}\" r=\"3.5\" fill=\"{(o.Unstable ? "#d62728" : "#1f77b4")}\"/>\n");
+        sb.Append("</svg>\n");
+        return sb.ToString();
+    }
+}

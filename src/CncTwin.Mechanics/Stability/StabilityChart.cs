@@ -1,0 +1,56 @@
+namespace CncTwin.Mechanics.Stability;
+
+/// <summary>A stability chart over requested speeds, by the zero-order method or by semi-discretization.</summary>
+public sealed record StabilityResult(string Method, LobePoint[] Points, int SdmSteps, double SdmConvergenceRel);
+
+public static class StabilityChart
+{
+    public static StabilityResult Compute(string method, ToolDynamics dynamics, CuttingProcess process, IReadOnlyList<double> rpms, int sdmSteps = 40,
+        IProgress<double>? progress = null)
+    {
+        if (rpms.Count == 0) throw new ArgumentException("no spindle speeds given");
+        if (rpms.Any(r => !(r > 0) || !double.IsFinite(r))) throw new ArgumentException("spindle speeds must be positive");
+        var zoa = new ZeroOrderLobes(dynamics, process).Chart(rpms);
+        if (method == "zoa") return new StabilityResult("zoa", zoa, 0, 0);
+        if (method != "sdm") throw new ArgumentException($"unknown method '{method}' (zoa or sdm)");
+        double floor = zoa.Min(p => p.AlimMm);
+        var sdm = new SemiDiscretization(dynamics, process, sdmSteps);
+        var points = new LobePoint[rpms.Count];
+        int done = 0;
+        Parallel.For(0, rpms.Count, i =>
+        {
+            points[i] = new LobePoint(rpms[i], sdm.LimitingDepth(rpms[i], ScanTop(zoa[i].AlimMm, floor)));
+            progress?.Report(Interlocked.Increment(ref done) / (double)rpms.Count);
+        });
+        // Convergence: the same chart with twice the steps at up to 5 of the speeds.
+        var fine = new SemiDiscretization(dynamics, process, 2 * sdmSteps, 2 * sdm.StepsPerVibration);
+        double worst = 0;
+        var probe = Enumerable.Range(0, Math.Min(5, rpms.Count)).Select(k => rpms.Count == 1 ? 0 : k * (rpms.Count - 1) / Math.Max(1, Math.Min(5, rpms.Count) - 1)).Distinct().ToArray();
+        var rel = new double[probe.Length];
+        Parallel.For(0, probe.Length, k =>
+        {
+            int i = probe[k];
+            double a = fine.LimitingDepth(rpms[i], ScanTop(zoa[i].AlimMm, floor));
+            rel[k] = double.IsFinite(a) && double.IsFinite(points[i].AlimMm) ? Math.Abs(points[i].AlimMm - a) / a : 0;
+        });
+        foreach (var r in rel) worst = Math.Max(worst, r);
+        return new StabilityResult("sdm", points, sdmSteps, worst);
+    }
+
+    /// <summary>Depths scanned for the first instability: well above the zero-order limit (flip lobes lie below it, never far above).</summary>
+    private static double ScanTop(double zoaMm, double floorMm) => Math.Max(2.5 * zoaMm, 4 * floorMm);
+
+    /// <summary>Speeds MIN:MAX:STEP.</summary>
+    public static double[] Range(string spec)
+    {
+        var p = spec.Split(':');
+        if (p.Length != 3 || !double.TryParse(p[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double lo)
+            || !double.TryParse(p[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double hi)
+            || !double.TryParse(p[2], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double step))
+            throw new FormatException($"--rpm-range '{spec}': expected MIN:MAX:STEP");
+        if (!(lo > 0) || !(hi >= lo) || !(step > 0)) throw new FormatException($"--rpm-range '{spec}': need 0 < MIN <= MAX and STEP > 0");
+        int n = (int)Math.Floor((hi - lo) / step + 1e-9) + 1;
+        if (n > 100_000) throw new FormatException($"--rpm-range '{spec}': {n} speeds is too many (at most 100000)");
+        return Enumerable.Range(0, n).Select(i => lo + i * step).ToArray();
+    }
+}
