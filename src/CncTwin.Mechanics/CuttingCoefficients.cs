@@ -44,7 +44,7 @@ public sealed record CuttingCoefficients(double Ktc, double Krc, double Kac, dou
 
     /// <summary>
     /// Linear coefficients equivalent to a Kienzle law Fc = kc1.1·b·h^(1−mc) over a chip-thickness range: the
-    /// straight line Ktc·h + Kte fitted by least squares to the power law on [hMinMm, hMaxMm] (uniform in h),
+    /// straight line Ktc·h + Kte fitted by least squares (relative error) to the power law on [hMinMm, hMaxMm],
     /// the usual way to use handbook kc1.1/mc data in a linear-edge model. Radial and axial terms follow as
     /// fixed ratios of the tangential ones (Kr = Fr/Ft, Ka = Fa/Ft), which handbooks give or which default to
     /// typical end-milling values when only kc1.1/mc are known.
@@ -52,17 +52,17 @@ public sealed record CuttingCoefficients(double Ktc, double Krc, double Kac, dou
     public static CuttingCoefficients FromKienzle(double kc11, double mc, double radialRatio, double axialRatio, double hMinMm = 0.02, double hMaxMm = 0.2)
     {
         if (!(kc11 > 0) || !(mc >= 0 && mc < 1)) throw new ArgumentException("Kienzle: kc1.1 must be positive and 0 <= mc < 1");
-        // Least squares of y = kc11·h^(1−mc) against y = a·h + b over n points.
+        // Least squares of the relative error (weights 1/y²), so thin and thick chips are matched alike.
         const int n = 200;
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (int i = 0; i < n; i++)
         {
             double h = hMinMm + (hMaxMm - hMinMm) * i / (n - 1);
-            double y = kc11 * Math.Pow(h, 1 - mc);
-            sx += h; sy += y; sxx += h * h; sxy += h * y;
+            double y = kc11 * Math.Pow(h, 1 - mc), w = 1 / (y * y);
+            sw += w; sx += w * h; sy += w * y; sxx += w * h * h; sxy += w * h * y;
         }
-        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-        double intercept = (sy - slope * sx) / n;
+        double slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx);
+        double intercept = (sy - slope * sx) / sw;
         return new CuttingCoefficients(slope, radialRatio * slope, axialRatio * slope, intercept, radialRatio * intercept, axialRatio * intercept);
     }
 

@@ -19,7 +19,7 @@ public static class StabilityChart
         int done = 0;
         Parallel.For(0, rpms.Count, i =>
         {
-            points[i] = new LobePoint(rpms[i], sdm.LimitingDepth(rpms[i], ScanTop(zoa[i].AlimMm, floor)));
+            points[i] = new LobePoint(rpms[i], sdm.LimitingDepthExtrapolated(rpms[i], ScanTop(zoa[i].AlimMm, floor)));
             progress?.Report(Interlocked.Increment(ref done) / (double)rpms.Count);
         });
         // Convergence: the same chart with twice the steps at up to 5 of the speeds.
@@ -30,7 +30,7 @@ public static class StabilityChart
         Parallel.For(0, probe.Length, k =>
         {
             int i = probe[k];
-            double a = fine.LimitingDepth(rpms[i], ScanTop(zoa[i].AlimMm, floor));
+            double a = fine.LimitingDepthExtrapolated(rpms[i], ScanTop(zoa[i].AlimMm, floor));
             rel[k] = double.IsFinite(a) && double.IsFinite(points[i].AlimMm) ? Math.Abs(points[i].AlimMm - a) / a : 0;
         });
         foreach (var r in rel) worst = Math.Max(worst, r);

@@ -9,7 +9,7 @@ public readonly record struct LobePoint(double Rpm, double AlimMm);
 /// Zero-order (average tooth-passing) stability solution of Altintas and Budak (CIRP Annals 1995): the periodic
 /// directional matrix H(t) is replaced by its average H0, and at each chatter frequency ω the eigenvalues μ of
 /// G(iω)·H0 give the depth: a·(1 − e^(−iωτ))·μ = −1. With X = −1/μ and ε = ωτ − 2kπ, a real positive depth needs
-/// arg X = π/2 − ε/2, so ε = π − 2·arg X and a = |X| / (2·sin(ε/2)); tooth period τ = (ε + 2kπ)/ω gives the
+/// arg X = π/2 − ε/2 (possible only where Re X > 0), so ε = π − 2·arg X and a = |X| / (2·sin(ε/2)); tooth period τ = (ε + 2kπ)/ω gives the
 /// speed n = 60/(N·τ) of lobe k. Works for any number of modes in x and y and for cross-coupled H0.
 /// </summary>
 public sealed class ZeroOrderLobes(ToolDynamics dynamics, CuttingProcess process)
@@ -40,9 +40,9 @@ public sealed class ZeroOrderLobes(ToolDynamics dynamics, CuttingProcess process
                 var mu = mus[e];
                 if (mu.Magnitude < 1e-300) continue;
                 Complex x = -1 / mu;
+                // arg X = π/2 − ε/2 with ε/2 in (0, π) needs Re X > 0 (Re μ < 0): other frequencies cannot chatter.
+                if (x.Real <= 0) continue;
                 double eps = Math.PI - 2 * x.Phase;
-                eps -= 2 * Math.PI * Math.Floor(eps / (2 * Math.PI));
-                if (eps <= 1e-12) continue;
                 double a = x.Magnitude / (2 * Math.Sin(eps / 2));
                 for (int k = 0; k < lobes; k++)
                 {
