@@ -5,6 +5,8 @@ using CncTwin.Core;
 using CncTwin.Core.Streaming;
 using CncTwin.GCode;
 using CncTwin.Motion;
+using CncTwin.Mechanics;
+using CncTwin.Mechanics.Stability;
 using CncTwin.Removal;
 using Spectre.Console;
 
@@ -35,20 +37,32 @@ internal static class SimulateCommand
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
         var blockDelete = new Option<bool>("--block-delete") { Description = "block delete switch on: skip lines starting with '/'" };
         var quiet = new Option<bool>("--quiet") { Description = "no summary table on standard output" };
-        var cmd = new Command("simulate", "Plan a program's motion on a machine: true cycle time, time per line, and the time-stamped toolpath.")
+        var material = new Option<string?>("--material") { Description = $"work material from the library (cnctwin forces --list-materials); default {DefaultMaterial}" };
+        var materials = new Option<string?>("--materials") { Description = "extra material library JSON (adds to / replaces built-in entries)" };
+        var coefficients = new Option<string?>("--coefficients") { Description = "ktc=..,krc=..,kac=.. (N/mm²),kte=..,kre=..,kae=.. (N/mm) instead of --material" };
+        var dynamics = new Option<string?>("--dynamics") { Description = "tool-tip modes JSON ({\"x\":[{\"fn_hz\":..,\"zeta\":..,\"k_n_per_m\":..}],\"y\":[...]}): flags moves deeper than the stability limit" };
+        var chatterMethod = new Option<string>("--chatter-method") { Description = "stability limit per move by zoa or sdm", DefaultValueFactory = _ => "sdm" };
+        chatterMethod.AcceptOnlyFromAmong("zoa", "sdm");
+        var cmd = new Command("simulate", "Simulate a program on a machine: cycle time, the stock after every move, crashes, cutting forces, spindle load, deflection and chatter.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start,
+            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod,
         };
         cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
-            new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!)));
+            new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
+            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!)));
         return cmd;
     }
 
-    internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
+    /// <summary>Work material when none is given: the most common one in job shops (and the bundled samples).</summary>
+    public const string DefaultMaterial = "al6061";
 
-    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null)
+    internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
+    internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm");
+
+    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null)
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
+        mechanics ??= new MechanicsArgs(null, null, null, null);
         if (!(removal.ResolutionMm > 0) || !double.IsFinite(removal.ResolutionMm) || removal.ResolutionMm > 100)
         {
             Console.Error.WriteLine($"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}: error: the voxel size must be in (0, 100] mm");
@@ -73,6 +87,23 @@ internal static class SimulateCommand
         }
         catch (MachineProfileException ex) { Console.Error.WriteLine($"{ex.Message}"); return CliApp.ExitUsage; }
         catch (IOException ex) { Console.Error.WriteLine($"{machinePath}: error: {ex.Message}"); return CliApp.ExitUsage; }
+        CuttingLoadOptions loadOptions;
+        try
+        {
+            var (k, label) = MechanicsCommands.Coefficients(mechanics.Coefficients == null ? mechanics.Material ?? DefaultMaterial : mechanics.Material, mechanics.Coefficients, mechanics.Materials);
+            ToolDynamics? dyn = null;
+            if (mechanics.Dynamics != null)
+            {
+                if (!File.Exists(mechanics.Dynamics)) throw new FileNotFoundException($"{mechanics.Dynamics}: error: file not found");
+                dyn = ToolDynamics.Load(mechanics.Dynamics);
+            }
+            loadOptions = new CuttingLoadOptions { Coefficients = k, MaterialName = label, Spindle = machine.Spindle, Dynamics = dyn, ChatterMethod = mechanics.ChatterMethod };
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or FileNotFoundException or InvalidDataException)
+        {
+            Console.Error.WriteLine(ex.Message.Contains("error:") ? ex.Message : $"simulate: error: {ex.Message}");
+            return CliApp.ExitUsage;
+        }
         toolsPath ??= CliApp.SiblingToolTable(file);
         ToolTable? table;
         ToolLibrary library;
@@ -135,6 +166,7 @@ internal static class SimulateCommand
             using var _sim = sim;
             var warnings = new List<string>();
             sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
+            var loads = new CuttingLoadSimulator(loadOptions) { Warn = sim.Warn };
 
             using var interp = NewInterpreter();
             var toolpath = new ToolpathSummary();
@@ -144,24 +176,34 @@ internal static class SimulateCommand
             long bytes = new FileInfo(file).Length;
             using (var progress = !Console.IsErrorRedirected && bytes > 4 << 20 ? new ProgressDisplay(file, bytes, () => interp.BytesRead) : null)
             using (var stream = new FileStream(timelinePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
-            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline))
-            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv")))
+            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline.Concat(CuttingLoadSimulator.TimelineColumns).ToList()))
+            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv"), CuttingLoadSimulator.MoveColumns))
             {
                 MoveRemoval? current = null;
+                MoveLoads? currentLoads = null;
+                var moveExtra = new double[CuttingLoadSimulator.MoveColumns.Count];
                 IEnumerable<PlanItem> Removal(IEnumerable<PlanItem> items)
                 {
                     foreach (var item in items)
                     {
-                        if (item is PlannedMove m) { current = sim.Process(m); moves.Write(current); }
-                        else current = null;
+                        if (item is PlannedMove m)
+                        {
+                            current = sim.Process(m);
+                            currentLoads = loads.Process(current, sim.CutterFor(m.Move.Tool));
+                            CuttingLoadSimulator.FillMove(currentLoads, moveExtra);
+                            moves.Write(current, moveExtra);
+                        }
+                        else { current = null; currentLoads = null; }
                         yield return item;
                     }
                 }
                 // Interpretation runs ahead on another core; planning, material removal and sampling stream behind it.
-                Span<double> extra = stackalloc double[RemovalColumns.Timeline.Count];
+                int nRemoval = RemovalColumns.Timeline.Count;
+                Span<double> extra = stackalloc double[nRemoval + CuttingLoadSimulator.TimelineColumns.Count];
                 foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(CanonicalTransforms.Translate(interp.Run(), new Vec3(0, 0, homeAboveWorkMm))))))), dt))
                 {
-                    RemovalColumns.Fill(current, sample, extra);
+                    RemovalColumns.Fill(current, sample, extra[..nRemoval]);
+                    loads.Fill(currentLoads, sample, extra[nRemoval..]);
                     writer.Write(sample, extra);
                 }
                 rows = writer.Rows;
@@ -177,8 +219,8 @@ internal static class SimulateCommand
                 catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
             }
 
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation);
-            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh);
+            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation, loads);
+            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh, loads);
             return CliApp.ExitOk;
         }
         catch (GCodeException ex)
@@ -195,7 +237,7 @@ internal static class SimulateCommand
     }
 
     private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, ToolpathSummary toolpath,
-        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation)
+        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -211,10 +253,11 @@ internal static class SimulateCommand
         w.WriteNumber("timeline_step_s", dt);
         w.WriteNumber("timeline_rows", rows);
         RemovalColumns.WriteSummary(w, sim, stockDescription, mesh, deviation);
+        loads.WriteSummary(w);
         w.WriteEndObject();
     }
 
-    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh)
+    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads)
     {
         var ic = CultureInfo.InvariantCulture;
         var table = new Table().Title(Markup.Escape($"{Path.GetFileName(file)} on {machine.Name}")).AddColumn("").AddColumn(new TableColumn("").RightAligned());
@@ -230,6 +273,12 @@ internal static class SimulateCommand
         table.AddRow("removed / final stock", string.Format(ic, "{0:N1} mm³ / {1:N1} mm³", sim.RemovedMm3, sim.FinalVolumeMm3));
         table.AddRow("cutting / air cutting", Clock(sim.CuttingS) + " / " + Clock(sim.AirCutS));
         table.AddRow("collisions", sim.Collisions.Count == 0 ? "[green]none[/]" : $"[red]{sim.Collisions.Count}[/]");
+        table.AddRow(Markup.Escape($"max force / torque ({loads.Options.MaterialName})"), string.Format(ic, "{0:N0} N (line {1}) / {2:N2} N·m", loads.MaxForceN, loads.MaxForceLine, loads.MaxTorqueNm));
+        string loadText = string.Format(ic, "{0:N0} W / {1:N1} % (line {2})", loads.MaxPowerW, loads.MaxLoadPct, loads.MaxLoadLine);
+        table.AddRow("max spindle power / load", loads.MaxLoadPct > 100 ? $"[red]{Markup.Escape(loadText)}[/]" : Markup.Escape(loadText));
+        table.AddRow("max deflection / surface error", string.Format(ic, "{0:F4} mm / {1:F4} mm", loads.MaxDeflectionMm, loads.MaxSleMm));
+        if (loads.Options.Dynamics != null)
+            table.AddRow("chatter", loads.ChatterLines.Count == 0 ? "[green]stable[/]" : $"[red]{loads.ChatterLines.Count} lines[/] " + Markup.Escape(string.Join(", ", loads.ChatterLines.Take(8).Select(c => c.Line))));
         AnsiConsole.Write(table);
         var slowest = p.PerLine.OrderByDescending(kv => kv.Time.TotalS).Take(3).Where(kv => kv.Time.TotalS > 0).ToList();
         if (slowest.Count > 0)

@@ -16,16 +16,20 @@ public sealed class MovesCsvWriter : IDisposable
 {
     public const string Header = "index,line,motion,tool,start_s,duration_s,length_mm,removed_mm3,mrr_mm3_s,axial_depth_mm,radial_depth_mm,entry_deg,exit_deg,plunge,air_cut,collision";
     private readonly StreamWriter _w;
+    private readonly IReadOnlyList<(string Name, string Format)> _extra;
     private long _index;
 
-    public MovesCsvWriter(string path)
+    /// <summary>extraColumns: columns later stages append (name, .NET number format); NaN writes an empty field.</summary>
+    public MovesCsvWriter(string path, IReadOnlyList<(string Name, string Format)>? extraColumns = null)
     {
+        _extra = extraColumns ?? [];
         _w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
         _w.Write(Header);
+        foreach (var (name, _) in _extra) { _w.Write(','); _w.Write(name); }
         _w.Write('\n');
     }
 
-    public void Write(MoveRemoval r)
+    public void Write(MoveRemoval r, ReadOnlySpan<double> extra = default)
     {
         var ic = CultureInfo.InvariantCulture;
         var m = r.Move;
@@ -36,6 +40,11 @@ public sealed class MovesCsvWriter : IDisposable
         _w.Write(r.Plunge ? '1' : '0'); _w.Write(',');
         _w.Write(feed && r.RemovedMm3 == 0 ? '1' : '0'); _w.Write(',');
         _w.Write(r.CollisionKind ?? "");
+        for (int i = 0; i < _extra.Count; i++)
+        {
+            _w.Write(',');
+            if (i < extra.Length && double.IsFinite(extra[i])) _w.Write(extra[i].ToString(_extra[i].Format, ic));
+        }
         _w.Write('\n');
     }
 

@@ -37,6 +37,25 @@ public static class StabilityChart
         return new StabilityResult("sdm", points, sdmSteps, worst);
     }
 
+    /// <summary>
+    /// The limiting depth (mm) at one speed, for the simulation's per-move chatter check: ZOA directly, or SDM
+    /// scanned up to well above the zero-order limit (floor from a ZOA chart over a ±4× speed band).
+    /// </summary>
+    public static double LimitingDepthAt(string method, ToolDynamics dynamics, CuttingProcess process, double rpm)
+    {
+        if (!(rpm > 0)) throw new ArgumentException("spindle speed must be positive");
+        var lobes = new ZeroOrderLobes(dynamics, process);
+        double zoa = lobes.Chart([rpm])[0].AlimMm;
+        if (method == "zoa") return zoa;
+        if (method != "sdm") throw new ArgumentException($"unknown method '{method}' (zoa or sdm)");
+        var band = Enumerable.Range(0, 200).Select(i => rpm / 4 * Math.Pow(16, i / 199.0)).ToArray();
+        double floor = lobes.Chart(band).Min(p => p.AlimMm);
+        if (!double.IsFinite(floor)) floor = zoa;
+        double top = double.IsFinite(zoa) ? ScanTop(zoa, floor) : 4 * floor;
+        if (!double.IsFinite(top)) return double.PositiveInfinity;
+        return new SemiDiscretization(dynamics, process).LimitingDepthExtrapolated(rpm, top);
+    }
+
     /// <summary>Depths scanned for the first instability: well above the zero-order limit (flip lobes lie below it, never far above).</summary>
     private static double ScanTop(double zoaMm, double floorMm) => Math.Max(2.5 * zoaMm, 4 * floorMm);
 
