@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(SimulateCommand.Build());
         root.Subcommands.Add(MechanicsCommands.BuildForces());
         root.Subcommands.Add(MechanicsCommands.BuildLobes());
+        root.Subcommands.Add(MechanicsCommands.BuildCalibrate());
         return root;
     }
 

@@ -172,6 +172,98 @@ internal static class MechanicsCommands
                 break;
         }
     }
+    private static string NotIdentified(CalibrationResult fit)
+    {
+        var names = Enumerable.Range(0, 6).Where(j => !fit.Identified[j]).Select(j => CuttingCoefficients.Names[j]).ToList();
+        return names.Count == 0 ? "none" : string.Join(", ", names);
+    }
+
+    public static Command BuildCalibrate()
+    {
+        var data = new Option<string>("--data") { Description = "CSV of calibration cuts: diameter_mm, flutes, helix_deg, radial_depth_mm, axial_depth_mm, mode, rpm, feed_per_tooth_mm, and measured fx_mean_n/fy_mean_n/fz_mean_n and/or power_w (see README)", Required = true };
+        var idle = new Option<double>("--idle-power-w") { Description = "spindle power with the spindle turning in air, subtracted from power_w (unless a row gives idle_power_w)", DefaultValueFactory = _ => 0 };
+        var name = new Option<string>("--name") { Description = "material name for --out", DefaultValueFactory = _ => "calibrated" };
+        var outFile = new Option<string?>("--out") { Description = "write the fitted coefficients as a material library JSON (use with --materials FILE --material NAME)" };
+        var format = new Option<string>("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var cmd = new Command("calibrate", "Fit cutting coefficients (ktc, krc, kac, kte, kre, kae) to measured average forces or spindle power over several feeds (linear least squares).")
+        {
+            data, idle, name, outFile, format,
+        };
+        cmd.SetAction(pr =>
+        {
+            string path = pr.GetValue(data)!;
+            try
+            {
+                var cuts = CalibrationCsv.Read(path, pr.GetValue(idle));
+                var fit = Calibration.Fit(cuts);
+                var k = fit.Coefficients;
+                // Predicted vs measured per cut, so a bad row stands out.
+                var rows = cuts.Select(c =>
+                {
+                    var r = MillingForces.Revolution(EdgeSlices.Cylinder(c.DiameterMm, c.Flutes, c.HelixDeg, c.AxialDepthMm), k, c.FeedPerToothMm, c.Rpm,
+                        ImmersionEngagement.FromRadialDepth(c.DiameterMm, c.RadialDepthMm, c.DownMilling), 360);
+                    return (c, r);
+                }).ToList();
+                // Relative rms error of the fit over every measurement (what a user compares with the noise of their dynamometer).
+                var rel = rows.SelectMany(x => new[] { (x.c.FxMeanN, x.r.FxMeanN), (x.c.FyMeanN, x.r.FyMeanN), (x.c.FzMeanN, x.r.FzMeanN), (x.c.PowerMeanW, x.r.PowerMeanW) })
+                    .Where(t => double.IsFinite(t.Item1) && Math.Abs(t.Item1) > 1e-9).Select(t => (t.Item2 - t.Item1) / Math.Abs(t.Item1)).ToList();
+                double relRms = rel.Count == 0 ? 0 : Math.Sqrt(rel.Average(v => v * v));
+                if (pr.GetValue(outFile) is { } o)
+                {
+                    using var fs = File.Create(o);
+                    using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+                    w.WriteStartObject();
+                    w.WriteStartArray("materials");
+                    w.WriteStartObject();
+                    w.WriteString("name", pr.GetValue(name));
+                    w.WriteString("description", $"calibrated with cnctwin calibrate from {Path.GetFileName(path)}");
+                    w.WriteStartObject("coefficients");
+                    for (int j = 0; j < 6; j++) w.WriteNumber(CuttingCoefficients.Names[j], Math.Round(k[j], 4));
+                    w.WriteEndObject();
+                    w.WriteString("source", string.Create(Inv, $"least-squares fit to {cuts.Count} cuts ({fit.Equations} measurements, rms relative error {relRms:0.####}) in {Path.GetFullPath(path)}; not identified by the data (set from typical ratios): {NotIdentified(fit)}"));
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                if (pr.GetValue(format) == "json")
+                {
+                    using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+                    w.WriteStartObject();
+                    for (int j = 0; j < 6; j++) w.WriteNumber(CuttingCoefficients.Names[j], Math.Round(k[j], 4));
+                    w.WriteStartArray("identified");
+                    for (int j = 0; j < 6; j++) if (fit.Identified[j]) w.WriteStringValue(CuttingCoefficients.Names[j]);
+                    w.WriteEndArray();
+                    w.WriteNumber("cuts", cuts.Count);
+                    w.WriteNumber("measurements", fit.Equations);
+                    w.WriteNumber("rms_relative_error", Math.Round(relRms, 6));
+                    w.WriteString("coefficients", k.ToString());
+                    w.WriteEndObject();
+                    w.Flush();
+                    Console.WriteLine();
+                }
+                else
+                {
+                    Console.WriteLine($"fitted from {cuts.Count} cuts, {fit.Equations} measurements (rms relative error {(100 * relRms).ToString("0.##", Inv)} %):");
+                    for (int j = 0; j < 6; j++)
+                        Console.WriteLine($"  {CuttingCoefficients.Names[j]} = {k[j].ToString("0.###", Inv),10} {(j < 3 ? "N/mm²" : "N/mm ")}{(fit.Identified[j] ? "" : "   (not in the data: typical ratio)")}");
+                    Console.WriteLine($"--coefficients {k}");
+                    Console.WriteLine("cut  fz_mm   fx meas/pred     fy meas/pred     fz meas/pred     power meas/pred (W)");
+                    int n = 0;
+                    foreach (var (c, r) in rows)
+                    {
+                        static string P(double m, double p) => double.IsFinite(m) ? string.Create(CultureInfo.InvariantCulture, $"{m,7:0.#}/{p,-7:0.#}") : "      -/-      ";
+                        Console.WriteLine(string.Create(Inv, $"{++n,3}  {c.FeedPerToothMm,5:0.###}  {P(c.FxMeanN, r.FxMeanN)}  {P(c.FyMeanN, r.FyMeanN)}  {P(c.FzMeanN, r.FzMeanN)}  {P(c.PowerMeanW, r.PowerMeanW)}"));
+                    }
+                }
+                return 0;
+            }
+            catch (CalibrationDataException e) { Console.Error.WriteLine(e.Message); return CliApp.ExitUsage; }
+            catch (ArgumentException e) { Console.Error.WriteLine($"{path}: error: {e.Message}"); return CliApp.ExitUsage; }
+            catch (IOException e) { Console.Error.WriteLine($"calibrate: error: {e.Message}"); return CliApp.ExitUsage; }
+        });
+        return cmd;
+    }
 }
 
 /// <summary>A stability chart as a small self-contained SVG (optionally with operating points).</summary>
@@ -208,4 +300,5 @@ public static class LobeSvg
         sb.Append("</svg>\n");
         return sb.ToString();
     }
+
 }

@@ -80,3 +80,45 @@ public class CalibrationAndMaterialTests
         Assert.Contains("ktc", Assert.Throws<FormatException>(() => CuttingCoefficients.Parse("krc=100")).Message);
     }
 }
+
+public class CalibrationCsvTests
+{
+    private static string Samples()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "CncTwin.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("CncTwin.sln not found"), "gcode-samples");
+    }
+
+    [Fact]
+    public void BundledCuts_RecoverTheCoefficientsTheyWereMadeWith()
+    {
+        // The sample holds the al7050 set's predictions with ±3 % noise and 350 W idle power in power_w.
+        var cuts = CalibrationCsv.Read(Path.Combine(Samples(), "calibration-cuts.csv"), idlePowerW: 350);
+        Assert.Equal(15, cuts.Count);
+        Assert.All(cuts, c => Assert.True(double.IsFinite(c.FxMeanN) && double.IsFinite(c.PowerMeanW)));
+        var fit = Calibration.Fit(cuts).Coefficients;
+        var truth = new CuttingCoefficients(796.1, 168.8, 222, 27.7, 30.8, 1.4);
+        for (int k = 0; k < 5; k++) Assert.True(Math.Abs(fit[k] - truth[k]) <= 0.05 * truth[k], $"{CuttingCoefficients.Names[k]} {fit[k]} vs {truth[k]}");
+    }
+
+    [Theory]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,feed_per_tooth_mm,power_w\n10,3,10,2,5000,abc,100\n", ":2:6:", "not a number")]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,power_w\n10,3,10,2,5000,100\n", ":1:", "feed_per_tooth_mm")]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,feed_per_tooth_mm\n10,3,10,2,5000,0.1\n", ":1:", "no measured column")]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,feed_per_tooth_mm,power_w\n10,2.5,10,2,5000,0.1,100\n", ":2:", "impossible cut")]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,feed_per_tooth_mm,power_w,mode\n10,2,10,2,5000,0.1,100,sideways\n", ":2:8:", "mode")]
+    [InlineData("diameter_mm,flutes,radial_depth_mm,axial_depth_mm,rpm,feed_per_tooth_mm,power_w\n", ":1:", "no calibration cuts")]
+    public void BadFiles_NameFileLineAndColumn(string text, string where, string what)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"cal-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, text);
+        try
+        {
+            var ex = Assert.Throws<CalibrationDataException>(() => CalibrationCsv.Read(path));
+            Assert.Contains(path + where, ex.Message);
+            Assert.Contains(what, ex.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
