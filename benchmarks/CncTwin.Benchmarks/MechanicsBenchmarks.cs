@@ -21,6 +21,8 @@ public class MechanicsBenchmarks
     private readonly double[] _zoaRpm = Enumerable.Range(0, 2001).Select(i => 5000 + 10.0 * i).ToArray();
     private readonly double[] _sdmRpm = Enumerable.Range(0, 10).Select(i => 5000 + 2000.0 * i).ToArray();
 
+    private readonly ForceSignature _sig = ForceSignature.Milling(EdgeSlices.Cylinder(12, 4, 30, 10), new(796.1, 168.8, 222, 27.7, 30.8, 1.4), ImmersionEngagement.FromRadialDepth(12, 4, true));
+
     public int SliceEvaluationsPerPass => 256 * _edge.Count * _edge.Teeth;
 
     [Benchmark(Baseline = true)]
@@ -34,6 +36,14 @@ public class MechanicsBenchmarks
 
     [Benchmark]
     public double ForcesOneToothPass() => MillingForces.Revolution(_edge, _k, 0.08, 8000, _eng, 256).FxyMaxN;
+
+    /// <summary>The simulation's unit: one distinct engagement integrated into a force signature (64 angles per pitch).</summary>
+    [Benchmark]
+    public double SignatureBuild() => ForceSignature.Milling(_edge, _k, _eng).ChipFactor;
+
+    /// <summary>And its per-sample use: mean and peak forces at a new feed from a stored signature.</summary>
+    [Benchmark]
+    public double SignatureEvaluate() => _sig.Evaluate(0.08, 8000).ResultantMaxN;
 
     [Benchmark]
     public double ZoaChart2001Speeds() => new ZeroOrderLobes(Benchmark, _process).Chart(_zoaRpm)[0].AlimMm;

@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(MechanicsCommands.BuildForces());
         root.Subcommands.Add(MechanicsCommands.BuildLobes());
         root.Subcommands.Add(MechanicsCommands.BuildCalibrate());
+        root.Subcommands.Add(OptimizeCommand.Build());
         return root;
     }
 

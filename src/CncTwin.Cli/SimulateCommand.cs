@@ -63,11 +63,6 @@ internal static class SimulateCommand
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
-        if (!(removal.ResolutionMm > 0) || !double.IsFinite(removal.ResolutionMm) || removal.ResolutionMm > 100)
-        {
-            Console.Error.WriteLine($"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}: error: the voxel size must be in (0, 100] mm");
-            return CliApp.ExitUsage;
-        }
         if (!(removal.MeshResolutionMm >= 0) || !double.IsFinite(removal.MeshResolutionMm))
         {
             Console.Error.WriteLine("--mesh-resolution: error: must be a non-negative number of mm");
@@ -79,48 +74,11 @@ internal static class SimulateCommand
             Console.Error.WriteLine($"--dt {dt.ToString(CultureInfo.InvariantCulture)}: error: the time step must be in (0, 10] seconds");
             return CliApp.ExitUsage;
         }
-        if (!File.Exists(file)) { Console.Error.WriteLine($"{file}: error: file not found"); return CliApp.ExitUsage; }
-        MachineProfile machine;
-        try
-        {
-            machine = machinePath == null ? MachineProfile.DefaultVmc : MachineProfile.Load(machinePath);
-        }
-        catch (MachineProfileException ex) { Console.Error.WriteLine($"{ex.Message}"); return CliApp.ExitUsage; }
-        catch (IOException ex) { Console.Error.WriteLine($"{machinePath}: error: {ex.Message}"); return CliApp.ExitUsage; }
-        CuttingLoadOptions loadOptions;
-        try
-        {
-            var (k, label) = MechanicsCommands.Coefficients(mechanics.Coefficients == null ? mechanics.Material ?? DefaultMaterial : mechanics.Material, mechanics.Coefficients, mechanics.Materials);
-            ToolDynamics? dyn = null;
-            if (mechanics.Dynamics != null)
-            {
-                if (!File.Exists(mechanics.Dynamics)) throw new FileNotFoundException($"{mechanics.Dynamics}: error: file not found");
-                dyn = ToolDynamics.Load(mechanics.Dynamics);
-            }
-            loadOptions = new CuttingLoadOptions { Coefficients = k, MaterialName = label, Spindle = machine.Spindle, Dynamics = dyn, ChatterMethod = mechanics.ChatterMethod };
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or FileNotFoundException or InvalidDataException)
-        {
-            Console.Error.WriteLine(ex.Message.Contains("error:") ? ex.Message : $"simulate: error: {ex.Message}");
-            return CliApp.ExitUsage;
-        }
-        toolsPath ??= CliApp.SiblingToolTable(file);
-        ToolTable? table;
-        ToolLibrary library;
-        try { table = CliApp.LoadTools(toolsPath, out library); }
-        catch (GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitUsage; }
-        if (table == null) return CliApp.ExitUsage;
-
+        int code = SimulationSetup.TryCreate(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate", out var setup);
+        if (setup == null) return code;
+        var machine = setup.Machine;
+        var library = setup.Library;
         string summaryPath = Path.Combine(outDir, "summary.json"), timelinePath = Path.Combine(outDir, "timeline.csv");
-        // Work zero below machine zero (auto start): the interpreter works in true machine coordinates, and
-        // positions are shifted back into the work frame the stock is given in.
-        double homeAboveWorkMm = 0;
-        Interpreter NewInterpreter() => new(LineSource.FromFile(file), new InterpreterOptions
-        {
-            Tools = table, InitialTool = initialTool, BlockDelete = blockDelete,
-            InitialPosition = new Vec3(0, 0, homeAboveWorkMm), InitialG54Offset = new Vec3(0, 0, -homeAboveWorkMm),
-            ToolChangeAtMachineZ0 = homeAboveWorkMm > 0,
-        });
         try
         {
             Directory.CreateDirectory(outDir);
@@ -128,47 +86,19 @@ internal static class SimulateCommand
             if (File.Exists(summaryPath)) File.Delete(summaryPath);
 
             VoxelStock stockModel;
-            string stockDescription;
-            try
-            {
-                if (removal.Stock != null) { stockModel = StockSpec.Build(removal.Stock, removal.ResolutionMm); stockDescription = removal.Stock; }
-                else
-                {
-                    var box = StockSpec.AutoBox(NewInterpreter, library);
-                    var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
-                    stockModel = VoxelStock.Box(lo, hi, removal.ResolutionMm);
-                    stockDescription = string.Create(CultureInfo.InvariantCulture, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
-                }
-            }
+            try { stockModel = setup.NewStock(); }
             catch (StockSpec.StockSpecException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
-            catch (ArgumentException ex) { Console.Error.WriteLine($"--stock: error: {ex.Message}"); return CliApp.ExitUsage; }
-
-            switch (removal.HomeZ.ToLowerInvariant())
-            {
-                case "zero": break;
-                case "auto":
-                    if (machinePath != null && machinePath.EndsWith(".ini", StringComparison.OrdinalIgnoreCase)) break;
-                    double longest = library.Tools.Select(t => t.LengthMm).DefaultIfEmpty(0).Max();
-                    homeAboveWorkMm = Math.Max(stockModel.Max.Z, 0) + longest + 25;
-                    break;
-                default:
-                    if (!double.TryParse(removal.HomeZ, NumberStyles.Float, CultureInfo.InvariantCulture, out homeAboveWorkMm) || !double.IsFinite(homeAboveWorkMm) || homeAboveWorkMm < 0)
-                    {
-                        Console.Error.WriteLine($"--home-z {removal.HomeZ}: error: expected a height in mm (>= 0), zero or auto");
-                        return CliApp.ExitUsage;
-                    }
-                    break;
-            }
-            var sweepDevice = removal.Device switch { "cpu" => SweepDevice.Cpu, "gpu" => SweepDevice.Gpu, "ilgpu-cpu" => SweepDevice.IlgpuCpu, _ => SweepDevice.Auto };
+            string stockDescription = setup.StockDescription;
+            if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stockModel)) return CliApp.ExitUsage;
             MaterialRemovalSimulator sim;
-            try { sim = new MaterialRemovalSimulator(stockModel, library, sweepDevice); }
+            try { sim = new MaterialRemovalSimulator(stockModel, library, setup.Device); }
             catch (InvalidOperationException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
             using var _sim = sim;
             var warnings = new List<string>();
             sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
-            var loads = new CuttingLoadSimulator(loadOptions) { Warn = sim.Warn };
+            var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = sim.Warn };
 
-            using var interp = NewInterpreter();
+            using var interp = setup.NewInterpreter();
             var toolpath = new ToolpathSummary();
             var plan = new PlanSummary();
             var planner = new MotionPlanner(machine);
@@ -200,7 +130,7 @@ internal static class SimulateCommand
                 // Interpretation runs ahead on another core; planning, material removal and sampling stream behind it.
                 int nRemoval = RemovalColumns.Timeline.Count;
                 Span<double> extra = stackalloc double[nRemoval + CuttingLoadSimulator.TimelineColumns.Count];
-                foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(CanonicalTransforms.Translate(interp.Run(), new Vec3(0, 0, homeAboveWorkMm))))))), dt))
+                foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run())))))), dt))
                 {
                     RemovalColumns.Fill(current, sample, extra[..nRemoval]);
                     loads.Fill(currentLoads, sample, extra[nRemoval..]);

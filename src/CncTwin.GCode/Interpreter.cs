@@ -88,6 +88,13 @@ public sealed partial class Interpreter : IDisposable
 
     private SourceLocation Loc(int column = 1) => new(_source.FileName, _block.Line, column);
 
+    /// <summary>
+    /// The modal state a program rewriter needs (distance mode, units, feed mode, cutter compensation, the
+    /// active coordinate system's XY rotation), as of the block interpreted last: read it while a block's
+    /// commands are being yielded.
+    /// </summary>
+    public ModalSnapshot Modal => new(_absolute, _unit, _feedMode, _compSide != 0, _workRotation[_coordSystem], _block.Line, _source.FileName);
+
     /// <summary>Streams the canonical commands of the program, one block at a time.</summary>
     public IEnumerable<CanonicalCommand> Run()
     {
@@ -235,3 +242,6 @@ public sealed partial class Interpreter : IDisposable
         _ => feedRate,
     };
 }
+
+/// <summary>Modal state of the interpreter at a block (see <see cref="Interpreter.Modal"/>). MmPerUnit: 1 in G21, 25.4 in G20.</summary>
+public readonly record struct ModalSnapshot(bool Absolute, double MmPerUnit, FeedRateMode FeedMode, bool CutterCompensation, double XyRotationDeg, int Line, string File);
