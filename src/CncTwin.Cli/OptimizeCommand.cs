@@ -130,7 +130,7 @@ internal static class OptimizeCommand
                 foreach (var wn in optimizer.Warnings) Console.Error.WriteLine($"{file}: warning: {wn}");
                 string unit = kind switch { FeedTargetKind.Force => "N", FeedTargetKind.ChipThickness => "mm", _ => "%" };
                 Console.WriteLine($"target: {targetName} = {target.ToString("0.###", Inv)} {unit}");
-                Console.WriteLine(string.Create(Inv, $"cycle time: {before.CycleTimeS:0.###} s -> {after.CycleTimeS:0.###} s ({saved:+0.#;-0.#;0} % saved)"));
+                Console.WriteLine(string.Create(Inv, $"cycle time: {before.CycleTimeS:0.###} s -> {after.CycleTimeS:0.###} s ({Math.Abs(saved):0.#} % {(saved >= 0 ? "faster" : "slower")})"));
                 Console.WriteLine(string.Create(Inv, $"largest {targetName}: {measureBefore:0.####} -> {measureAfter:0.####} {unit}"));
                 Console.WriteLine($"lines changed: {rewrite.LinesChanged}, split: {rewrite.LinesSplit} (+{rewrite.PiecesAdded} pieces)");
                 Console.WriteLine(mismatch == null ? $"geometry: identical ({before.Moves.Count} moves; {after.Moves.Count} after splitting)" : $"geometry: DIFFERENT: {mismatch}");

@@ -80,6 +80,8 @@ public sealed class CuttingLoadSimulator
     public int MaxForceLine { get; private set; }
     public int MaxLoadLine { get; private set; }
     public long SignaturesComputed { get; private set; }
+    /// <summary>Engaged milling probes seen (each needs a signature, computed or from the cache).</summary>
+    public long ProbesEngaged { get; private set; }
     public CuttingLoadOptions Options => _opt;
 
     public CuttingLoadSimulator(CuttingLoadOptions options)
@@ -116,6 +118,7 @@ public sealed class CuttingLoadSimulator
             {
                 var e = r.Probes[i];
                 if (!e.Engaged || e.Masks.Length == 0) { sigs[i] = ForceSignature.None; continue; }
+                ProbesEngaged++;
                 var key = SignatureKey.Of(move.Move.Tool, e);
                 if (_signatures.TryGetValue(key, out var hit)) { sigs[i] = hit; continue; }
                 missing.Add(i);
@@ -326,6 +329,8 @@ public sealed class CuttingLoadSimulator
             w.WriteEndArray();
         }
         w.WriteNumber("chatter_moves", _chatterLines.Count);
+        w.WriteNumber("engaged_probes", ProbesEngaged);
+        w.WriteNumber("force_signatures_computed", SignaturesComputed);
     }
 
     public IReadOnlyList<(int Line, double Rpm, double AxialDepthMm, double AlimMm)> ChatterLines => _chatter;
