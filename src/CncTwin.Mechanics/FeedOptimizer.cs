@@ -96,11 +96,18 @@ public sealed class FeedOptimizer
     public void AddLoads(MoveLoads loads)
     {
         var pm = loads.Removal.Move;
-        if (pm.IsBlend || pm.Move.Kind == MotionKind.Rapid) return;
+        if (pm.Move.Kind == MotionKind.Rapid) return;
         if (!_lines.TryGetValue(pm.Source.Line, out var plan)) return;
         var rec = plan.Moves.LastOrDefault(m => ReferenceEquals(m.Move, pm.Move));
         if (rec == null) return;
-        // The planner may trim a line's ends for corner blends: probe distances are from the planned start.
+        // A corner blend arc runs into its move at that move's feed: its probes count at the move's start (with
+        // short CAM segments the blends do much of the cutting). Otherwise the planner may have trimmed the
+        // line's ends for blends: probe distances are from the planned start.
+        if (pm.IsBlend)
+        {
+            foreach (var sig in loads.Probes) rec.Probes.Add((0, AllowedFeed(loads, sig, pm.Move.FeedMmPerMin)));
+            return;
+        }
         double offset = (pm.Path.Start - pm.Move.Start).Length;
         double step = loads.Removal.ProbeStepMm;
         for (int i = 0; i < loads.Probes.Length; i++)
@@ -149,7 +156,7 @@ public sealed class FeedOptimizer
                 double feed = plan.Moves.SelectMany(m => m.Probes.Select(p => p.Feed)).DefaultIfEmpty(plan.ProgrammedFeedMin).Min();
                 feed = Quantize(Math.Min(feed, _opt.MaxFeedMmPerMin), plan.Moves[0].Modal.MmPerUnit, plan.ProgrammedFeedMin);
                 var rewritten = GCodeLineEditor.SetFeed(text, FormatFeed(feed, plan.Moves[0].Modal.MmPerUnit));
-                if (rewritten == null) { Warn($"line {lineNo}: its F word is an expression; left as programmed"); output.WriteLine(text); continue; }
+                if (rewritten == null) { Warn($"line {lineNo}: its feed words could not be read; left as programmed"); output.WriteLine(text); continue; }
                 if (Math.Abs(feed - plan.ProgrammedFeedMin) > 0.5) changed++;
                 output.WriteLine(rewritten);
                 continue;
@@ -304,7 +311,18 @@ public static class GCodeLineEditor
                 int depth = 0;
                 for (; i < line.Length; i++) { if (line[i] == '[') depth++; else if (line[i] == ']' && --depth == 0) { i++; break; } }
             }
-            else if (i < line.Length && line[i] == '#') return null;
+            else if (i < line.Length && line[i] == '#')
+            {
+                // A parameter value (#1, #<name>, #[expr], ##1): kept as an expression.
+                while (i < line.Length && line[i] == '#') i++;
+                if (i < line.Length && line[i] == '<') { int e = line.IndexOf('>', i); i = e < 0 ? line.Length : e + 1; }
+                else if (i < line.Length && line[i] == '[')
+                {
+                    int depth = 0;
+                    for (; i < line.Length; i++) { if (line[i] == '[') depth++; else if (line[i] == ']' && --depth == 0) { i++; break; } }
+                }
+                else while (i < line.Length && char.IsDigit(line[i])) i++;
+            }
             else while (i < line.Length && (char.IsDigit(line[i]) || line[i] is '.' or '-' or '+' || char.IsWhiteSpace(line[i]) && i + 1 < line.Length && (char.IsDigit(line[i + 1]) || line[i + 1] == '.'))) i++;
             words.Add(new Word(char.ToUpperInvariant(c), start, i, line[vStart..i].Replace(" ", "")));
         }
@@ -317,7 +335,8 @@ public static class GCodeLineEditor
         var words = Words(line);
         if (words == null) return null;
         var f = words.Where(w => w.Letter == 'F').ToList();
-        if (f.Count > 1 || f.Count == 1 && f[0].Value.StartsWith('[')) return null;
+        // An F given as an expression is replaced by the number too: the optimiser's feed already accounts for every execution of the line.
+        if (f.Count > 1) return null;
         if (f.Count == 1) return line[..f[0].Start] + "F" + value + line[f[0].End..];
         int insert = words.Count > 0 ? words[^1].End : line.Length;
         return line[..insert].TrimEnd() + " F" + value + (insert < line.Length ? " " + line[insert..].TrimStart() : "");
@@ -338,7 +357,6 @@ public static class GCodeLineEditor
             {
                 case 'N': continue;
                 case 'F':
-                    if (w.Value.StartsWith('[')) return null;
                     continue;
                 case 'G':
                     if (w.Value is "1" or "01" or "1.0") continue;

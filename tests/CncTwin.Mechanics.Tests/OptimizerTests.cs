@@ -18,8 +18,15 @@ public class OptimizerTests
     [InlineData("G1 X[#1+2] Y3", "800", "G1 X[#1+2] Y3 F800")]
     public void SetFeed_ChangesOnlyTheFWord(string line, string feed, string expected) => Assert.Equal(expected, GCodeLineEditor.SetFeed(line, feed));
 
+    [Theory]
+    [InlineData("G1 X10 F[#<f>*2] (c)", "G1 X10 F800 (c)")]
+    [InlineData("G1 X#1 F#<feed>", "G1 X#1 F800")]
+    [InlineData("G1 X10 F##2", "G1 X10 F800")]
+    [InlineData("    G1 X#<x> Y#<y> Z#<zt> F2400", "    G1 X#<x> Y#<y> Z#<zt> F800")]
+    public void SetFeed_ReplacesAnExpressionFeedByTheNumber(string line, string expected) => Assert.Equal(expected, GCodeLineEditor.SetFeed(line, "800"));
+
     [Fact]
-    public void SetFeed_LeavesExpressionsAlone() => Assert.Null(GCodeLineEditor.SetFeed("G1 X10 F[#<f>*2]", "800"));
+    public void SetFeed_RefusesTwoFWords() => Assert.Null(GCodeLineEditor.SetFeed("G1 X10 F100 F200", "800"));
 
     [Theory]
     [InlineData("G1 X10 Y-2.5 F300 (c)", true)]
@@ -27,6 +34,7 @@ public class OptimizerTests
     [InlineData("G1 X10 S2000", false)]   // another word: splitting would repeat or move it
     [InlineData("G90 G1 X10", false)]
     [InlineData("G1 X#1", false)]
+    [InlineData("G1 X10 F[#2]", true)]
     [InlineData("G2 X10 Y0 R5", false)]
     public void AxisWords_OnlyForPlainStraightMoves(string line, bool plain) => Assert.Equal(plain, GCodeLineEditor.AxisWords(line) != null);
 
