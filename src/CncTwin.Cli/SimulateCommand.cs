@@ -8,6 +8,7 @@ using CncTwin.Motion;
 using CncTwin.Mechanics;
 using CncTwin.Mechanics.Stability;
 using CncTwin.Removal;
+using CncTwin.Wear;
 using Spectre.Console;
 
 namespace CncTwin.Cli;
@@ -41,15 +42,17 @@ internal static class SimulateCommand
         var materials = new Option<string?>("--materials") { Description = "extra material library JSON (adds to / replaces built-in entries)" };
         var coefficients = new Option<string?>("--coefficients") { Description = "ktc=..,krc=..,kac=.. (N/mm²),kte=..,kre=..,kae=.. (N/mm) instead of --material" };
         var dynamics = new Option<string?>("--dynamics") { Description = "tool-tip modes JSON ({\"x\":[{\"fn_hz\":..,\"zeta\":..,\"k_n_per_m\":..}],\"y\":[...]}): flags moves deeper than the stability limit" };
+        var vbLimit = new Option<double>("--vb-limit") { Description = "flank-wear end-of-life criterion VB, µm (ISO 8688-2: 300)", DefaultValueFactory = _ => 300 };
+        var initialWear = new Option<string?>("--initial-wear") { Description = "flank wear the tools already have, µm: T=UM[,T=UM...] (default: new tools)" };
         var chatterMethod = new Option<string>("--chatter-method") { Description = "stability limit per move by zoa or sdm", DefaultValueFactory = _ => "sdm" };
         chatterMethod.AcceptOnlyFromAmong("zoa", "sdm");
         var cmd = new Command("simulate", "Simulate a program on a machine: cycle time, the stock after every move, crashes, cutting forces, spindle load, deflection and chatter.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod,
+            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear,
         };
         cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
             new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
-            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!)));
+            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear))));
         return cmd;
     }
 
@@ -57,7 +60,7 @@ internal static class SimulateCommand
     public const string DefaultMaterial = "al6061";
 
     internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
-    internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm");
+    internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm", double VbLimitUm = 300, string? InitialWear = null);
 
     internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null)
     {
@@ -97,6 +100,9 @@ internal static class SimulateCommand
             var warnings = new List<string>();
             sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
             var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = sim.Warn };
+            ToolWearSimulator wear;
+            try { wear = WearSetup.Create(setup, mechanics, sim.Warn); }
+            catch (ArgumentException ex) { Console.Error.WriteLine($"simulate: error: {ex.Message}"); return CliApp.ExitUsage; }
 
             using var interp = setup.NewInterpreter();
             var toolpath = new ToolpathSummary();
@@ -106,12 +112,14 @@ internal static class SimulateCommand
             long bytes = new FileInfo(file).Length;
             using (var progress = !Console.IsErrorRedirected && bytes > 4 << 20 ? new ProgressDisplay(file, bytes, () => interp.BytesRead) : null)
             using (var stream = new FileStream(timelinePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
-            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline.Concat(CuttingLoadSimulator.TimelineColumns).ToList()))
-            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv"), CuttingLoadSimulator.MoveColumns))
+            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline.Concat(CuttingLoadSimulator.TimelineColumns).Concat(ToolWearSimulator.TimelineColumns).ToList()))
+            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv"), CuttingLoadSimulator.MoveColumns.Concat(ToolWearSimulator.MoveColumns).ToList()))
             {
                 MoveRemoval? current = null;
                 MoveLoads? currentLoads = null;
-                var moveExtra = new double[CuttingLoadSimulator.MoveColumns.Count];
+                MoveWear? currentWear = null;
+                int nLoadMove = CuttingLoadSimulator.MoveColumns.Count;
+                var moveExtra = new double[nLoadMove + ToolWearSimulator.MoveColumns.Count];
                 IEnumerable<PlanItem> Removal(IEnumerable<PlanItem> items)
                 {
                     foreach (var item in items)
@@ -120,20 +128,25 @@ internal static class SimulateCommand
                         {
                             current = sim.Process(m);
                             currentLoads = loads.Process(current, sim.CutterFor(m.Move.Tool));
-                            CuttingLoadSimulator.FillMove(currentLoads, moveExtra);
+                            currentWear = wear.Process(currentLoads);
+                            CuttingLoadSimulator.FillMove(currentLoads, moveExtra.AsSpan(0, nLoadMove));
+                            ToolWearSimulator.FillMove(currentWear, moveExtra.AsSpan(nLoadMove));
                             moves.Write(current, moveExtra);
                         }
-                        else { current = null; currentLoads = null; }
+                        else { current = null; currentLoads = null; currentWear = null; }
                         yield return item;
                     }
                 }
                 // Interpretation runs ahead on another core; planning, material removal and sampling stream behind it.
-                int nRemoval = RemovalColumns.Timeline.Count;
-                Span<double> extra = stackalloc double[nRemoval + CuttingLoadSimulator.TimelineColumns.Count];
+                int nRemoval = RemovalColumns.Timeline.Count, nLoads = CuttingLoadSimulator.TimelineColumns.Count;
+                Span<double> extra = stackalloc double[nRemoval + nLoads + ToolWearSimulator.TimelineColumns.Count];
+                int toolInSpindle = setup.InitialTool;
                 foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run())))))), dt))
                 {
                     RemovalColumns.Fill(current, sample, extra[..nRemoval]);
-                    loads.Fill(currentLoads, sample, extra[nRemoval..]);
+                    loads.Fill(currentLoads, sample, extra.Slice(nRemoval, nLoads));
+                    if (current != null) toolInSpindle = current.Tool;
+                    wear.Fill(currentWear, sample.TimeS, toolInSpindle, extra[(nRemoval + nLoads)..]);
                     writer.Write(sample, extra);
                 }
                 rows = writer.Rows;
@@ -149,8 +162,8 @@ internal static class SimulateCommand
                 catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
             }
 
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation, loads);
-            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh, loads);
+            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
+            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh, loads, wear);
             return CliApp.ExitOk;
         }
         catch (GCodeException ex)
@@ -167,7 +180,7 @@ internal static class SimulateCommand
     }
 
     private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, ToolpathSummary toolpath,
-        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads)
+        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads, ToolWearSimulator wear)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -184,10 +197,11 @@ internal static class SimulateCommand
         w.WriteNumber("timeline_rows", rows);
         RemovalColumns.WriteSummary(w, sim, stockDescription, mesh, deviation);
         loads.WriteSummary(w);
+        wear.WriteSummary(w);
         w.WriteEndObject();
     }
 
-    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads)
+    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads, ToolWearSimulator wear)
     {
         var ic = CultureInfo.InvariantCulture;
         var table = new Table().Title(Markup.Escape($"{Path.GetFileName(file)} on {machine.Name}")).AddColumn("").AddColumn(new TableColumn("").RightAligned());
@@ -207,6 +221,13 @@ internal static class SimulateCommand
         string loadText = string.Format(ic, "{0:N0} W / {1:N1} % (line {2})", loads.MaxPowerW, loads.MaxLoadPct, loads.MaxLoadLine);
         table.AddRow("max spindle power / load", loads.MaxLoadPct > 100 ? $"[red]{Markup.Escape(loadText)}[/]" : Markup.Escape(loadText));
         table.AddRow("max deflection / surface error", string.Format(ic, "{0:F4} mm / {1:F4} mm", loads.MaxDeflectionMm, loads.MaxSleMm));
+        foreach (int t in wear.Tools.Order())
+        {
+            double life = wear.RemainingLifeMin(t), parts = wear.RemainingParts(t);
+            string text = string.Format(ic, "T{0}: VB {1:N1} µm, {2} min / {3} parts left", t, wear.WearUm(t),
+                double.IsFinite(life) ? life.ToString("N1", ic) : "∞", double.IsFinite(parts) ? parts.ToString("N1", ic) : "∞");
+            table.AddRow("tool wear", wear.WearUm(t) >= wear.VbLimitUm ? $"[red]{Markup.Escape(text)}[/]" : Markup.Escape(text));
+        }
         if (loads.Options.Dynamics != null)
             table.AddRow("chatter", loads.ChatterLines.Count == 0 ? "[green]stable[/]" : $"[red]{loads.ChatterLines.Count} lines[/] " + Markup.Escape(string.Join(", ", loads.ChatterLines.Take(8).Select(c => c.Line))));
         AnsiConsole.Write(table);

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace CncTwin.Removal;
 
 /// <summary>A tool-library entry: its number, cutter, and gauge length (for G43) where the file gives one.</summary>
-public sealed record ToolDefinition(int Number, ICutter Cutter, double LengthMm, string Comment);
+/// <summary>ToolMaterial: carbide (default) or hss, for the wear model.</summary>
+public sealed record ToolDefinition(int Number, ICutter Cutter, double LengthMm, string Comment, string ToolMaterial = "carbide");
 
 public sealed class ToolLibraryException(string message) : Exception(message);
 
@@ -78,7 +79,9 @@ public sealed class ToolLibrary
                 catch (ArgumentException ex) { throw new ToolLibraryException($"{where}: error: {ex.Message}"); }
                 string comment = t.TryGetProperty("comment", out var cm) && cm.ValueKind == JsonValueKind.String ? cm.GetString()! : "";
                 if (lib._tools.ContainsKey(number)) throw new ToolLibraryException($"{where}: error: tool number {number} appears twice");
-                lib.Add(new ToolDefinition(number, cutter, Num(t, "length_mm", where) ?? 0, comment));
+                string material = t.TryGetProperty("tool_material", out var tm) && tm.ValueKind == JsonValueKind.String ? tm.GetString()!.ToLowerInvariant() : "carbide";
+                if (material is not ("carbide" or "hss")) throw new ToolLibraryException($"{where}: error: tool_material must be carbide or hss");
+                lib.Add(new ToolDefinition(number, cutter, Num(t, "length_mm", where) ?? 0, comment, material));
             }
             return lib;
         }
