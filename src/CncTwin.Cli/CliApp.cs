@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(MechanicsCommands.BuildLobes());
         root.Subcommands.Add(MechanicsCommands.BuildCalibrate());
         root.Subcommands.Add(OptimizeCommand.Build());
+        root.Subcommands.Add(WearCommands.Build());
         return root;
     }
 

@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CncTwin.Wear;
+
+namespace CncTwin.Cli;
+
+/// <summary><c>cnctwin wear train|eval|predict</c>: the tool-wear models on the real datasets.</summary>
+internal static class WearCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The shipped models, copied beside the program at build time from the repository's models/.</summary>
+    public static string ShippedModel(string dataset) => Path.Combine(AppContext.BaseDirectory, "models", dataset switch
+    {
+        "phm2010" => "phm2010-wear.zip",
+        "nasa" => "nasa-vb.zip",
+        _ => "umich-worn.zip",
+    });
+
+    public static Command Build()
+    {
+        var wear = new Command("wear", "Tool-wear models trained on real milling data (PHM 2010, NASA milling, U-Mich CNC mill).");
+        wear.Subcommands.Add(BuildTrain());
+        wear.Subcommands.Add(BuildEval());
+        wear.Subcommands.Add(BuildPredict());
+        return wear;
+    }
+
+    private static Option<string> DatasetOption()
+    {
+        var o = new Option<string>("--dataset") { Description = "phm2010, nasa or umich", Required = true };
+        o.AcceptOnlyFromAmong("phm2010", "nasa", "umich");
+        return o;
+    }
+
+    private static Option<string?> DataOption() => new("--data") { Description = $"the data folder (../shared/data, or the dataset's own folder); default: $CNCTWIN_DATA or ../shared/data" };
+
+    /// <summary>Accepts the data root or the dataset's own folder.</summary>
+    private static string DataRoot(string? dir, string dataset)
+    {
+        string sub = dataset switch { "phm2010" => "phm2010", "nasa" => "nasa-mill", _ => "umich-cnc-mill" };
+        var root = DataLocation.Find(dir) ?? throw new DatasetException($"{dir ?? "../shared/data"}: error: data folder not found ({DataLocation.Help})");
+        if (Directory.Exists(Path.Combine(root, sub))) return root;
+        if (string.Equals(Path.GetFileName(root.TrimEnd('/')), sub, StringComparison.OrdinalIgnoreCase)) return Path.GetDirectoryName(root.TrimEnd('/'))!;
+        throw new DatasetException($"{root}: error: no {sub}/ folder in it ({DataLocation.Help})");
+    }
+
+    private static Command BuildTrain()
+    {
+        var dataset = DatasetOption();
+        var data = DataOption();
+        var cutters = new Option<string>("--cutters") { Description = "phm2010: labelled cutters to train on", DefaultValueFactory = _ => "c1,c4" };
+        var model = new Option<string?>("--model") { Description = "where to write the model (.zip; its spec .json beside it); default: models/<dataset> in the current folder" };
+        var cmd = new Command("train", "Select features and trainer by leave-one-out, then train on all the labelled data and save the model.") { dataset, data, cutters, model };
+        cmd.SetAction(pr => Guard(() =>
+        {
+            string ds = pr.GetValue(dataset)!;
+            string root = DataRoot(pr.GetValue(data), ds);
+            string outPath = pr.GetValue(model) ?? Path.Combine("models", Path.GetFileName(ShippedModel(ds)));
+            var progress = new Progress<string>(s => Console.Error.WriteLine(s));
+            switch (ds)
+            {
+                case "phm2010":
+                {
+                    var names = pr.GetValue(cutters)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var (spec, report) = PhmWearModel.Search(root, names, 1, progress);
+                    PhmWearModel.Train(root, spec, outPath);
+                    PrintRegression(report, "µm");
+                    break;
+                }
+                case "nasa":
+                {
+                    var reports = NasaWearModel.Search(root);
+                    foreach (var r in reports) Console.Error.WriteLine($"{r.Model.Split(' ')[0]}: mean fold RMSE {r.Folds.Average(f => f.ModelRmse):0.0} µm");
+                    var best = reports[0];
+                    NasaWearModel.Train(root, Enum.Parse<WearTrainer>(best.Model.Split(' ')[0]), outPath);
+                    PrintRegression(best, "µm");
+                    break;
+                }
+                default:
+                {
+                    var report = UmichConditionModel.Evaluate(root);
+                    UmichConditionModel.Train(root, outPath);
+                    PrintClassification(report);
+                    break;
+                }
+            }
+            Console.WriteLine($"wrote {outPath}");
+        }));
+        return cmd;
+    }
+
+    private static Command BuildEval()
+    {
+        var dataset = DatasetOption();
+        var data = DataOption();
+        var cutters = new Option<string>("--cutters") { Description = "phm2010: labelled cutters for leave-one-cutter-out", DefaultValueFactory = _ => "c1,c4" };
+        var model = new Option<string?>("--model") { Description = "phm2010: evaluate this model's features and trainer (default: the shipped model's)" };
+        var search = new Option<bool>("--search") { Description = "phm2010: run the feature and trainer search instead of a fixed model" };
+        var format = new Option<string>("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var cmd = new Command("eval", "Print the leave-one-out table (per held-out cutter, case or experiment) of the model against its baseline.") { dataset, data, cutters, model, search, format };
+        cmd.SetAction(pr => Guard(() =>
+        {
+            string ds = pr.GetValue(dataset)!;
+            string root = DataRoot(pr.GetValue(data), ds);
+            bool json = pr.GetValue(format) == "json";
+            switch (ds)
+            {
+                case "phm2010":
+                {
+                    var names = pr.GetValue(cutters)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    EvaluationReport report;
+                    if (pr.GetValue(search)) report = PhmWearModel.Search(root, names, 1, new Progress<string>(s => Console.Error.WriteLine(s))).Report;
+                    else
+                    {
+                        string m = pr.GetValue(model) ?? ShippedModel("phm2010");
+                        string specPath = PhmWearModel.SpecPath(m);
+                        if (!File.Exists(specPath)) throw new DatasetException($"{specPath}: error: model spec not found (train one with cnctwin wear train --dataset phm2010, or use --search)");
+                        var spec = JsonSerializer.Deserialize<PhmModelSpec>(File.ReadAllText(specPath))!;
+                        report = PhmWearModel.Evaluate(root, spec, names);
+                    }
+                    if (json) WriteJson(report); else PrintRegression(report, "µm");
+                    break;
+                }
+                case "nasa":
+                {
+                    var report = NasaWearModel.Evaluate(root, WearTrainer.FastTreeOnResidual);
+                    if (json) WriteJson(report); else PrintRegression(report, "µm");
+                    break;
+                }
+                default:
+                {
+                    var report = UmichConditionModel.Evaluate(root);
+                    if (json) WriteJson(report); else PrintClassification(report);
+                    break;
+                }
+            }
+        }));
+        return cmd;
+    }
+
+    private static Command BuildPredict()
+    {
+        var dataset = DatasetOption();
+        var data = DataOption();
+        var cutter = new Option<string>("--cutter") { Description = "phm2010 cutter (c1..c6)", Required = true };
+        var model = new Option<string?>("--model") { Description = "model .zip (default: the shipped models/phm2010-wear.zip)" };
+        var format = new Option<string>("--format") { Description = "csv (cut,wear_um) or json", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json");
+        var cmd = new Command("predict", "Predict the flank wear after every cut of a PHM 2010 cutter: prints cut,wear_um.") { dataset, data, cutter, model, format };
+        cmd.SetAction(pr => Guard(() =>
+        {
+            string ds = pr.GetValue(dataset)!;
+            if (ds != "phm2010") throw new ArgumentException("predict works on --dataset phm2010 (the other datasets are evaluated with wear eval)");
+            string root = DataRoot(pr.GetValue(data), ds);
+            var rows = PhmWearModel.Predict(root, pr.GetValue(cutter)!, pr.GetValue(model) ?? ShippedModel("phm2010"));
+            if (pr.GetValue(format) == "json")
+            {
+                using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+                w.WriteStartArray();
+                foreach (var (c, um) in rows) { w.WriteStartObject(); w.WriteNumber("cut", c); w.WriteNumber("wear_um", Math.Round(um, 3)); w.WriteEndObject(); }
+                w.WriteEndArray();
+                w.Flush();
+                Console.WriteLine();
+            }
+            else
+            {
+                var o = new StreamWriter(Console.OpenStandardOutput()) { NewLine = "\n" };
+                o.WriteLine("cut,wear_um");
+                foreach (var (c, um) in rows) o.WriteLine(string.Create(Inv, $"{c},{um:0.###}"));
+                o.Flush();
+            }
+        }));
+        return cmd;
+    }
+
+    private static int Guard(Action a)
+    {
+        try { a(); return CliApp.ExitOk; }
+        catch (DatasetException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+        catch (ArgumentException ex) { Console.Error.WriteLine($"wear: error: {ex.Message}"); return CliApp.ExitUsage; }
+        catch (IOException ex) { Console.Error.WriteLine($"wear: error: {ex.Message}"); return CliApp.ExitProgramError; }
+    }
+
+    private static void PrintRegression(EvaluationReport r, string unit)
+    {
+        Console.WriteLine($"{r.Dataset}: {r.Model}");
+        Console.WriteLine($"baseline: {r.Baseline}");
+        Console.WriteLine($"{"held out",-10} {"samples",8} {"model RMSE",12} {"baseline RMSE",14}  better");
+        foreach (var f in r.Folds)
+            Console.WriteLine(string.Create(Inv, $"{f.HeldOut,-10} {f.Samples,8} {f.ModelRmse,9:0.00} {unit} {f.BaselineRmse,11:0.00} {unit}  {(f.BeatsBaseline ? "yes" : "NO")}"));
+        Console.WriteLine(string.Create(Inv, $"{"mean",-10} {r.Folds.Sum(f => f.Samples),8} {r.Folds.Average(f => f.ModelRmse),9:0.00} {unit} {r.Folds.Average(f => f.BaselineRmse),11:0.00} {unit}  {r.Folds.Count(f => f.BeatsBaseline)}/{r.Folds.Count} folds better"));
+        Console.WriteLine($"note: {r.Notes}");
+    }
+
+    private static void PrintClassification(ClassificationReport r)
+    {
+        Console.WriteLine($"umich: {r.Model}");
+        Console.WriteLine($"baseline: {r.Baseline}");
+        Console.WriteLine($"{"experiment",-10} {"truth",6} {"windows",8} {"window acc",11} {"P(worn)",8} {"model",6} {"baseline",9} {"Brier",7} {"Brier base",11}");
+        foreach (var f in r.Folds)
+            Console.WriteLine(string.Create(Inv, $"{f.Experiment,-10} {(f.Worn ? "worn" : "unworn"),6} {f.Windows,8} {f.WindowAccuracy,11:0.000} {f.MeanProbabilityWorn,8:0.00} {(f.ExperimentCorrect ? "ok" : "wrong"),6} {(f.BaselineCorrect ? "ok" : "wrong"),9} {f.BrierModel,7:0.000} {f.BrierBaseline,11:0.000}"));
+        Console.WriteLine(string.Create(Inv, $"experiments right: model {r.ExperimentAccuracy:0.000}, baseline {r.BaselineAccuracy:0.000}; window accuracy {r.WindowAccuracy:0.000}; mean Brier {r.Folds.Average(f => f.BrierModel):0.000} vs {r.Folds.Average(f => f.BrierBaseline):0.000}"));
+    }
+
+    private static void WriteJson<T>(T report)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+    }
+}
