@@ -71,11 +71,9 @@ internal static class WearCommands
                 }
                 case "nasa":
                 {
-                    var reports = NasaWearModel.Search(root);
-                    foreach (var r in reports) Console.Error.WriteLine($"{r.Model.Split(' ')[0]}: mean fold RMSE {r.Folds.Average(f => f.ModelRmse):0.0} µm");
-                    var best = reports[0];
-                    NasaWearModel.Train(root, Enum.Parse<WearTrainer>(best.Model.Split(' ')[0]), outPath);
-                    PrintRegression(best, "µm");
+                    var report = NasaWearModel.Evaluate(root);
+                    NasaWearModel.Train(root, outPath);
+                    PrintRegression(report, "µm");
                     break;
                 }
                 default:
@@ -126,7 +124,7 @@ internal static class WearCommands
                 }
                 case "nasa":
                 {
-                    var report = NasaWearModel.Evaluate(root, WearTrainer.FastTreeOnResidual);
+                    var report = NasaWearModel.Evaluate(root);
                     if (json) WriteJson(report); else PrintRegression(report, "µm");
                     break;
                 }

@@ -40,13 +40,13 @@ public static class Ml
         return ml.Data.LoadFromEnumerable(rows, schema);
     }
 
-    public static IEstimator<ITransformer> Regressor(MLContext ml, WearTrainer trainer, int rows) => trainer switch
+    public static IEstimator<ITransformer> Regressor(MLContext ml, WearTrainer trainer, int rows, int leaves = 8) => trainer switch
     {
         // Centred, scaled features and a small fixed L2: SDCA's automatic L2 diverges on a few hundred rows with µm-sized labels.
         WearTrainer.Sdca => ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.Regression.Trainers.Sdca(labelColumnName: "Label", featureColumnName: "Features", l2Regularization: 0.01f, maximumNumberOfIterations: 1000)),
         _ => ml.Regression.Trainers.FastTree(labelColumnName: "Label", featureColumnName: "Features",
-            numberOfLeaves: 8, numberOfTrees: 200, minimumExampleCountPerLeaf: Math.Max(5, rows / 30), learningRate: 0.05),
+            numberOfLeaves: leaves, numberOfTrees: 200, minimumExampleCountPerLeaf: Math.Max(5, rows / 30), learningRate: 0.05),
     };
 
     public static float[] Score(MLContext ml, ITransformer model, IEnumerable<MlRow> rows, int width) =>
