@@ -11,18 +11,19 @@ public sealed record NasaModelSpec(string Trainer, string[] Features, double Lin
 /// together: a case is one insert set under one condition). Inputs: cutting time; the physics prior (the
 /// Usui/Taylor wear of <see cref="WearLaw"/> at the case's speed and chip for carbide on cast iron or steel,
 /// times the cutting time: it moves with the conditions, which is what lets the model extrapolate to a
-/// condition it has not seen); the conditions (depth, feed, material) and their products with time (wear
-/// rate depends on them); spindle motor current RMS (the signal production controllers expose). Trainer:
-/// ML.NET FastTree with 4 leaves per tree. Chosen by leave-one-case-out among feature sets (with all 15
-/// signal statistics, a compact set, signals only, and these) and trainers (SDCA, FastTree, FastTree on the
-/// residual of the time line): see models/README.md. Baseline: a straight line in cutting time fitted on the
-/// training cases.
+/// condition it has not seen); the conditions (depth, feed, material) and their products with time (the wear
+/// rate depends on them); the spindle motor current (AC and DC RMS, the signal production controllers expose)
+/// relative to the same inserts' first run, when they were new (known live, no label needed). Trainer: ML.NET
+/// FastTree (4 leaves) on the residual of the baseline's line in time, so the trend extrapolates and the trees
+/// correct it. Chosen by leave-one-case-out among feature sets and trainers: see models/README.md. Baseline: a
+/// straight line in cutting time fitted on the training cases.
 /// </summary>
 public static class NasaWearModel
 {
     public const string Baseline = "straight line in cutting time fitted on the training cases";
-    public static readonly string[] FeatureNames = ["time_min", "physics_vb_mm", "time_x_doc", "time_x_feed", "time_x_steel", "doc_mm", "feed_mm_rev", "steel", "smcAC_rms"];
-    public const WearTrainer Trainer = WearTrainer.FastTree;
+    public static readonly string[] FeatureNames = ["time_min", "physics_vb_mm", "time_x_doc", "time_x_feed", "time_x_steel", "doc_mm", "feed_mm_rev", "steel",
+        "smcAC_rms_vs_new", "smcDC_rms_vs_new"];
+    public const WearTrainer Trainer = WearTrainer.FastTreeOnResidual;
     private const int Leaves = 4;
 
     /// <summary>Physics VB (mm) after a run: the law's rate at the case's speed and chip, times the cutting time.</summary>
@@ -36,15 +37,22 @@ public static class NasaWearModel
         return law.RateUmPerMin(v, fz) * r.TimeMin / 1000;
     }
 
-    public static float[] Features(NasaRun r)
+    /// <summary>A run's inputs; newRun is the same case's first run (the inserts when new).</summary>
+    public static float[] Features(NasaRun r, NasaRun newRun)
     {
         double t = r.TimeMin, steel = r.Material == 2 ? 1 : 0;
+        float Rel(int k) => r.SignalFeatures[k] / Math.Max(1e-6f, newRun.SignalFeatures[k]);
+        // Signal features are rms, mean, std per signal: smcAC rms at 0, smcDC rms at 3.
         return [(float)t, (float)PhysicsVbMm(r), (float)(t * r.DocMm), (float)(t * r.FeedMmPerRev), (float)(t * steel),
-            (float)r.DocMm, (float)r.FeedMmPerRev, (float)steel, r.SignalFeatures[0]];
+            (float)r.DocMm, (float)r.FeedMmPerRev, (float)steel, Rel(0), Rel(3)];
     }
 
-    private static List<(NasaRun Run, float[] X, double Vb)> Labelled(string dataDir) =>
-        NasaMill.Read(dataDir).Where(r => r.VbMm != null).Select(r => (r, Features(r), r.VbMm!.Value)).ToList();
+    private static List<(NasaRun Run, float[] X, double Vb)> Labelled(string dataDir)
+    {
+        var runs = NasaMill.Read(dataDir);
+        var first = runs.GroupBy(r => r.Case).ToDictionary(g => g.Key, g => g.OrderBy(r => r.TimeMin).First());
+        return runs.Where(r => r.VbMm != null).Select(r => (r, Features(r, first[r.Case]), r.VbMm!.Value)).ToList();
+    }
 
     private static (double[] Pred, ITransformer Model, double A, double B) FitPredict(MLContext ml, WearTrainer trainer, List<(NasaRun Run, float[] X, double Vb)> train, List<(NasaRun Run, float[] X, double Vb)> test)
     {
