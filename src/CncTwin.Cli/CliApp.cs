@@ -21,6 +21,8 @@ public static class CliApp
         root.Subcommands.Add(MechanicsCommands.BuildCalibrate());
         root.Subcommands.Add(OptimizeCommand.Build());
         root.Subcommands.Add(WearCommands.Build());
+        root.Subcommands.Add(TwinCommands.Build(live: true));
+        root.Subcommands.Add(TwinCommands.Build(live: false));
         return root;
     }
 

@@ -1,0 +1,245 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CncTwin.Core;
+using CncTwin.Mechanics;
+using CncTwin.Motion;
+using CncTwin.Removal;
+using CncTwin.Twin;
+using CncTwin.Wear;
+using Spectre.Console;
+
+namespace CncTwin.Cli;
+
+/// <summary>
+/// <c>cnctwin watch</c> (live: SHDR adapter, MTConnect agent, or a CSV log) and <c>cnctwin replay</c> (a recorded
+/// log as fast as possible): simulate the program ahead, then follow the machine's stream, align every sample
+/// to the program and compare measured with predicted spindle load.
+/// </summary>
+internal static class TwinCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static Command Build(bool live)
+    {
+        var program = new Option<string>("--program") { Description = "the G-code program the machine runs", Required = true };
+        var source = new Option<string>("--source") { Description = live ? "shdr://host:port | mtconnect://host:port[/device] | csv:FILE" : "csv:FILE (or a file path)", Required = true };
+        var format = new Option<string>("--format") { Description = "CSV log format: umich or generic", DefaultValueFactory = _ => "generic" };
+        format.AcceptOnlyFromAmong("umich", "generic");
+        var machine = new Option<string?>("--machine") { Description = "machine (LinuxCNC INI or CncTwin JSON)" };
+        var tools = new Option<string?>("--tools") { Description = "tool library" };
+        var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
+        var stock = new Option<string?>("--stock") { Description = "stock, as for simulate" };
+        var resolution = new Option<double>("--resolution") { Description = "voxel size, mm", DefaultValueFactory = _ => 0.5 };
+        var material = new Option<string?>("--material") { Description = $"work material (default {SimulateCommand.DefaultMaterial})" };
+        var coefficients = new Option<string?>("--coefficients") { Description = "cutting coefficients instead of --material" };
+        var homeZ = new Option<string>("--home-z") { Description = "as for simulate; default zero: machine positions = program positions, as LinuxCNC reports them", DefaultValueFactory = _ => "zero" };
+        var offset = new Option<string?>("--work-offset") { Description = "X,Y,Z added to the program's positions to get the machine's (the controller's active work offset), mm" };
+        var mapping = new Option<string?>("--mapping") { Description = "data-item mapping JSON (default: VMC-3Axis names Xact, Yact, Zact, Sspeed, Sload, program, line, execution)" };
+        var deviceFile = new Option<string?>("--device-file") { Description = "MTConnectDevices XML of an SHDR adapter's device (ids ↔ names, which items are conditions)" };
+        var outDir = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => "out-twin" };
+        var db = new Option<string?>("--db") { Description = "SQLite history database (default: cnctwin-history.db in the output folder's parent)" };
+        var publish = new Option<int?>("--publish") { Description = "serve the twin's predictions and alarms as an MTConnect SHDR adapter on this port (127.0.0.1)" };
+        var margin = new Option<double>("--overload-margin") { Description = "points of load % above the prediction that count as overload", DefaultValueFactory = _ => 25 };
+        var hold = new Option<double>("--hold") { Description = "seconds a condition must last to raise an alarm", DefaultValueFactory = _ => 0.5 };
+        var tolerance = new Option<double>("--position-tolerance") { Description = "mm off the planned path that counts as a position alarm", DefaultValueFactory = _ => 1.0 };
+        var cmd = new Command(live ? "watch" : "replay", live
+            ? "Follow a running machine: align its telemetry to the simulated program and raise alarms when reality departs."
+            : "Replay a recorded telemetry log against the simulated program as fast as possible.")
+        {
+            program, source, format, machine, tools, tool, stock, resolution, material, coefficients, homeZ, offset, mapping, deviceFile, outDir, db, publish, margin, hold, tolerance,
+        };
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var opts = new MonitorOptions { OverloadMarginPct = pr.GetValue(margin), HoldS = pr.GetValue(hold), PositionToleranceMm = pr.GetValue(tolerance) };
+            if (!(opts.HoldS >= 0) || !(opts.OverloadMarginPct > 0) || !(opts.PositionToleranceMm > 0))
+            {
+                Console.Error.WriteLine("error: --hold must be >= 0, --overload-margin and --position-tolerance positive");
+                return CliApp.ExitUsage;
+            }
+            return await RunAsync(live, pr.GetValue(program)!, pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(tool),
+                new SimulateCommand.RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), "auto", null, 0, pr.GetValue(homeZ)!),
+                new SimulateCommand.MechanicsArgs(pr.GetValue(material), null, pr.GetValue(coefficients), null),
+                pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct);
+        });
+        return cmd;
+    }
+
+    /// <summary>Simulates the program once, keeping per move what the twin needs (path, loads, wear).</summary>
+    internal static Prediction Predict(SimulationSetup setup, string machinePath, SimulateCommand.RemovalArgs removal)
+    {
+        var stock = setup.NewStock();
+        if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stock)) throw new ArgumentException("bad --home-z");
+        using var sim = new MaterialRemovalSimulator(stock, setup.Library, setup.Device);
+        var loads = new CuttingLoadSimulator(setup.LoadOptions);
+        var wear = WearSetup.Create(setup, new SimulateCommand.MechanicsArgs(null, null, null, null), null);
+        using var interp = setup.NewInterpreter();
+        var moves = new List<PredictedMove>();
+        foreach (var item in new MotionPlanner(setup.Machine).Plan(setup.WorkFrame(interp.Run())))
+        {
+            if (item is not PlannedMove pm) continue;
+            var r = sim.Process(pm);
+            var cutter = sim.CutterFor(pm.Move.Tool);
+            var l = loads.Process(r, cutter);
+            var w = wear.Process(l);
+            moves.Add(new PredictedMove
+            {
+                Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
+                ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = cutter.Flutes, Loads = l, WearStartUm = w.StartUm, WearEndUm = w.EndUm,
+            });
+        }
+        sim.Finish();
+        return new Prediction(moves, setup.Machine.Spindle, setup.File);
+    }
+
+    private static IObservationSource OpenSource(string uri, string format, DeviceModel? model, out DataItemMapping? sourceMapping)
+    {
+        sourceMapping = null;
+        if (uri.StartsWith("shdr://", StringComparison.OrdinalIgnoreCase))
+        {
+            var u = new Uri(uri);
+            return new ShdrSource(u.Host, u.Port, model);
+        }
+        if (uri.StartsWith("mtconnect://", StringComparison.OrdinalIgnoreCase))
+        {
+            var u = new Uri(uri);
+            string? device = u.AbsolutePath.Trim('/') is { Length: > 0 } d ? d : null;
+            return new MtConnectSource(new Uri($"http://{u.Host}:{u.Port}/"), device);
+        }
+        string file = uri.StartsWith("csv:", StringComparison.OrdinalIgnoreCase) ? uri[4..] : uri;
+        var csv = new CsvReplaySource(file, format);
+        sourceMapping = csv.Mapping;
+        return csv;
+    }
+
+    private static Vec3 ParseOffset(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return Vec3.Zero;
+        var p = text.Split(',');
+        if (p.Length != 3 || !p.All(x => double.TryParse(x, NumberStyles.Float, Inv, out _))) throw new ArgumentException($"--work-offset '{text}': expected X,Y,Z in mm");
+        return new Vec3(double.Parse(p[0], Inv), double.Parse(p[1], Inv), double.Parse(p[2], Inv));
+    }
+
+    internal static async Task<int> RunAsync(bool live, string programPath, string sourceUri, string format, string? machinePath, string? toolsPath, int initialTool,
+        SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, string? offsetText, string? mappingPath, string? deviceFile, string outDir,
+        string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct)
+    {
+        int code = SimulationSetup.TryCreate(programPath, machinePath, toolsPath, initialTool, false, removal, mechanics, live ? "watch" : "replay", out var setup);
+        if (setup == null) return code;
+        Vec3 offset;
+        DataItemMapping mapping;
+        DeviceModel? model = null;
+        try
+        {
+            offset = ParseOffset(offsetText);
+            mapping = mappingPath != null ? DataItemMapping.Load(mappingPath) : DataItemMapping.Default;
+            if (deviceFile != null) model = DeviceModel.Load(deviceFile);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+
+        Prediction prediction;
+        try
+        {
+            Console.Error.WriteLine($"simulating {programPath} ...");
+            prediction = Predict(setup, machinePath ?? "", removal);
+        }
+        catch (CncTwin.GCode.GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitProgramError; }
+        catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+
+        Directory.CreateDirectory(outDir);
+        var source = OpenSource(sourceUri, format, model, out var fileMapping);
+        if (fileMapping != null && mappingPath == null) mapping = fileMapping;
+        var events = new List<SourceEvent>();
+        source.OnEvent = e => { lock (events) events.Add(e); Console.Error.WriteLine($"{e.Kind}: {e.Message}"); };
+        var monitor = new TwinMonitor(prediction, options);
+        var assembler = new SampleAssembler(mapping, model);
+        dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
+        using var history = new TwinHistory(dbPath, Path.GetFullPath(programPath), source.Description, DateTimeOffset.UtcNow);
+        await using var adapter = publishPort is int port ? new ShdrAdapterServer(port) : null;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        AlignedSample? last = null;
+        long samples = 0;
+        int lastMove = prediction.Moves.Count - 1;
+        using (var telemetry = new TelemetryCsvWriter(Path.Combine(outDir, "telemetry.csv")))
+        {
+            void Handle(TelemetrySample s)
+            {
+                if (offset != Vec3.Zero && s.HasPosition) s = s with { X = s.X - offset.X, Y = s.Y - offset.Y, Z = s.Z - offset.Z };
+                var a = monitor.Process(s);
+                telemetry.Write(a);
+                history.Add(a);
+                samples++;
+                last = a;
+                adapter?.Publish([
+                    ("line", a.Line.ToString(Inv)), ("predicted_load", a.PredictedLoadPct.ToString("0.##", Inv)),
+                    ("tool_wear", double.IsFinite(a.WearUm) ? a.WearUm.ToString("0.###", Inv) : "UNAVAILABLE"),
+                    ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
+                ]);
+            }
+            var status = live && !Console.IsOutputRedirected;
+            var lastShown = DateTime.MinValue;
+            try
+            {
+                await foreach (var o in source.ReadAsync(cts.Token).ConfigureAwait(false))
+                {
+                    if (assembler.Add(o) is { } s) Handle(s);
+                    if (status && last != null && (DateTime.UtcNow - lastShown).TotalSeconds > 0.5)
+                    {
+                        lastShown = DateTime.UtcNow;
+                        AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv,
+                            $"line {last.Line,5}  load {last.MeasuredLoadPct,6:0.0} %  predicted {last.PredictedLoadPct,6:0.0} %  wear {last.WearUm,6:0.0} µm  alarms {monitor.Alarms.Count}")));
+                    }
+                    // The program has ended when the machine sits at the last move and reports it is no longer running.
+                    if (live && last is { Move: var mv } && mv == lastMove && last.Sample.Execution is "READY" or "STOPPED" or "PROGRAM_COMPLETED") break;
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException)
+            {
+                Console.Error.WriteLine(ex.Message);
+                FinishOutputs();
+                return CliApp.ExitProgramError;
+            }
+            if (assembler.Flush() is { } tail) Handle(tail);
+            FinishOutputs();
+
+            void FinishOutputs()
+            {
+                AlarmsJson.Write(Path.Combine(outDir, "alarms.json"), monitor.Alarms);
+                history.Finish(samples, monitor.Alarms);
+                WriteSummary(Path.Combine(outDir, "summary.json"), programPath, source.Description, samples, telemetry.Rows, monitor.Alarms, events, dbPath, history.RunId);
+            }
+        }
+        Console.CancelKeyPress -= onCancel;
+        Console.WriteLine(string.Create(Inv, $"{samples} samples, {monitor.Alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {history.RunId})"));
+        foreach (var a in monitor.Alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
+        return CliApp.ExitOk;
+    }
+
+    private static void WriteSummary(string path, string program, string source, long samples, long rows, IReadOnlyList<TwinAlarm> alarms, List<SourceEvent> events, string db, long run)
+    {
+        using var fs = File.Create(path);
+        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("program", Path.GetFullPath(program));
+        w.WriteString("source", source);
+        w.WriteNumber("samples", samples);
+        w.WriteNumber("telemetry_rows", rows);
+        w.WriteNumber("alarms", alarms.Count);
+        w.WriteString("history_db", Path.GetFullPath(db));
+        w.WriteNumber("history_run", run);
+        w.WriteStartArray("source_events");
+        lock (events)
+            foreach (var e in events)
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", e.Kind); w.WriteString("message", e.Message);
+                if (e.Kind == "gap") { w.WriteNumber("from_sequence", e.GapFrom); w.WriteNumber("to_sequence", e.GapTo); }
+                w.WriteEndObject();
+            }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
