@@ -1,0 +1,144 @@
+using System.Net.Sockets;
+using System.Text;
+using CncTwin.Core;
+using CncTwin.GCode;
+using CncTwin.Mechanics;
+using CncTwin.Motion;
+using CncTwin.Removal;
+
+namespace CncTwin.Twin.Tests;
+
+public class MonitorTests
+{
+    // Three 5 mm deep slots in 1045 steel, a Ø10 3-flute end mill at 3 000 rpm, 900 mm/min: lines 5, 7 and 9 cut (~7.5 % predicted cutting load).
+    private const string Program = """
+        G21 G90 G17 G94
+        S3000 M3
+        G0 X-10 Y10 Z5
+        G0 Z-5
+        G1 X110 F900
+        G1 Y25
+        G1 X-10
+        G1 Y40
+        G1 X110
+        G0 Z5
+        M2
+        """;
+
+    private static Prediction Predict()
+    {
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":10,"flutes":3,"stickout_mm":40,"flute_length_mm":25}]}""", "t.json");
+        var k = MaterialLibrary.BuiltIn().Get("steel1045").Coefficients;
+        using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(100, 50, 0), 0.5), tools, SweepDevice.Cpu);
+        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = k, Spindle = MachineProfile.DefaultVmc.Spindle });
+        using var interp = new Interpreter(LineSource.FromString(Program.Replace("\r", ""), "p.ngc"), new InterpreterOptions { InitialTool = 1 });
+        var moves = new List<PredictedMove>();
+        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
+            if (item is PlannedMove pm)
+            {
+                var l = loads.Process(removal.Process(pm), removal.CutterFor(1));
+                moves.Add(new PredictedMove
+                {
+                    Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
+                    ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = 3000, Flutes = 3, Loads = l,
+                });
+            }
+        return new Prediction(moves, MachineProfile.DefaultVmc.Spindle, "p.ngc");
+    }
+
+    /// <summary>
+    /// Telemetry a real machine would send for the program: positions along the planned path every 10 ms, run at
+    /// 80 % feed override (so the wall clock never matches the plan), with a 2 s feed hold in the middle, spindle
+    /// load = idle 6 % + the predicted cutting load ± noise; optional overload (+40 points) and broken tool (idle
+    /// only) on chosen lines. No program line is sent (alignment by position alone) unless withLines.
+    /// </summary>
+    private static List<TelemetrySample> Machine(Prediction p, int? overloadLine, int? brokenLine, bool withLines)
+    {
+        var rnd = new Random(5);
+        var list = new List<TelemetrySample>();
+        var t = DateTimeOffset.UnixEpoch;
+        long i = 0;
+        bool paused = false;
+        foreach (var m in p.Moves)
+        {
+            double v = m.Rapid ? 5000 : m.ProgrammedFeedMmPerMin * 0.8;
+            int n = Math.Max(1, (int)(m.Path.LengthMm / (v / 60) / 0.01));
+            for (int k = 1; k <= n; k++)
+            {
+                double s = m.Path.LengthMm * k / n;
+                var pos = m.Path.PointAt(s);
+                double cut = m.CuttingPowerW(s, v, 3000);
+                double load = 6 + SpindleCapacity.LoadPct(p.Spindle, 3000, cut) + (rnd.NextDouble() - 0.5);
+                if (m.Line == overloadLine) load += 40;
+                if (m.Line == brokenLine) load = 6 + (rnd.NextDouble() - 0.5);
+                int reps = !paused && m.Line == 7 && k == n / 2 ? 200 : 1; // feed hold: 2 s standing still
+                if (reps > 1) paused = true;
+                for (int r = 0; r < reps; r++)
+                {
+                    t = t.AddMilliseconds(10);
+                    list.Add(new TelemetrySample(i++, t, pos.X, pos.Y, pos.Z, 3000, reps > 1 && r > 0 ? 6 : load, double.NaN, null, withLines ? m.Line : null, "ACTIVE", "x"));
+                }
+            }
+        }
+        return list;
+    }
+
+    private static List<TwinAlarm> Run(Prediction p, List<TelemetrySample> samples)
+    {
+        var mon = new TwinMonitor(p);
+        foreach (var s in samples) mon.Process(s);
+        return mon.Alarms.ToList();
+    }
+
+    [Fact]
+    public void NormalCutting_WithOverrideAndFeedHold_RaisesNothing()
+    {
+        var p = Predict();
+        Assert.True(p.Moves.Count(m => m.Loads?.Cutting == true) >= 3);
+        Assert.Empty(Run(p, Machine(p, null, null, withLines: false)));
+        Assert.Empty(Run(p, Machine(p, null, null, withLines: true)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OverloadAndBrokenTool_AtExactlyTheirLines(bool withLines)
+    {
+        var p = Predict();
+        var alarms = Run(p, Machine(p, overloadLine: 5, brokenLine: 9, withLines));
+        var loads = string.Join(", ", p.Moves.Where(m => !m.Rapid).Select(m => $"{m.Line}:{SpindleCapacity.LoadPct(p.Spindle, 3000, m.CuttingPowerW(m.Path.LengthMm / 2, 720, 3000)):0.0}"));
+        Assert.True(new[] { (5, "overload"), (9, "underload") }.SequenceEqual(alarms.Select(a => (a.Line, a.Kind)).Distinct().OrderBy(x => x.Line)),
+            string.Join(", ", alarms.Select(a => $"{a.Line} {a.Kind} {a.StartS:0.00}-{a.EndS:0.00}")) + " | predicted cut load at mid-move: " + loads);
+        Assert.All(alarms, a => Assert.True(a.EndS - a.StartS >= 0.5 - 1e-9));
+    }
+
+    [Fact]
+    public void LeavingThePlannedPath_IsAPositionAlarm()
+    {
+        var p = Predict();
+        var samples = Machine(p, null, null, withLines: false);
+        // 3 mm off in Y for a stretch of the program.
+        var shifted = samples.Select(s => s.Index is > 2000 and < 2300 ? s with { Y = s.Y + 3 } : s).ToList();
+        var alarms = Run(p, shifted);
+        Assert.Contains(alarms, a => a.Kind == "position");
+        Assert.DoesNotContain(alarms, a => a.Kind is "overload" or "underload");
+    }
+
+    [Fact]
+    public async Task ShdrAdapter_PublishesPredictions_AndAnswersPing()
+    {
+        await using var server = new ShdrAdapterServer(0) { HeartbeatMs = 5000 };
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", server.Port);
+        var r = new StreamReader(client.GetStream());
+        var w = new StreamWriter(client.GetStream(), new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+        await w.WriteLineAsync("* PING");
+        Assert.Equal("* PONG 5000", await r.ReadLineAsync());
+        await Task.Delay(100);
+        server.Publish([("predicted_load", "12.5"), ("twin_alarm", "NORMAL||||")]);
+        var line = await r.ReadLineAsync();
+        var obs = new ShdrParser().Parse(line!);
+        Assert.Equal("12.5", obs.Single(o => o.Key == "predicted_load").Value);
+        Assert.Equal(ObservationKind.Condition, obs.Single(o => o.Key == "twin_alarm").Kind);
+    }
+}
