@@ -32,6 +32,17 @@ public sealed class PredictedMove
             double t = Math.Clamp(((p - Path.Start).X * d.X + (p - Path.Start).Y * d.Y + (p - Path.Start).Z * d.Z) / (len * len), 0, 1);
             return ((p - Path.PointAt(t * len)).Length, t * len);
         }
+        if (Path is CirclePath c && c.Rise.Dot(c.Rise) < 1e-18 && c.SweepRad <= 2 * Math.PI + 1e-12)
+        {
+            // A planar arc: the angle of p about the centre, clamped to the sweep (or the nearer end outside it).
+            var q = p - c.Center;
+            double a = Math.Atan2(q.Dot(c.V), q.Dot(c.U));
+            if (a < 0) a += 2 * Math.PI;
+            double phi = a <= c.SweepRad ? a
+                : (p - c.Start).Length <= (p - c.End).Length ? 0 : c.SweepRad;
+            double sArc = phi / c.SweepRad * len;
+            return ((p - Path.PointAt(sArc)).Length, sArc);
+        }
         int n = Math.Clamp((int)(len / 0.5), 8, 400);
         double best = double.MaxValue, bs = 0;
         for (int i = 0; i <= n; i++)
@@ -118,6 +129,8 @@ public sealed class TwinMonitor
     private readonly List<TwinAlarm> _alarms = new();
     private DateTimeOffset? _t0;
     public IReadOnlyList<TwinAlarm> Alarms => _alarms;
+    /// <summary>A sample this close to a move lies on it (controllers report positions to a few µm).</summary>
+    private const double OnPathMm = 0.01;
     public long Samples { get; private set; }
 
     public TwinMonitor(Prediction prediction, MonitorOptions? options = null)
@@ -134,16 +147,26 @@ public sealed class TwinMonitor
         if (s.HasPosition && _p.Moves.Count > 0)
         {
             var pos = new Vec3(s.X, s.Y, s.Z);
-            IEnumerable<int> candidates = s.Line is int line && _p.MovesOfLine(line).Count > 0
-                ? _p.MovesOfLine(line)
-                : Enumerable.Range(Math.Max(0, _cursor - 2), Math.Min(_p.Moves.Count, _cursor + _o.LookAheadMoves) - Math.Max(0, _cursor - 2));
             double best = double.MaxValue;
-            foreach (int k in candidates)
+            void Consider(int k)
             {
                 var (d, sa) = _p.Moves[k].Closest(pos);
                 // Prefer moves at or after the cursor when equally close (a program runs forward).
                 double score = d + (k < _cursor ? 1e-3 : 0);
                 if (score < best) { best = score; move = k; sAlong = sa; dev = d; }
+            }
+            if (s.Line is int line && _p.MovesOfLine(line).Count > 0)
+                foreach (int k in _p.MovesOfLine(line)) Consider(k);
+            else
+            {
+                // Forward from the cursor, stopping at the first move the sample lies on; then the two behind it.
+                int end = Math.Min(_p.Moves.Count, _cursor + _o.LookAheadMoves);
+                for (int k = _cursor; k < end; k++)
+                {
+                    Consider(k);
+                    if (dev <= OnPathMm) break;
+                }
+                if (dev > OnPathMm) for (int k = Math.Max(0, _cursor - 2); k < _cursor; k++) Consider(k);
             }
             // Nothing near the cursor window: the machine may have restarted or skipped; search the whole program.
             if (s.Line == null && dev > _o.PositionToleranceMm)
