@@ -42,17 +42,18 @@ internal static class SimulateCommand
         var materials = new Option<string?>("--materials") { Description = "extra material library JSON (adds to / replaces built-in entries)" };
         var coefficients = new Option<string?>("--coefficients") { Description = "ktc=..,krc=..,kac=.. (N/mm²),kte=..,kre=..,kae=.. (N/mm) instead of --material" };
         var dynamics = new Option<string?>("--dynamics") { Description = "tool-tip modes JSON ({\"x\":[{\"fn_hz\":..,\"zeta\":..,\"k_n_per_m\":..}],\"y\":[...]}): flags moves deeper than the stability limit" };
+        var spindlePower = new Option<double?>("--spindle-power-w") { Description = "the spindle's rated power, W (for machines whose file does not give it, e.g. a LinuxCNC INI)" };
         var vbLimit = new Option<double>("--vb-limit") { Description = "flank-wear end-of-life criterion VB, µm (ISO 8688-2: 300)", DefaultValueFactory = _ => 300 };
         var initialWear = new Option<string?>("--initial-wear") { Description = "flank wear the tools already have, µm: T=UM[,T=UM...] (default: new tools)" };
         var chatterMethod = new Option<string>("--chatter-method") { Description = "stability limit per move by zoa or sdm", DefaultValueFactory = _ => "sdm" };
         chatterMethod.AcceptOnlyFromAmong("zoa", "sdm");
         var cmd = new Command("simulate", "Simulate a program on a machine: cycle time, the stock after every move, crashes, cutting forces, spindle load, deflection and chatter.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear,
+            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower,
         };
         cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
             new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
-            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear))));
+            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear), pr.GetValue(spindlePower))));
         return cmd;
     }
 
@@ -60,7 +61,8 @@ internal static class SimulateCommand
     public const string DefaultMaterial = "al6061";
 
     internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
-    internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm", double VbLimitUm = 300, string? InitialWear = null);
+    internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm", double VbLimitUm = 300, string? InitialWear = null,
+        double? SpindlePowerW = null);
 
     internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null)
     {

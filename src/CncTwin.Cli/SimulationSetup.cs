@@ -60,6 +60,11 @@ internal sealed class SimulationSetup
         try { machine = machinePath == null ? MachineProfile.DefaultVmc : MachineProfile.Load(machinePath); }
         catch (MachineProfileException ex) { Console.Error.WriteLine($"{ex.Message}"); return CliApp.ExitUsage; }
         catch (IOException ex) { Console.Error.WriteLine($"{machinePath}: error: {ex.Message}"); return CliApp.ExitUsage; }
+        if (mechanics.SpindlePowerW is double pw)
+        {
+            if (!(pw > 0) || !double.IsFinite(pw)) { Console.Error.WriteLine("--spindle-power-w: error: must be a positive number of W"); return CliApp.ExitUsage; }
+            machine = machine with { Spindle = machine.Spindle with { RatedPowerW = pw } };
+        }
         CuttingLoadOptions loadOptions;
         try
         {

@@ -40,6 +40,7 @@ internal static class TwinCommands
         var outDir = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => "out-twin" };
         var db = new Option<string?>("--db") { Description = "SQLite history database (default: cnctwin-history.db in the output folder's parent)" };
         var publish = new Option<int?>("--publish") { Description = "serve the twin's predictions and alarms as an MTConnect SHDR adapter on this port (127.0.0.1)" };
+        var spindlePower = new Option<double?>("--spindle-power-w") { Description = "the spindle's rated power, W (for machines whose file does not give it)" };
         var margin = new Option<double>("--overload-margin") { Description = "points of load % above the prediction that count as overload", DefaultValueFactory = _ => 25 };
         var hold = new Option<double>("--hold") { Description = "seconds a condition must last to raise an alarm", DefaultValueFactory = _ => 0.5 };
         var tolerance = new Option<double>("--position-tolerance") { Description = "mm off the planned path that counts as a position alarm", DefaultValueFactory = _ => 1.0 };
@@ -47,7 +48,7 @@ internal static class TwinCommands
             ? "Follow a running machine: align its telemetry to the simulated program and raise alarms when reality departs."
             : "Replay a recorded telemetry log against the simulated program as fast as possible.")
         {
-            program, source, format, machine, tools, tool, stock, resolution, material, coefficients, homeZ, offset, mapping, deviceFile, outDir, db, publish, margin, hold, tolerance,
+            program, source, format, machine, tools, tool, stock, resolution, material, coefficients, homeZ, offset, mapping, deviceFile, outDir, db, publish, margin, hold, tolerance, spindlePower,
         };
         cmd.SetAction(async (pr, ct) =>
         {
@@ -59,7 +60,7 @@ internal static class TwinCommands
             }
             return await RunAsync(live, pr.GetValue(program)!, pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(tool),
                 new SimulateCommand.RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), "auto", null, 0, pr.GetValue(homeZ)!),
-                new SimulateCommand.MechanicsArgs(pr.GetValue(material), null, pr.GetValue(coefficients), null),
+                new SimulateCommand.MechanicsArgs(pr.GetValue(material), null, pr.GetValue(coefficients), null, SpindlePowerW: pr.GetValue(spindlePower)),
                 pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct);
         });
         return cmd;
@@ -150,7 +151,13 @@ internal static class TwinCommands
         var source = OpenSource(sourceUri, format, model, out var fileMapping);
         if (fileMapping != null && mappingPath == null) mapping = fileMapping;
         var events = new List<SourceEvent>();
-        source.OnEvent = e => { lock (events) events.Add(e); Console.Error.WriteLine($"{e.Kind}: {e.Message}"); };
+        Action? onDisconnect = null;
+        source.OnEvent = e =>
+        {
+            lock (events) events.Add(e);
+            Console.Error.WriteLine($"{e.Kind}: {e.Message}");
+            if (e.Kind == "disconnected") onDisconnect?.Invoke();
+        };
         var monitor = new TwinMonitor(prediction, options);
         var assembler = new SampleAssembler(mapping, model);
         dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
@@ -178,6 +185,13 @@ internal static class TwinCommands
                     ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
                 ]);
             }
+            bool Ended() => last is { Move: var mv } && mv == lastMove && last.Sample.Execution is "READY" or "STOPPED" or "PROGRAM_COMPLETED";
+            // The stream closed: what the last instant reported is complete; if the program had ended, so has the watch.
+            onDisconnect = () =>
+            {
+                if (assembler.Flush() is { } pendingSample) Handle(pendingSample);
+                if (Ended()) cts.Cancel();
+            };
             var status = live && !Console.IsOutputRedirected;
             var lastShown = DateTime.MinValue;
             try
@@ -192,7 +206,7 @@ internal static class TwinCommands
                             $"line {last.Line,5}  load {last.MeasuredLoadPct,6:0.0} %  predicted {last.PredictedLoadPct,6:0.0} %  wear {last.WearUm,6:0.0} µm  alarms {monitor.Alarms.Count}")));
                     }
                     // The program has ended when the machine sits at the last move and reports it is no longer running.
-                    if (live && last is { Move: var mv } && mv == lastMove && last.Sample.Execution is "READY" or "STOPPED" or "PROGRAM_COMPLETED") break;
+                    if (live && Ended()) break;
                 }
             }
             catch (OperationCanceledException) { }
