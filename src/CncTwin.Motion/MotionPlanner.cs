@@ -97,8 +97,18 @@ public sealed class MotionPlanner
         double t = 0, entry = 0;
         var mode = PathControlMode.Continuous;
         double tolerance = 0;
-        double spindleRpm = 0, commandedRpm = 0;
+        double commandedRpm = 0, rampFromRpm = 0, rampStartT = 0;
         bool spindleOn = false, waitForSpindle = false;
+        // The spindle ramps from the speed it had when last commanded toward the command at its acceleration,
+        // while the program goes on (rapids move during the run-up; only feed moves wait for at-speed).
+        double SpindleAt(double time)
+        {
+            if (!spindleOn) return 0;
+            double a = _m.Spindle.AccelerationRpmPerS;
+            if (!(a > 0)) return commandedRpm;
+            double dir = Math.Sign(commandedRpm - rampFromRpm), v = rampFromRpm + dir * a * Math.Max(0, time - rampStartT);
+            return dir >= 0 ? Math.Min(v, commandedRpm) : Math.Max(v, commandedRpm);
+        }
         SourceLocation spindleSource = default;
         int lookAhead = Math.Max(1, _m.Planner.LookAheadSegments);
 
@@ -125,8 +135,7 @@ public sealed class MotionPlanner
                             // Feed moves wait for the spindle to reach speed: the path stops first.
                             Emit(true);
                             double target = commandedRpm * _m.Spindle.AtSpeedFraction;
-                            double wait = _m.Spindle.AccelerationRpmPerS > 0 ? Math.Max(0, target - spindleRpm) / _m.Spindle.AccelerationRpmPerS : 0;
-                            spindleRpm = commandedRpm;
+                            double wait = _m.Spindle.AccelerationRpmPerS > 0 ? Math.Max(0, target - SpindleAt(t)) / _m.Spindle.AccelerationRpmPerS : 0;
                             if (wait > 0) Pause(spindleSource, wait, "spindle at-speed wait");
                             waitForSpindle = false;
                         }
@@ -148,18 +157,20 @@ public sealed class MotionPlanner
                     break;
                 case SpindleStart s:
                     Emit(true);
+                    rampFromRpm = SpindleAt(t); rampStartT = t;
                     commandedRpm = s.Rpm; spindleOn = true; waitForSpindle = true; spindleSource = s.Source;
                     break;
                 case SetSpindleSpeed s:
                     if (spindleOn && Math.Abs(s.Rpm - commandedRpm) > 1e-9)
                     {
                         Emit(true);
+                        rampFromRpm = SpindleAt(t); rampStartT = t;
                         commandedRpm = s.Rpm; waitForSpindle = true; spindleSource = s.Source;
                     }
                     else commandedRpm = s.Rpm;
                     break;
                 case SpindleStop:
-                    spindleOn = false; waitForSpindle = false; spindleRpm = 0;
+                    spindleOn = false; waitForSpindle = false; rampFromRpm = 0;
                     Emit(true);
                     break;
                 case ToolChange tc:
