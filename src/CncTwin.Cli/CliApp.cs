@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(WearCommands.Build());
         root.Subcommands.Add(TwinCommands.Build(live: true));
         root.Subcommands.Add(TwinCommands.Build(live: false));
+        root.Subcommands.Add(UmichPowerCommand.Build());
         return root;
     }
 

@@ -257,3 +257,36 @@ internal static class TwinCommands
         w.WriteEndObject();
     }
 }
+
+/// <summary><c>cnctwin umich-power</c>: the U-Mich replay study (predicted against measured spindle power).</summary>
+internal static class UmichPowerCommand
+{
+    public static Command Build()
+    {
+        var data = new Option<string?>("--data") { Description = "the data folder (../shared/data by default, or $CNCTWIN_DATA)" };
+        var cal = new Option<string>("--calibrate") { Description = "experiments whose power calibrates the wax coefficients", DefaultValueFactory = _ => "1,3,11,12,17" };
+        var cmd = new Command("umich-power", "Rebuild each U-Mich experiment's toolpath from its command positions, simulate it on the wax block, calibrate wax on some experiments and compare predicted with measured spindle power on the others.") { data, cal };
+        cmd.SetAction(pr =>
+        {
+            var dir = DataLocation.Find(pr.GetValue(data));
+            if (dir == null) { Console.Error.WriteLine($"error: data folder not found ({DataLocation.Help})"); return CliApp.ExitUsage; }
+            HashSet<int> calib;
+            try { calib = pr.GetValue(cal)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToHashSet(); }
+            catch (FormatException) { Console.Error.WriteLine("--calibrate: error: expected experiment numbers, e.g. 1,3,11"); return CliApp.ExitUsage; }
+            try
+            {
+                var r = UmichPowerReplay.Run(dir, calib);
+                var inv = CultureInfo.InvariantCulture;
+                Console.WriteLine(string.Create(inv, $"fitted wax: ktc {r.KtcNPerMm2:0.###} N/mm², kte {r.KteNPerMm:0.###} N/mm ({r.Assumptions})"));
+                Console.WriteLine("exp  role  samples  corr    RMSE W  baseline W  measured cut W (mean ± sd)  predicted W  with library wax W");
+                foreach (var f in r.Folds)
+                    Console.WriteLine(string.Create(inv, $"{f.Experiment,3}  {(f.Calibration ? "cal " : "test")}  {f.Samples,7}  {f.Correlation,6:0.000}  {f.RmseW,7:0.0}  {f.BaselineRmseW,10:0.0}  {f.MeanMeasuredCutW,10:0.0} ± {f.MeasuredStdW,5:0.0}          {f.MeanPredictedCutW,9:0.00}  {f.MeanPredictedWithLibraryWaxW,10:0.00}"));
+                var test = r.Folds.Where(f => !f.Calibration).ToList();
+                Console.WriteLine(string.Create(inv, $"test experiments: mean correlation {test.Average(f => f.Correlation):0.000}, mean RMSE {test.Average(f => f.RmseW):0.0} W vs baseline {test.Average(f => f.BaselineRmseW):0.0} W"));
+                return CliApp.ExitOk;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or FileNotFoundException) { Console.Error.WriteLine(ex.Message); return CliApp.ExitProgramError; }
+        });
+        return cmd;
+    }
+}
