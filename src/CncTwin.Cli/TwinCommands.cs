@@ -90,7 +90,9 @@ internal static class TwinCommands
             });
         }
         sim.Finish();
-        return new Prediction(moves, setup.Machine.Spindle, setup.File);
+        double cutMin = 0, gained = 0;
+        foreach (var m in moves) if (m.WearEndUm > m.WearStartUm) { gained += m.WearEndUm - m.WearStartUm; cutMin += m.DurationS / 60; }
+        return new Prediction(moves, setup.Machine.Spindle, setup.File) { VbLimitUm = wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0 };
     }
 
     private static IObservationSource OpenSource(string uri, string format, DeviceModel? model, out DataItemMapping? sourceMapping)
@@ -182,6 +184,7 @@ internal static class TwinCommands
                 adapter?.Publish([
                     ("line", a.Line.ToString(Inv)), ("predicted_load", a.PredictedLoadPct.ToString("0.##", Inv)),
                     ("tool_wear", double.IsFinite(a.WearUm) ? a.WearUm.ToString("0.###", Inv) : "UNAVAILABLE"),
+                    ("remaining_life", double.IsFinite(prediction.RemainingLifeMin(a.WearUm)) ? prediction.RemainingLifeMin(a.WearUm).ToString("0.##", Inv) : "UNAVAILABLE"),
                     ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
                 ]);
             }

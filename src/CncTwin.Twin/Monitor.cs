@@ -77,6 +77,13 @@ public sealed class PredictedMove
 /// <summary>The simulated program, as the twin compares against it.</summary>
 public sealed class Prediction(IReadOnlyList<PredictedMove> moves, SpindleModel spindle, string program)
 {
+    /// <summary>Flank-wear end of life, µm, and the tool's wear rate over this program (µm per minute of the program's cutting time; 0 if unknown).</summary>
+    public double VbLimitUm { get; init; } = 300;
+    public double WearRateUmPerMin { get; init; }
+
+    /// <summary>Minutes of cutting left at a wear (µm), at this program's rate (∞ when it does not wear).</summary>
+    public double RemainingLifeMin(double wearUm) => WearRateUmPerMin > 0 && double.IsFinite(wearUm) ? Math.Max(0, VbLimitUm - wearUm) / WearRateUmPerMin : double.PositiveInfinity;
+
     public IReadOnlyList<PredictedMove> Moves { get; } = moves;
     public SpindleModel Spindle { get; } = spindle;
     public string Program { get; } = program;

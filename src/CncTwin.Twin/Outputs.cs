@@ -156,7 +156,7 @@ public sealed class TwinHistory : IDisposable
 
 /// <summary>
 /// The twin's own MTConnect SHDR adapter: any agent that connects receives the twin's predictions
-/// (<c>predicted_load</c>, <c>tool_wear</c>, <c>remaining_life</c>, <c>line</c>) and its alarm state
+/// (<c>predicted_load</c> %, <c>tool_wear</c> µm, <c>remaining_life</c> minutes of cutting, <c>line</c>) and its alarm state
 /// (<c>twin_alarm</c> as a condition), and gets <c>* PONG</c> to its <c>* PING</c>.
 /// </summary>
 public sealed class ShdrAdapterServer : IAsyncDisposable
