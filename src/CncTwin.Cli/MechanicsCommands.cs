@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CncTwin.Mechanics;
 using CncTwin.Mechanics.Stability;
+using CncTwin.Report;
 
 namespace CncTwin.Cli;
 
@@ -266,39 +267,3 @@ internal static class MechanicsCommands
     }
 }
 
-/// <summary>A stability chart as a small self-contained SVG (optionally with operating points).</summary>
-public static class LobeSvg
-{
-    public static string Render(IReadOnlyList<LobePoint> points, string title, IReadOnlyList<(double Rpm, double DepthMm, bool Unstable)> operating)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        const double W = 720, H = 420, L = 70, R = 20, T = 40, B = 50;
-        var finite = points.Where(p => double.IsFinite(p.AlimMm)).ToList();
-        double x0 = points.Min(p => p.Rpm), x1 = Math.Max(points.Max(p => p.Rpm), x0 + 1);
-        double y1 = Math.Max(1e-3, Math.Max(finite.Count > 0 ? finite.Max(p => p.AlimMm) : 1, operating.Count > 0 ? operating.Max(o => o.DepthMm) : 0)) * 1.1;
-        string X(double v) => (L + (v - x0) / (x1 - x0) * (W - L - R)).ToString("0.#", inv);
-        string Y(double v) => (H - B - Math.Min(v, y1) / y1 * (H - T - B)).ToString("0.#", inv);
-        var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n");
-        sb.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.Append($"<text x=\"{W / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">{System.Security.SecurityElement.Escape(title)}</text>\n");
-        for (int i = 0; i <= 5; i++)
-        {
-            double xv = x0 + (x1 - x0) * i / 5, yv = y1 * i / 5;
-            sb.Append($"<line x1=\"{X(xv)}\" y1=\"{T}\" x2=\"{X(xv)}\" y2=\"{H - B}\" stroke=\"#ddd\"/><text x=\"{X(xv)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{xv.ToString("0", inv)}</text>\n");
-            sb.Append($"<line x1=\"{L}\" y1=\"{Y(yv)}\" x2=\"{W - R}\" y2=\"{Y(yv)}\" stroke=\"#ddd\"/><text x=\"{L - 6}\" y=\"{Y(yv)}\" text-anchor=\"end\" dy=\"4\">{yv.ToString("0.##", inv)}</text>\n");
-        }
-        sb.Append($"<text x=\"{W / 2}\" y=\"{H - 12}\" text-anchor=\"middle\">spindle speed, rpm</text>\n");
-        sb.Append($"<text x=\"16\" y=\"{H / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {H / 2})\">limiting axial depth, mm</text>\n");
-        // Stable region shaded below the boundary.
-        var path = new StringBuilder($"M{X(x0)},{Y(0)}");
-        foreach (var p in points) path.Append($" L{X(p.Rpm)},{Y(double.IsFinite(p.AlimMm) ? p.AlimMm : y1)}");
-        path.Append($" L{X(x1)},{Y(0)} Z");
-        sb.Append($"<path d=\"{path}\" fill=\"#d8f0d8\" stroke=\"#2a7a2a\" stroke-width=\"1.5\"/>\n");
-        foreach (var o in operating)
-            sb.Append($"<circle cx=\"{X(o.Rpm)}\" cy=\"{Y(o.DepthMm)}\" r=\"3.5\" fill=\"{(o.Unstable ? "#d62728" : "#1f77b4")}\"/>\n");
-        sb.Append("</svg>\n");
-        return sb.ToString();
-    }
-
-}

@@ -102,6 +102,7 @@ internal static class SimulateCommand
             var warnings = new List<string>();
             sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
             var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = sim.Warn };
+            var report = new ReportBuilder(file, machine);
             ToolWearSimulator wear;
             try { wear = WearSetup.Create(setup, mechanics, sim.Warn); }
             catch (ArgumentException ex) { Console.Error.WriteLine($"simulate: error: {ex.Message}"); return CliApp.ExitUsage; }
@@ -134,6 +135,7 @@ internal static class SimulateCommand
                             CuttingLoadSimulator.FillMove(currentLoads, moveExtra.AsSpan(0, nLoadMove));
                             ToolWearSimulator.FillMove(currentWear, moveExtra.AsSpan(nLoadMove));
                             moves.Write(current, moveExtra);
+                            report.AddMove(m, currentLoads);
                         }
                         else { current = null; currentLoads = null; currentWear = null; }
                         yield return item;
@@ -150,6 +152,7 @@ internal static class SimulateCommand
                     if (current != null) toolInSpindle = current.Tool;
                     wear.Fill(currentWear, sample.TimeS, toolInSpindle, extra[(nRemoval + nLoads)..]);
                     writer.Write(sample, extra);
+                    report.AddSample(sample, extra[0], extra[nRemoval + 3], extra[nRemoval + 5], extra[nRemoval + 6], extra[nRemoval + nLoads]);
                 }
                 rows = writer.Rows;
             }
@@ -165,6 +168,7 @@ internal static class SimulateCommand
             }
 
             WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
+            report.Finish(Path.Combine(outDir, "report.html"), plan, sim, loads, wear, stockModel);
             if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh, loads, wear);
             return CliApp.ExitOk;
         }
@@ -239,7 +243,7 @@ internal static class SimulateCommand
         foreach (var c in sim.Collisions.Take(10))
             AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind}: {c.Message}"));
         if (sim.Collisions.Count > 10) AnsiConsole.MarkupLine($"  ... {sim.Collisions.Count - 10} more in summary.json");
-        AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, report.html, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
     }
 
     private static string Clock(double s) =>
