@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(TwinCommands.Build(live: true));
         root.Subcommands.Add(TwinCommands.Build(live: false));
         root.Subcommands.Add(UmichPowerCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
         return root;
     }
 

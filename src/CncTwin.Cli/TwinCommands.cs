@@ -20,6 +20,9 @@ internal static class TwinCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Observers of a run started in this flow (the dashboard's live view): every aligned sample, each new alarm.</summary>
+    internal static readonly AsyncLocal<(Action<AlignedSample> OnSample, Action<TwinAlarm> OnAlarm)?> Observers = new();
+
     public static Command Build(bool live)
     {
         var program = new Option<string>("--program") { Description = "the G-code program the machine runs", Required = true };
@@ -176,8 +179,14 @@ internal static class TwinCommands
             void Handle(TelemetrySample s)
             {
                 if (offset != Vec3.Zero && s.HasPosition) s = s with { X = s.X - offset.X, Y = s.Y - offset.Y, Z = s.Z - offset.Z };
+                int alarmsBefore = monitor.Alarms.Count;
                 var a = monitor.Process(s);
                 telemetry.Write(a);
+                if (Observers.Value is { } obs)
+                {
+                    obs.OnSample(a);
+                    for (int k = alarmsBefore; k < monitor.Alarms.Count; k++) obs.OnAlarm(monitor.Alarms[k]);
+                }
                 history.Add(a);
                 samples++;
                 last = a;
