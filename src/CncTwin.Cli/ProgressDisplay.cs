@@ -3,15 +3,15 @@ using Spectre.Console;
 namespace CncTwin.Cli;
 
 /// <summary>
-/// A Spectre.Console progress bar on standard error, fed by polling a byte counter while the work runs
-/// on the caller's thread. Disposing it completes the bar and waits for the display to finish.
+/// A Spectre.Console progress bar with an ETA on standard error, fed by polling a counter (bytes, moves) while
+/// the work runs on the caller's thread. Disposing it completes the bar and waits for the display to finish.
 /// </summary>
 internal sealed class ProgressDisplay : IDisposable
 {
     private readonly CancellationTokenSource _done = new();
     private readonly Task _display;
 
-    public ProgressDisplay(string label, long totalBytes, Func<long> bytesDone)
+    public ProgressDisplay(string label, long total, Func<long> done)
     {
         // Only ever created when standard error is a terminal, so say so (detection looks at stdout).
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -24,13 +24,13 @@ internal sealed class ProgressDisplay : IDisposable
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask(Markup.Escape(Path.GetFileName(label)), maxValue: totalBytes);
+                var task = ctx.AddTask(Markup.Escape(Path.GetFileName(label)), maxValue: total);
                 while (!_done.IsCancellationRequested)
                 {
-                    task.Value = bytesDone();
+                    task.Value = Math.Min(total, done());
                     try { await Task.Delay(200, _done.Token); } catch (OperationCanceledException) { }
                 }
-                task.Value = totalBytes;
+                task.Value = total;
             });
     }
 

@@ -112,8 +112,10 @@ internal static class SimulateCommand
             var plan = new PlanSummary();
             var planner = new MotionPlanner(machine);
             long rows;
-            long bytes = new FileInfo(file).Length;
-            using (var progress = !Console.IsErrorRedirected && bytes > 4 << 20 ? new ProgressDisplay(file, bytes, () => interp.BytesRead) : null)
+            // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's
+            // moves (counted by a quick interpretation pass first; the interpreter reads far ahead of the voxels).
+            long totalMoves = Console.IsErrorRedirected ? 0 : CountMoves(setup);
+            using (var progress = totalMoves > 2000 ? new ProgressDisplay(file, totalMoves, () => sim.Moves) : null)
             using (var stream = new FileStream(timelinePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
             using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline.Concat(CuttingLoadSimulator.TimelineColumns).Concat(ToolWearSimulator.TimelineColumns).ToList()))
             using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv"), CuttingLoadSimulator.MoveColumns.Concat(ToolWearSimulator.MoveColumns).ToList()))
@@ -244,6 +246,18 @@ internal static class SimulateCommand
             AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind}: {c.Message}"));
         if (sim.Collisions.Count > 10) AnsiConsole.MarkupLine($"  ... {sim.Collisions.Count - 10} more in summary.json");
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, report.html, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
+    }
+
+    private static long CountMoves(SimulationSetup setup)
+    {
+        try
+        {
+            using var counter = setup.NewInterpreter();
+            long n = 0;
+            foreach (var c in counter.Run()) if (c is Move) n++;
+            return n;
+        }
+        catch (GCodeException) { return 0; } // the real pass reports it with its line
     }
 
     private static string Clock(double s) =>

@@ -75,6 +75,7 @@ public class DashboardBrowserTests
             await page.GotoAsync(url + "/#simulate");
             await page.SetInputFilesAsync("#sim-file", Path.Combine(repo, "gcode-samples", "pocket.ngc"));
             await page.SetInputFilesAsync("#sim-tools", Path.Combine(repo, "gcode-samples", "tools.json"));
+            if (shots) await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(repo, "docs", "dashboard-simulate.png") });
             await page.ClickAsync("#sim-run");
             await page.WaitForSelectorAsync("#viewer-canvas[data-ready='1']", new PageWaitForSelectorOptions { Timeout = 120_000 });
             int colours = await page.EvaluateAsync<int>("""
