@@ -129,7 +129,8 @@ public sealed class CuttingLoadSimulator
             Parallel.For(0, distinct.Count, new ParallelOptions { MaxDegreeOfParallelism = distinct.Count > 4 ? -1 : 1 },
                 g => computed[g] = Signature(cutter, r.Probes[distinct[g].First()]));
             SignaturesComputed += distinct.Count;
-            if (_signatures.Count > 200_000) _signatures.Clear(); // bounded memory on endless adaptive paths
+            // Bounded memory on endless adaptive paths: a signature is ~4 KB, so at most ~80 MB of cache.
+            if (_signatures.Count > 20_000) _signatures.Clear();
             for (int g = 0; g < distinct.Count; g++)
             {
                 _signatures[distinct[g].Key] = computed[g];

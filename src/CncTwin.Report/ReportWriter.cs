@@ -125,7 +125,17 @@ public static class ReportWriter
         sb.Append(Charts.Line("plot-load", "Spindle load", "time, s", "% of the drive at that speed", t, [new Series("load", "#d62728", d.Timeline.Channel(5))], 100, "100 %"));
         sb.Append(Charts.Line("plot-wear", "Tool flank wear", "time, s", "VB, µm", t, [new Series("wear of the tool in the spindle", "#8c564b", d.Timeline.Channel(6))]));
         sb.Append("<h2>Against program line</h2>");
-        sb.Append(Charts.PerLine("plot-lines", "Spindle load and time per program line", d.PerLine.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.MaxLoadPct, kv.Value.Seconds)).ToList(), "max load %"));
+        // At most ~1 500 bars: long programs are shown in buckets of consecutive lines (max load, summed time).
+        var perLine = d.PerLine.OrderBy(kv => kv.Key).Select(kv => (Line: kv.Key, kv.Value.MaxLoadPct, kv.Value.Seconds)).ToList();
+        string perLineTitle = "Spindle load and time per program line";
+        if (perLine.Count > 1500)
+        {
+            int first = perLine[0].Line, span = perLine[^1].Line - first + 1, bucket = (span + 1499) / 1500;
+            perLine = perLine.GroupBy(r => (r.Line - first) / bucket)
+                .Select(g => (Line: first + g.Key * bucket, g.Max(r => r.MaxLoadPct), g.Sum(r => r.Seconds))).ToList();
+            perLineTitle += $" (buckets of {bucket} lines)";
+        }
+        sb.Append(Charts.PerLine("plot-lines", perLineTitle, perLine, "max load %"));
         sb.Append("</section>");
 
         if (d.LobesSvg != null) sb.Append($"<section id=\"lobes\"><h2>Stability lobes and the program's operating points</h2>{d.LobesSvg}<p>Red points lie above the limit (chatter), blue below.</p></section>");
