@@ -113,7 +113,7 @@ public sealed class CuttingLoadSimulator
         }
         else
         {
-            var missing = new List<int>();
+            var missing = new List<(int Index, SignatureKey Key)>();
             for (int i = 0; i < sigs.Length; i++)
             {
                 var e = r.Probes[i];
@@ -121,10 +121,10 @@ public sealed class CuttingLoadSimulator
                 ProbesEngaged++;
                 var key = SignatureKey.Of(move.Move.Tool, e);
                 if (_signatures.TryGetValue(key, out var hit)) { sigs[i] = hit; continue; }
-                missing.Add(i);
+                missing.Add((i, key));
             }
             // Probes of a move often repeat the same engagement: compute each distinct one once, in parallel.
-            var distinct = missing.GroupBy(i => SignatureKey.Of(move.Move.Tool, r.Probes[i])).ToList();
+            var distinct = missing.GroupBy(m => m.Key, m => m.Index).ToList();
             var computed = new ForceSignature[distinct.Count];
             Parallel.For(0, distinct.Count, new ParallelOptions { MaxDegreeOfParallelism = distinct.Count > 4 ? -1 : 1 },
                 g => computed[g] = Signature(cutter, r.Probes[distinct[g].First()]));

@@ -46,6 +46,8 @@ public sealed class FeedOptimizer
 {
     private readonly FeedOptimizerOptions _opt;
     private readonly Dictionary<int, LinePlan> _lines = new();
+    // Canonical move → its record: a line run thousands of times in a loop must not be searched per move.
+    private readonly Dictionary<Move, MoveRecord> _records = new(ReferenceEqualityComparer.Instance);
     private readonly string _mainFile;
     public List<string> Warnings { get; } = new();
 
@@ -83,7 +85,9 @@ public sealed class FeedOptimizer
             return;
         }
         if (!_lines.TryGetValue(move.Source.Line, out var plan)) _lines[move.Source.Line] = plan = new LinePlan();
-        plan.Moves.Add(new MoveRecord { Move = move, Modal = modal });
+        var record = new MoveRecord { Move = move, Modal = modal };
+        plan.Moves.Add(record);
+        _records[move] = record;
         plan.ProgrammedFeedMin = Math.Min(plan.ProgrammedFeedMin, move.FeedMmPerMin);
         if (modal.FeedMode != FeedRateMode.UnitsPerMinute)
         {
@@ -97,9 +101,7 @@ public sealed class FeedOptimizer
     {
         var pm = loads.Removal.Move;
         if (pm.Move.Kind == MotionKind.Rapid) return;
-        if (!_lines.TryGetValue(pm.Source.Line, out var plan)) return;
-        var rec = plan.Moves.LastOrDefault(m => ReferenceEquals(m.Move, pm.Move));
-        if (rec == null) return;
+        if (!_records.TryGetValue(pm.Move, out var rec)) return;
         // A corner blend arc runs into its move at that move's feed: its probes count at the move's start (with
         // short CAM segments the blends do much of the cutting). Otherwise the planner may have trimmed the
         // line's ends for blends: probe distances are from the planned start.
