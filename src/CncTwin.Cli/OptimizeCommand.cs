@@ -161,33 +161,12 @@ internal static class OptimizeCommand
     /// <summary>One simulation pass: interpret, plan, remove material, compute loads; the optimiser (if given) observes every move.</summary>
     private static PassResult Pass(SimulationSetup setup, string file, VoxelStock stock, FeedOptimizer? optimizer)
     {
-        using var sim = new MaterialRemovalSimulator(stock, setup.Library, setup.Device);
         var warnings = new List<string>();
-        sim.Warn = warnings.Add;
         var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = warnings.Add };
-        using var interp = setup.NewInterpreter(file);
         var moves = new List<MoveShape>();
-        IEnumerable<CanonicalCommand> Capture(IEnumerable<CanonicalCommand> commands)
-        {
-            foreach (var c in commands)
-            {
-                if (c is Move m)
-                {
-                    moves.Add(new MoveShape(m.Kind, m.Start, m.End, m.Source.Line));
-                    optimizer?.AddMove(m, interp.Modal);
-                }
-                yield return c;
-            }
-        }
-        var plan = new PlanSummary();
-        foreach (var item in plan.Observe(new MotionPlanner(setup.Machine).Plan(Capture(setup.WorkFrame(interp.Run())))))
-        {
-            if (item is not PlannedMove pm) continue;
-            var r = sim.Process(pm);
-            var l = loads.Process(r, sim.CutterFor(pm.Move.Tool));
-            optimizer?.AddLoads(l);
-        }
-        sim.Finish();
+        var plan = setup.RunPass(file, stock, loads,
+            (m, interp) => { moves.Add(new MoveShape(m.Kind, m.Start, m.End, m.Source.Line)); optimizer?.AddMove(m, interp.Modal); },
+            (_, _, l, _) => optimizer?.AddLoads(l), warnings.Add);
         return new PassResult(plan.CycleTimeS, loads.MaxForceN, loads.MaxChipMm, loads.MaxLoadPct, moves, warnings);
     }
 

@@ -145,4 +145,35 @@ internal sealed class SimulationSetup
                 return true;
         }
     }
+
+    /// <summary>
+    /// One batch pass of the pipeline (interpreter → planner → removal → loads) over a program on a stock, for
+    /// commands that need the whole run rather than simulate's streamed outputs (optimize, the twin's
+    /// prediction). onMove sees each canonical move as the interpreter yields it (with its modal state);
+    /// onPlanned each planned move with its removal and loads. Returns the plan summary.
+    /// </summary>
+    public PlanSummary RunPass(string file, VoxelStock stock, CuttingLoadSimulator loads, Action<Move, Interpreter>? onMove,
+        Action<PlannedMove, MoveRemoval, MoveLoads, ICutter> onPlanned, Action<string>? warn = null)
+    {
+        using var sim = new MaterialRemovalSimulator(stock, Library, Device) { Warn = warn };
+        using var interp = NewInterpreter(file);
+        IEnumerable<CanonicalCommand> Observe(IEnumerable<CanonicalCommand> commands)
+        {
+            foreach (var c in commands)
+            {
+                if (c is Move m) onMove?.Invoke(m, interp);
+                yield return c;
+            }
+        }
+        var plan = new PlanSummary();
+        foreach (var item in plan.Observe(new MotionPlanner(Machine).Plan(Observe(WorkFrame(interp.Run())))))
+        {
+            if (item is not PlannedMove pm) continue;
+            var r = sim.Process(pm);
+            var cutter = sim.CutterFor(pm.Move.Tool);
+            onPlanned(pm, r, loads.Process(r, cutter), cutter);
+        }
+        sim.Finish();
+        return plan;
+    }
 }

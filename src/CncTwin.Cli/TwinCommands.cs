@@ -74,25 +74,18 @@ internal static class TwinCommands
     {
         var stock = setup.NewStock();
         if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stock)) throw new ArgumentException("bad --home-z");
-        using var sim = new MaterialRemovalSimulator(stock, setup.Library, setup.Device);
         var loads = new CuttingLoadSimulator(setup.LoadOptions);
         var wear = WearSetup.Create(setup, new SimulateCommand.MechanicsArgs(null, null, null, null), null);
-        using var interp = setup.NewInterpreter();
         var moves = new List<PredictedMove>();
-        foreach (var item in new MotionPlanner(setup.Machine).Plan(setup.WorkFrame(interp.Run())))
+        setup.RunPass(setup.File, stock, loads, null, (pm, _, l, cutter) =>
         {
-            if (item is not PlannedMove pm) continue;
-            var r = sim.Process(pm);
-            var cutter = sim.CutterFor(pm.Move.Tool);
-            var l = loads.Process(r, cutter);
             var w = wear.Process(l);
             moves.Add(new PredictedMove
             {
                 Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
                 ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = cutter.Flutes, Loads = l, WearStartUm = w.StartUm, WearEndUm = w.EndUm,
             });
-        }
-        sim.Finish();
+        });
         double cutMin = 0, gained = 0;
         foreach (var m in moves) if (m.WearEndUm > m.WearStartUm) { gained += m.WearEndUm - m.WearStartUm; cutMin += m.DurationS / 60; }
         return new Prediction(moves, setup.Machine.Spindle, setup.File) { VbLimitUm = wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0 };
