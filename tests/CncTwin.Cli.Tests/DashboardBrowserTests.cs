@@ -16,13 +16,6 @@ namespace CncTwin.Cli.Tests;
 /// </summary>
 public class DashboardBrowserTests
 {
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
-        throw new InvalidOperationException("CncTwin.sln not found");
-    }
-
     private static async Task<(WebApplication App, string Url)> Start(string workspace, string repo, string? token = null, string bind = "127.0.0.1")
     {
         var options = new DashboardOptions { Port = 0, Bind = bind, Token = token, Workspace = workspace, HistoryDb = Path.Combine(workspace, "history.db") };
@@ -58,7 +51,7 @@ public class DashboardBrowserTests
     public async Task Dashboard_SimulateFromThePage_AndWatchAReplayRaiseAnAlarm()
     {
         ReportBrowserTests.RequireChromium();
-        string repo = Repo();
+        string repo = TestSupport.Repo();
         string ws = Path.Combine(Path.GetTempPath(), "cnctwin-dash-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(ws);
         var (app, url) = await Start(ws, repo);
@@ -78,16 +71,7 @@ public class DashboardBrowserTests
             if (shots) await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(repo, "docs", "dashboard-simulate.png") });
             await page.ClickAsync("#sim-run");
             await page.WaitForSelectorAsync("#viewer-canvas[data-ready='1']", new PageWaitForSelectorOptions { Timeout = 120_000 });
-            int colours = await page.EvaluateAsync<int>("""
-                () => {
-                  const c = document.getElementById('viewer-canvas');
-                  const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-                  const x = g.getContext('2d'); x.drawImage(c, 0, 0);
-                  const d = x.getImageData(0, 0, g.width, g.height).data, seen = new Set();
-                  for (let i = 0; i < d.length; i += 16) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-                  return seen.size;
-                }
-                """);
+            int colours = await TestSupport.CanvasColours(page, "viewer-canvas");
             Assert.True(colours > 20, $"the viewer looks blank ({colours} colours)");
             Assert.Contains("pocket.ngc", await page.InnerTextAsync("#viewer-title"));
             if (shots) await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(repo, "docs", "dashboard-viewer.png") });
@@ -124,7 +108,7 @@ public class DashboardBrowserTests
     [Fact]
     public async Task OffLoopback_NeedsAToken_AndIdsCannotTraverse()
     {
-        string repo = Repo();
+        string repo = TestSupport.Repo();
         string ws = Path.Combine(Path.GetTempPath(), "cnctwin-dash-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(ws);
         try

@@ -25,18 +25,11 @@ public class ReportBrowserTests
             Args = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox"],
         });
 
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
-        throw new InvalidOperationException("CncTwin.sln not found");
-    }
-
     [Fact]
     public async Task Report_OpensOffline_ShowsPlotsAndA3DView()
     {
         RequireChromium();
-        string repo = Repo();
+        string repo = TestSupport.Repo();
         string outDir = Path.Combine(Path.GetTempPath(), "cnctwin-report-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -68,16 +61,7 @@ public class ReportBrowserTests
             Assert.True(await page.Locator("#lobes svg").CountAsync() == 1);
             Assert.Contains("cycle time", await page.Locator("#summary").InnerTextAsync());
             // The 3D canvas has rendered something: many distinct colours, not a blank background.
-            int colours = await page.EvaluateAsync<int>("""
-                () => {
-                  const c = document.getElementById('view3d');
-                  const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-                  const x = g.getContext('2d'); x.drawImage(c, 0, 0);
-                  const d = x.getImageData(0, 0, g.width, g.height).data, seen = new Set();
-                  for (let i = 0; i < d.length; i += 16) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-                  return seen.size;
-                }
-                """);
+            int colours = await TestSupport.CanvasColours(page, "view3d");
             Assert.True(colours > 20, $"the 3D view looks blank ({colours} colours)");
             // Scrubbing moves the marker without errors; a problem-line link jumps into the listing.
             await page.Locator("#scrub").FillAsync("500");

@@ -17,13 +17,6 @@ namespace CncTwin.Cli.Tests;
 /// </summary>
 public class TwinEndToEndTests
 {
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
-        throw new InvalidOperationException("CncTwin.sln not found");
-    }
-
     private static async Task Serve(TcpListener listener, List<string> lines, CancellationToken ct)
     {
         using var client = await listener.AcceptTcpClientAsync(ct);
@@ -49,7 +42,7 @@ public class TwinEndToEndTests
     [Fact]
     public async Task LinuxCncRecording_OverSHDR_RaisesExactlyTheDesignedAlarms()
     {
-        string repo = Repo();
+        string repo = TestSupport.Repo();
         string dir = Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim");
         string program = Path.Combine(dir, "programs", "twin-e2e.ngc");
         string machine = Path.Combine(dir, "oracle-machine.ini");
