@@ -123,9 +123,8 @@ public class NetworkTests
             if (path.EndsWith("/probe")) body = _probe;
             else if (path.EndsWith("/current"))
             {
-                // The state as of sequence 0: the stream starts at 1.
-                var cur = SampleXml(1, 0);
-                body = cur.Replace("nextSequence=\"1\"", "nextSequence=\"1\"");
+                // The state as of sequence 0 (no observations, nextSequence 1): the stream starts at 1.
+                body = SampleXml(1, 0);
             }
             else
             {
