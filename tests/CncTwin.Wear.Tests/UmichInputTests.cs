@@ -1,0 +1,21 @@
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Tests;
+
+/// <summary>
+/// In the U-Mich data every worn run cuts 0.2 mm higher in machine Z than every unworn run (another tool, another
+/// length offset), so a position, offset or program-line channel would let a model recognise the tool instead of
+/// its wear and score perfectly. The classifier must only see drive loads and the programmed feed.
+/// </summary>
+public class UmichInputTests
+{
+    [Fact]
+    public void ClassifierSeesNoPositionOffsetOrProgramChannel()
+    {
+        string[] setupChannels = ["Position", "M1_", "Program", "sequence", "Machining_Process"];
+        foreach (var name in UmichMill.Signals.Concat(UmichConditionModel.InputNames))
+            Assert.DoesNotContain(setupChannels, c => name.Contains(c, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("feedrate_mm_s", UmichConditionModel.InputNames);
+        Assert.Contains(UmichConditionModel.InputNames, n => n.StartsWith("S1_OutputPower"));
+    }
+}
