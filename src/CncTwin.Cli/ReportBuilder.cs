@@ -41,7 +41,7 @@ internal sealed class ReportBuilder(string program, MachineProfile machine)
         _d.Timeline.Add(s.TimeS, v);
     }
 
-    public void Finish(string path, PlanSummary plan, MaterialRemovalSimulator sim, CuttingLoadSimulator loads, ToolWearSimulator wear, VoxelStock stock)
+    public void Finish(string path, PlanSummary plan, MaterialRemovalSimulator sim, CuttingLoadSimulator loads, ToolWearSimulator wear, VoxelStock stock, IReadOnlyList<TravelExceeded>? travel = null)
     {
         string Clock(double sec) => TimeSpan.FromSeconds(sec).ToString(sec >= 3600 ? @"h\:mm\:ss" : @"m\:ss\.f", Inv);
         _d.SpindleRatedPowerW = machine.Spindle.RatedPowerW > 0 ? machine.Spindle.RatedPowerW : double.NaN;
@@ -59,6 +59,7 @@ internal sealed class ReportBuilder(string program, MachineProfile machine)
             _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? parts.ToString("0.#", Inv) : "∞")} parts"), wear.WearUm(t) >= wear.VbLimitUm));
         }
         foreach (var c in sim.Collisions) _d.Problems.Add((c.Line, c.Kind, c.Message));
+        foreach (var t in travel ?? []) _d.Problems.Add((t.Source.Line, "over-travel", t.Message));
         foreach (var (line, rpm, ap, alim) in loads.ChatterLines) _d.Problems.Add((line, "chatter", string.Create(Inv, $"axial depth {ap:0.###} mm above the stability limit {alim:0.###} mm at {rpm:0} rpm")));
         foreach (var (line, pct) in loads.Overloads) _d.Problems.Add((line, "overload", string.Create(Inv, $"spindle load {pct:0.#} % of what the drive gives at this speed")));
         // Lobes of the heaviest cut, with every cutting move as an operating point.

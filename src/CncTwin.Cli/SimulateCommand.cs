@@ -32,7 +32,7 @@ internal static class SimulateCommand
         device.AcceptOnlyFromAmong("auto", "cpu", "gpu", "ilgpu-cpu");
         var design = new Option<string?>("--design") { Description = "design part (STL): writes gouge and leftover maps of the final stock against it" };
         var start = new Option<string>("--home-z") { Description = "height of machine Z0 (where the program starts, and where G28/G53 Z0 go) above work Z0, mm: a number, zero (LinuxCNC's convention: machine = work coordinates), or auto: zero for a LinuxCNC INI machine, else the stock top + the longest tool + 25 mm", DefaultValueFactory = _ => "auto" };
-        var meshResolution = new Option<double>("--mesh-resolution") { Description = "cell of stock.stl/stock.glb, mm (a multiple of --resolution); default: the voxel size, coarsened for stocks over 400k columns", DefaultValueFactory = _ => 0 };
+        var meshResolution = new Option<double>("--mesh-resolution") { Description = "cell of stock.stl/stock.glb, mm (a multiple of --resolution); default: the voxel size, coarsened for stocks over 400k columns or 2M boundary cells", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "output folder (created if missing)", DefaultValueFactory = _ => DefaultOutDir };
         var dt = new Option<double>("--dt") { Description = "time step of timeline.csv, s", DefaultValueFactory = _ => Timeline.DefaultStepS };
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
@@ -111,6 +111,10 @@ internal static class SimulateCommand
             var toolpath = new ToolpathSummary();
             var plan = new PlanSummary();
             var planner = new MotionPlanner(machine);
+            var travel = new TravelCheck(machine)
+            {
+                OnExceeded = t => Console.Error.WriteLine($"{t.Source}: warning: over-travel: {t.Message}" + (machinePath == null ? " (built-in machine; give --machine for yours)" : "")),
+            };
             long rows;
             // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's
             // moves (counted by a quick interpretation pass first; the interpreter reads far ahead of the voxels).
@@ -147,7 +151,7 @@ internal static class SimulateCommand
                 int nRemoval = RemovalColumns.Timeline.Count, nLoads = CuttingLoadSimulator.TimelineColumns.Count;
                 Span<double> extra = stackalloc double[nRemoval + nLoads + ToolWearSimulator.TimelineColumns.Count];
                 int toolInSpindle = setup.InitialTool;
-                foreach (var sample in Timeline.Sample(Removal(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run())))))), dt))
+                foreach (var sample in Timeline.Sample(Removal(travel.Observe(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run()))))))), dt))
                 {
                     RemovalColumns.Fill(current, sample, extra[..nRemoval]);
                     loads.Fill(currentLoads, sample, extra.Slice(nRemoval, nLoads));
@@ -169,9 +173,9 @@ internal static class SimulateCommand
                 catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
             }
 
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
-            report.Finish(Path.Combine(outDir, "report.html"), plan, sim, loads, wear, stockModel);
-            if (!quiet) PrintSummary(file, machine, plan, toolpath, outDir, sim, mesh, loads, wear);
+            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, travel, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
+            report.Finish(Path.Combine(outDir, "report.html"), plan, sim, loads, wear, stockModel, travel.Found);
+            if (!quiet) PrintSummary(file, machine, plan, travel, toolpath, outDir, sim, mesh, loads, wear);
             return CliApp.ExitOk;
         }
         catch (GCodeException ex)
@@ -187,7 +191,7 @@ internal static class SimulateCommand
         }
     }
 
-    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, ToolpathSummary toolpath,
+    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, TravelCheck travel, ToolpathSummary toolpath,
         MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads, ToolWearSimulator wear)
     {
         using var stream = File.Create(path);
@@ -197,6 +201,7 @@ internal static class SimulateCommand
         w.WriteString("machine", machine.Name);
         if (machinePath != null) w.WriteString("machine_file", Path.GetFullPath(machinePath));
         plan.WriteJsonProperties(w);
+        travel.WriteJsonProperty(w);
         w.WriteNumber("moves", toolpath.Moves);
         w.WriteStartArray("tools");
         foreach (var t in toolpath.Tools) w.WriteNumberValue(t);
@@ -209,7 +214,7 @@ internal static class SimulateCommand
         w.WriteEndObject();
     }
 
-    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads, ToolWearSimulator wear)
+    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, TravelCheck travel, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads, ToolWearSimulator wear)
     {
         var ic = CultureInfo.InvariantCulture;
         var table = new Table().Title(Markup.Escape($"{Path.GetFileName(file)} on {machine.Name}")).AddColumn("").AddColumn(new TableColumn("").RightAligned());
@@ -225,6 +230,7 @@ internal static class SimulateCommand
         table.AddRow("removed / final stock", string.Format(ic, "{0:N1} mm³ / {1:N1} mm³", sim.RemovedMm3, sim.FinalVolumeMm3));
         table.AddRow("cutting / air cutting", Clock(sim.CuttingS) + " / " + Clock(sim.AirCutS));
         table.AddRow("collisions", sim.Collisions.Count == 0 ? "[green]none[/]" : $"[red]{sim.Collisions.Count}[/]");
+        if (travel.Found.Count > 0) table.AddRow("over-travel", $"[red]{travel.Found.Count}[/] (line {travel.Found[0].Source.Line})");
         table.AddRow(Markup.Escape($"max force / torque ({loads.Options.MaterialName})"), string.Format(ic, "{0:N0} N (line {1}) / {2:N2} N·m", loads.MaxForceN, loads.MaxForceLine, loads.MaxTorqueNm));
         string loadText = string.Format(ic, "{0:N0} W / {1:N1} % (line {2})", loads.MaxPowerW, loads.MaxLoadPct, loads.MaxLoadLine);
         table.AddRow("max spindle power / load", loads.MaxLoadPct > 100 ? $"[red]{Markup.Escape(loadText)}[/]" : Markup.Escape(loadText));

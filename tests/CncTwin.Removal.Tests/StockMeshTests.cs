@@ -91,3 +91,37 @@ public class EngagementTests
         Assert.InRange(second.RadialDepthMm, 5.9, 6.1);
     }
 }
+
+public class BoundedMemoryTests
+{
+    [Fact]
+    public void LongMove_ProbesAreCapped_AndStillCoverTheWholeMove()
+    {
+        // A 10 m slot through a 60 mm block: at the default spacing it would carry ~25 000 engagement maps.
+        var moves = new List<MoveRemoval>();
+        Sim.Run("G21 G90 G0 X-5000 Y0 Z5\nG0 Z-2\nG1 X5000 F3000\nG0 Z5\nM30",
+            VoxelStock.Box(new Vec3(-30, -30, -10), new Vec3(30, 30, 0), 0.2), Sim.One("flat", 10), moves: moves);
+        var slot = moves.Single(m => m.Move.Source.Line == 3);
+        Assert.InRange(slot.Probes.Count, 2, MaterialRemovalSimulator.MaxProbesPerMove);
+        Assert.True(slot.ProbeStepMm * (slot.Probes.Count - 1) >= slot.Move.Path.LengthMm - 1e-6);
+        // The block sits at the middle of the move: engaged there, in air at both ends.
+        double mid = slot.Move.Path.LengthMm / 2;
+        Assert.True(slot.EngagementAt(mid).Engaged);
+        Assert.False(slot.EngagementAt(100).Engaged);
+        Assert.False(slot.EngagementAt(slot.Move.Path.LengthMm - 100).Engaged);
+        Assert.True(slot.MrrAt(mid) > 0);
+        Assert.Equal(0, slot.MrrAt(100));
+    }
+
+    [Fact]
+    public void MeshFactor_CoarsensDeepStocks_NotOrdinaryOnes()
+    {
+        Assert.Equal(1, StockField.AutoFactor(VoxelStock.Box(new Vec3(0, 0, -25), new Vec3(100, 80, 0), 0.2)));
+        // 220 x 70 x 900 mm: its sides alone are 13.7 M boundary cells at 0.2 mm.
+        var deep = VoxelStock.Box(new Vec3(0, 0, -900), new Vec3(220, 70, 0), 0.2);
+        int f = StockField.AutoFactor(deep);
+        Assert.Equal(3, f);
+        double boundary = 2.0 * deep.Nx * deep.Ny + 2.0 * (deep.Nx + deep.Ny) * deep.Nz;
+        Assert.True(boundary / (f * f) <= 2_000_000);
+    }
+}
