@@ -250,9 +250,10 @@ public static class UmichMill
             do
             {
                 string p = csv.GetString(proc).Trim();
-                bool machining = p.StartsWith("Layer", StringComparison.OrdinalIgnoreCase) && Csv.Num(csv, feed, path, "M1_CURRENT_FEEDRATE") != 50
-                    && Csv.Num(csv, x1, path, "X1_ActualPosition") != 198;
-                if (!machining) { Flush(); continue; }
+                if (!p.StartsWith("Layer", StringComparison.OrdinalIgnoreCase)) { Flush(); continue; }
+                // Rows the dataset's notes mark as not reflecting the machine come in blocks of about ten between
+                // good ones: skip them without closing the window (closing it threw away most of the fast runs).
+                if (Csv.Num(csv, feed, path, "M1_CURRENT_FEEDRATE") == 50 || Csv.Num(csv, x1, path, "X1_ActualPosition") == 198) continue;
                 acc.Add(cols.Select((c, k) => Csv.Num(csv, c, path, Signals[k])).ToArray());
                 if (acc.Count == windowSamples) Flush();
             } while (csv.Read());
