@@ -59,6 +59,16 @@ public class PlannerBenchmarks
         return sum;
     }
 
+    /// <summary>Planning plus the over-travel check that simulate runs on every planned move (arcs sampled at 16 points).</summary>
+    [Benchmark(OperationsPerInvoke = Moves)]
+    public int InterpretPlanAndCheckTravel()
+    {
+        using var interp = Interpreter.FromFile(_path);
+        var check = new TravelCheck(MachineProfile.DefaultVmc);
+        foreach (var _ in check.Observe(new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))) { }
+        return check.Found.Count;
+    }
+
     private double PlanAll(MachineProfile machine)
     {
         using var interp = Interpreter.FromFile(_path);
