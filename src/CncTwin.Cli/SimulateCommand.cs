@@ -45,15 +45,17 @@ internal static class SimulateCommand
         var spindlePower = new Option<double?>("--spindle-power-w") { Description = "the spindle's rated power, W (for machines whose file does not give it, e.g. a LinuxCNC INI)" };
         var vbLimit = new Option<double>("--vb-limit") { Description = "flank-wear end-of-life criterion VB, µm (ISO 8688-2: 300)", DefaultValueFactory = _ => 300 };
         var initialWear = new Option<string?>("--initial-wear") { Description = "flank wear the tools already have, µm: T=UM[,T=UM...] (default: new tools)" };
+        var maxRows = new Option<long>("--max-timeline-rows") { Description = "timeline.csv stops after this many rows (the rest of the program is still simulated and summarised); 100 M rows at 1 ms is 28 h of machine time", DefaultValueFactory = _ => DefaultMaxTimelineRows };
         var chatterMethod = new Option<string>("--chatter-method") { Description = "stability limit per move by zoa or sdm", DefaultValueFactory = _ => "sdm" };
         chatterMethod.AcceptOnlyFromAmong("zoa", "sdm");
         var cmd = new Command("simulate", "Simulate a program on a machine: cycle time, the stock after every move, crashes, cutting forces, spindle load, deflection and chatter.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower,
+            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower, maxRows,
         };
         cmd.SetAction(pr => Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
             new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
-            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear), pr.GetValue(spindlePower))));
+            new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear), pr.GetValue(spindlePower)),
+            pr.GetValue(maxRows)));
         return cmd;
     }
 
@@ -64,7 +66,11 @@ internal static class SimulateCommand
     internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm", double VbLimitUm = 300, string? InitialWear = null,
         double? SpindlePowerW = null);
 
-    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null)
+    /// <summary>Default cap on timeline.csv rows (about 6.5 GB): a program's own time can be absurd (a dwell of years).</summary>
+    public const long DefaultMaxTimelineRows = 100_000_000;
+
+    internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null,
+        long maxTimelineRows = DefaultMaxTimelineRows)
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
@@ -77,6 +83,11 @@ internal static class SimulateCommand
         if (!(dt > 0) || !double.IsFinite(dt) || dt > 10)
         {
             Console.Error.WriteLine($"--dt {dt.ToString(CultureInfo.InvariantCulture)}: error: the time step must be in (0, 10] seconds");
+            return CliApp.ExitUsage;
+        }
+        if (maxTimelineRows < 1)
+        {
+            Console.Error.WriteLine($"--max-timeline-rows {maxTimelineRows}: error: must be at least 1");
             return CliApp.ExitUsage;
         }
         int code = SimulationSetup.TryCreate(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate", out var setup);
@@ -116,6 +127,7 @@ internal static class SimulateCommand
                 OnExceeded = t => Console.Error.WriteLine($"{t.Source}: warning: over-travel: {t.Message}" + (machinePath == null ? " (built-in machine; give --machine for yours)" : "")),
             };
             long rows;
+            double timelineCutS = double.NaN;
             // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's
             // moves (counted by a quick interpretation pass first; the interpreter reads far ahead of the voxels).
             long totalMoves = Console.IsErrorRedirected ? 0 : CountMoves(setup);
@@ -151,7 +163,8 @@ internal static class SimulateCommand
                 int nRemoval = RemovalColumns.Timeline.Count, nLoads = CuttingLoadSimulator.TimelineColumns.Count;
                 Span<double> extra = stackalloc double[nRemoval + nLoads + ToolWearSimulator.TimelineColumns.Count];
                 int toolInSpindle = setup.InitialTool;
-                foreach (var sample in Timeline.Sample(Removal(travel.Observe(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run()))))))), dt))
+                foreach (var sample in Timeline.Sample(Removal(travel.Observe(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run()))))))), dt, maxTimelineRows,
+                    t => { timelineCutS = t; Console.Error.WriteLine($"{file}: warning: timeline.csv stops at t = {t.ToString("0.###", CultureInfo.InvariantCulture)} s after {maxTimelineRows:N0} rows (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json"); }))
                 {
                     RemovalColumns.Fill(current, sample, extra[..nRemoval]);
                     loads.Fill(currentLoads, sample, extra.Slice(nRemoval, nLoads));
@@ -173,7 +186,7 @@ internal static class SimulateCommand
                 catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
             }
 
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, plan, travel, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
+            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, timelineCutS, plan, travel, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
             report.Finish(Path.Combine(outDir, "report.html"), plan, sim, loads, wear, stockModel, travel.Found);
             if (!quiet) PrintSummary(file, machine, plan, travel, toolpath, outDir, sim, mesh, loads, wear);
             return CliApp.ExitOk;
@@ -191,7 +204,7 @@ internal static class SimulateCommand
         }
     }
 
-    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, PlanSummary plan, TravelCheck travel, ToolpathSummary toolpath,
+    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, double timelineCutS, PlanSummary plan, TravelCheck travel, ToolpathSummary toolpath,
         MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads, ToolWearSimulator wear)
     {
         using var stream = File.Create(path);
@@ -208,6 +221,8 @@ internal static class SimulateCommand
         w.WriteEndArray();
         w.WriteNumber("timeline_step_s", dt);
         w.WriteNumber("timeline_rows", rows);
+        // Only when the cap cut the timeline: the time of the first sample not written.
+        if (double.IsFinite(timelineCutS)) w.WriteNumber("timeline_truncated_at_s", Math.Round(timelineCutS, 6));
         RemovalColumns.WriteSummary(w, sim, stockDescription, mesh, deviation);
         loads.WriteSummary(w);
         wear.WriteSummary(w);

@@ -22,22 +22,35 @@ public static class Timeline
     /// Samples at t = 0, dt, 2dt, ... while the plan lasts, plus one last sample at the exact end (where the
     /// last multiple of dt falls short of it). Streams: one plan item is held at a time.
     /// </summary>
-    public static IEnumerable<TimelineSample> Sample(IEnumerable<PlanItem> plan, double stepS = DefaultStepS)
+    public static IEnumerable<TimelineSample> Sample(IEnumerable<PlanItem> plan, double stepS = DefaultStepS) => Sample(plan, stepS, long.MaxValue, null);
+
+    /// <summary>
+    /// As <see cref="Sample(IEnumerable{PlanItem}, double)"/>, with at most maxSamples samples: after that the plan is
+    /// still read to its end (the stages that pull it see every item) but sampled no more, and onCap is told the
+    /// time of the first sample left out. A program's time is its own (G4 P1000000000 dwells for 31 years), but a
+    /// timeline of it cannot be written.
+    /// </summary>
+    public static IEnumerable<TimelineSample> Sample(IEnumerable<PlanItem> plan, double stepS, long maxSamples, Action<double>? onCap)
     {
         if (!(stepS > 0) || !double.IsFinite(stepS)) throw new ArgumentOutOfRangeException(nameof(stepS), "time step must be a positive number of seconds");
+        if (maxSamples < 1) throw new ArgumentOutOfRangeException(nameof(maxSamples), "at least one sample");
         long k = 0;
         Vec3 position = default;
-        bool positioned = false;
+        bool positioned = false, capped = false;
         PlanItem? last = null;
         foreach (var item in plan)
         {
+            last = item;
+            if (capped) continue;
             if (!positioned && item is PlannedMove first) { position = first.Path.Start; positioned = true; }
             // Samples that fall in this item; an item of zero duration gets none.
             for (double t = k * stepS; t < item.EndS; t = ++k * stepS)
+            {
+                if (k >= maxSamples) { capped = true; onCap?.Invoke(t); break; }
                 yield return At(item, t, ref position);
-            last = item;
+            }
         }
-        if (last != null && (k - 1) * stepS < last.EndS - 1e-12)
+        if (!capped && last != null && (k - 1) * stepS < last.EndS - 1e-12)
             yield return At(last, last.EndS, ref position);
     }
 

@@ -47,3 +47,35 @@ public class TravelCheckTests
         Assert.Empty(Check("G21 G90 G0 X0 Y0 Z5\nG1 X5000 F3000\nM2", open).Found);
     }
 }
+
+public class TimelineCapTests
+{
+    [Fact]
+    public void CappedTimeline_StopsSampling_ButTheWholePlanIsRead()
+    {
+        // A 31-year dwell between two moves: 10^12 samples at 1 ms; the cap keeps 1000 and still hands the last
+        // move to whatever pulls the plan.
+        var plan = new MotionPlanner(MachineProfile.DefaultVmc).Plan(Interpreter.InterpretString("G21 G90 G0 X0 Y0 Z5\nG4 P1000000000\nG0 X10\nM2"));
+        var seen = new List<PlanItem>();
+        double? cutAt = null;
+        var samples = Timeline.Sample(Observe(plan, seen), 0.001, 1000, t => cutAt = t).ToList();
+        Assert.Equal(1000, samples.Count);
+        Assert.Equal(1.0, cutAt!.Value, 9);
+        Assert.Contains(seen, i => i is PlannedMove m && m.Source.Line == 3);
+        Assert.True(samples.Zip(samples.Skip(1)).All(p => Math.Abs(p.Second.TimeS - p.First.TimeS - 0.001) < 1e-9));
+    }
+
+    [Fact]
+    public void UncappedTimeline_IsUnchanged()
+    {
+        var program = "G21 G90 G0 X0 Y0 Z5\nG1 X50 F600\nG4 P0.5\nG0 Z20\nM2";
+        var a = Timeline.Sample(new MotionPlanner(MachineProfile.DefaultVmc).Plan(Interpreter.InterpretString(program)), 0.001).ToList();
+        var b = Timeline.Sample(new MotionPlanner(MachineProfile.DefaultVmc).Plan(Interpreter.InterpretString(program)), 0.001, a.Count, _ => Assert.Fail("capped")).ToList();
+        Assert.Equal(a.Select(s => (s.TimeS, s.Position)), b.Select(s => (s.TimeS, s.Position)));
+    }
+
+    private static IEnumerable<PlanItem> Observe(IEnumerable<PlanItem> plan, List<PlanItem> seen)
+    {
+        foreach (var i in plan) { seen.Add(i); yield return i; }
+    }
+}
