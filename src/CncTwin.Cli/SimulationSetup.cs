@@ -105,7 +105,12 @@ internal sealed class SimulationSetup
                 // The automatic block is found from the program itself, with work and machine zero together.
                 var box = StockSpec.AutoBox(() => Interpreter(file, table, initialTool, blockDelete, 0), library);
                 var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
-                stock = () => VoxelStock.Box(lo, hi, removal.ResolutionMm);
+                // Built here, not on first use, so that a block too big for the voxel size is a usage error now.
+                VoxelStock first;
+                try { first = VoxelStock.Box(lo, hi, removal.ResolutionMm); }
+                catch (ArgumentException ex) { Console.Error.WriteLine($"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}: error: automatic stock: {ex.Message}"); return CliApp.ExitUsage; }
+                bool used = false;
+                stock = () => { if (!used) { used = true; return first; } return VoxelStock.Box(lo, hi, removal.ResolutionMm); };
                 description = string.Create(CultureInfo.InvariantCulture, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
             }
         }
