@@ -75,6 +75,8 @@ internal static class OptimizeCommand
         int code = SimulationSetup.TryCreate(file, machinePath, toolsPath, initialTool, false, removal, mechanics, "optimize", out var setup);
         if (setup == null) return code;
         double machineMax = setup.Machine.MaxLinearVelocityMmPerS > 0 ? setup.Machine.MaxLinearVelocityMmPerS * 60 : 10_000;
+        if (airFeed is { } af && !(af > 0 && double.IsFinite(af))) { Console.Error.WriteLine("optimize: error: --air-feed must be a positive feed, mm/min"); return CliApp.ExitUsage; }
+        if (chipCap is { } cc && !(cc > 0 && double.IsFinite(cc))) { Console.Error.WriteLine("optimize: error: --chip-cap must be a positive chip thickness, mm"); return CliApp.ExitUsage; }
         FeedOptimizer optimizer;
         try
         {

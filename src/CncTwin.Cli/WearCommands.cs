@@ -63,7 +63,7 @@ internal static class WearCommands
             {
                 case "phm2010":
                 {
-                    var names = pr.GetValue(cutters)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var names = CutterList(pr.GetValue(cutters)!);
                     var (spec, report) = PhmWearModel.Search(root, names, 1, progress);
                     PhmWearModel.Train(root, spec, outPath);
                     PrintRegression(report, "µm");
@@ -108,7 +108,7 @@ internal static class WearCommands
             {
                 case "phm2010":
                 {
-                    var names = pr.GetValue(cutters)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var names = CutterList(pr.GetValue(cutters)!);
                     EvaluationReport report;
                     if (pr.GetValue(search)) report = PhmWearModel.Search(root, names, 1, new Progress<string>(s => Console.Error.WriteLine(s))).Report;
                     else
@@ -172,6 +172,19 @@ internal static class WearCommands
             }
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// --cutters as a list: each cutter once (a cutter in both the training and the held-out fold would leak its
+    /// own labels into its score), and at least two, since the folds leave one out.
+    /// </summary>
+    private static string[] CutterList(string text)
+    {
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToArray();
+        var twice = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (twice != null) throw new ArgumentException($"--cutters '{text}': {twice.Key} is given twice");
+        if (names.Length < 2) throw new ArgumentException($"--cutters '{text}': leave-one-cutter-out needs at least two labelled cutters, e.g. c1,c4");
+        return names;
     }
 
     private static int Guard(Action a)

@@ -149,7 +149,8 @@ public static class PhmWearModel
     /// </summary>
     public static (PhmModelSpec Spec, EvaluationReport Report) Search(string dataDir, IReadOnlyList<string> cutters, int seed = 1, IProgress<string>? progress = null)
     {
-        if (cutters.Count < 2) throw new ArgumentException("leave-one-cutter-out needs at least two labelled cutters (c1, c4)");
+        if (cutters.Distinct(StringComparer.OrdinalIgnoreCase).Count() != cutters.Count || cutters.Count < 2)
+            throw new ArgumentException("leave-one-cutter-out needs at least two labelled cutters, each once (c1, c4)");
         var ml = new MLContext(seed);
         var data = Labelled(dataDir, cutters, out var names);
         double prior = PhysicsPriorUmPerCut();
@@ -191,6 +192,8 @@ public static class PhmWearModel
     /// <summary>Evaluates a fixed spec by leave-one-cutter-out (what `wear eval` prints for the shipped model).</summary>
     public static EvaluationReport Evaluate(string dataDir, PhmModelSpec spec, IReadOnlyList<string> cutters, int seed = 1)
     {
+        if (cutters.Distinct(StringComparer.OrdinalIgnoreCase).Count() != cutters.Count || cutters.Count < 2)
+            throw new ArgumentException("leave-one-cutter-out needs at least two labelled cutters, each once (c1, c4)");
         var ml = new MLContext(seed);
         var data = Labelled(dataDir, cutters, out var names);
         var cols = spec.SensorFeatures.Select(f => Array.IndexOf(names, f)).ToArray();

@@ -19,3 +19,19 @@ public class UmichInputTests
         Assert.Contains(UmichConditionModel.InputNames, n => n.StartsWith("S1_OutputPower"));
     }
 }
+
+/// <summary>Leave-one-cutter-out only means something with two or more distinct cutters.</summary>
+public class PhmFoldInputTests
+{
+    private static readonly PhmModelSpec Spec = new("sdca", ["force_x_max"], 5, 0.0125, 0, 1, ["c1", "c4"]);
+
+    [Theory]
+    [InlineData("c1")]
+    [InlineData("c1,c1")]
+    [InlineData("c1,C1,c4")]
+    public void OneCutterOrARepeatedOne_IsRefusedBeforeAnyData(string cutters)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => PhmWearModel.Evaluate("/nonexistent", Spec, cutters.Split(',')));
+        Assert.Contains("each once", ex.Message);
+    }
+}
