@@ -94,14 +94,21 @@ internal static class TwinCommands
     private static IObservationSource OpenSource(string uri, string format, DeviceModel? model, out DataItemMapping? sourceMapping)
     {
         sourceMapping = null;
+        // A host and an explicit port, or a usage error that says what is expected.
+        static Uri Endpoint(string uri, string form)
+        {
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || string.IsNullOrEmpty(u.Host) || u.IsDefaultPort || u.Port is < 1 or > 65535)
+                throw new ArgumentException($"--source {uri}: error: expected {form}");
+            return u;
+        }
         if (uri.StartsWith("shdr://", StringComparison.OrdinalIgnoreCase))
         {
-            var u = new Uri(uri);
+            var u = Endpoint(uri, "shdr://HOST:PORT (an SHDR adapter, usually port 7878)");
             return new ShdrSource(u.Host, u.Port, model);
         }
         if (uri.StartsWith("mtconnect://", StringComparison.OrdinalIgnoreCase))
         {
-            var u = new Uri(uri);
+            var u = Endpoint(uri, "mtconnect://HOST:PORT[/DEVICE] (an MTConnect agent, usually port 5000)");
             string? device = u.AbsolutePath.Trim('/') is { Length: > 0 } d ? d : null;
             return new MtConnectSource(new Uri($"http://{u.Host}:{u.Port}/"), device);
         }
@@ -123,6 +130,11 @@ internal static class TwinCommands
         SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, string? offsetText, string? mappingPath, string? deviceFile, string outDir,
         string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct)
     {
+        if (publishPort is int pp && pp is < 1 or > 65535)
+        {
+            Console.Error.WriteLine($"--publish {pp}: error: a TCP port, 1 to 65535");
+            return CliApp.ExitUsage;
+        }
         int code = SimulationSetup.TryCreate(programPath, machinePath, toolsPath, initialTool, false, removal, mechanics, live ? "watch" : "replay", out var setup);
         if (setup == null) return code;
         Vec3 offset;
@@ -146,7 +158,10 @@ internal static class TwinCommands
         catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
 
         Directory.CreateDirectory(outDir);
-        var source = OpenSource(sourceUri, format, model, out var fileMapping);
+        IObservationSource source;
+        DataItemMapping? fileMapping;
+        try { source = OpenSource(sourceUri, format, model, out fileMapping); }
+        catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
         if (fileMapping != null && mappingPath == null) mapping = fileMapping;
         var events = new List<SourceEvent>();
         Action? onDisconnect = null;

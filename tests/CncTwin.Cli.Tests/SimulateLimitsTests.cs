@@ -46,4 +46,16 @@ public class SimulateLimitsTests
         Assert.Equal(1.0, doc.RootElement.GetProperty("timeline_truncated_at_s").GetDouble(), 9);
         Assert.True(doc.RootElement.GetProperty("cycle_time_s").GetDouble() > 1e9);
     }
+
+    [Theory]
+    [InlineData("shdr://")]
+    [InlineData("shdr://localhost")]
+    [InlineData("mtconnect://:5000")]
+    public void TwinSourceWithoutHostOrPort_IsAUsageError(string source)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cnctwin-limits-" + Guid.NewGuid().ToString("N"));
+        string program = Path.Combine(TestSupport.Repo(), "tests", "oracle-data", "linuxcnc-sim", "programs", "twin-e2e.ngc");
+        Assert.Equal(2, CliApp.Build().Parse(["watch", "--program", program, "--source", source, "--out", dir, "--resolution", "1"]).Invoke());
+        Assert.Equal(2, CliApp.Build().Parse(["replay", "--program", program, "--source", "csv:x.csv", "--publish", "70000", "--out", dir]).Invoke());
+    }
 }
