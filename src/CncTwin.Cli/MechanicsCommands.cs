@@ -202,6 +202,8 @@ internal static class MechanicsCommands
             string path = pr.GetValue(data)!;
             try
             {
+                if (!(pr.GetValue(idle) >= 0) || double.IsInfinity(pr.GetValue(idle)))
+                    throw new CalibrationDataException($"--idle-power-w {pr.GetValue(idle).ToString(Inv)}: error: the spindle's idle power is a finite number of W, 0 or more");
                 var cuts = CalibrationCsv.Read(path, pr.GetValue(idle));
                 var fit = Calibration.Fit(cuts);
                 var k = fit.Coefficients;
