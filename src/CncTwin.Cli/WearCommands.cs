@@ -131,7 +131,12 @@ internal static class WearCommands
                 default:
                 {
                     var report = UmichConditionModel.Evaluate(root);
-                    if (json) WriteJson(report); else PrintClassification(report);
+                    if (json) WriteJson(report);
+                    else
+                    {
+                        PrintClassification(report);
+                        PrintRunChecks(UmichRunChecks.Read(root));
+                    }
                     break;
                 }
             }
@@ -214,6 +219,16 @@ internal static class WearCommands
         foreach (var f in r.Folds)
             Console.WriteLine(string.Create(Inv, $"{f.Experiment,-10} {(f.Worn ? "worn" : "unworn"),6} {f.Windows,8} {f.WindowAccuracy,11:0.000} {f.MeanProbabilityWorn,8:0.00} {(f.ExperimentCorrect ? "ok" : "wrong"),6} {(f.BaselineCorrect ? "ok" : "wrong"),9} {f.BrierModel,7:0.000} {f.BrierBaseline,11:0.000}"));
         Console.WriteLine(string.Create(Inv, $"experiments right: model {r.ExperimentAccuracy:0.000}, baseline {r.BaselineAccuracy:0.000}; window accuracy {r.WindowAccuracy:0.000}; mean Brier {r.Folds.Average(f => f.BrierModel):0.000} vs {r.Folds.Average(f => f.BrierBaseline):0.000}"));
+    }
+
+    /// <summary>The telemetry behind the model card's "why not every fold": cutting power and the tool's top cutting level.</summary>
+    private static void PrintRunChecks(List<UmichRunCheck> runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine("spindle power cutting vs spinning in air, same run (W), and the highest machine Z cut at (mm):");
+        Console.WriteLine($"{"experiment",-10} {"truth",6} {"feed",5} {"cut n",6} {"air n",6} {"cut W",7} {"air W",7} {"cut-air",8} {"± air",6} {"top Z",6}");
+        foreach (var r in runs)
+            Console.WriteLine(string.Create(Inv, $"{r.Experiment,-10} {(r.Worn ? "worn" : "unworn"),6} {r.FeedMmPerS,5:0} {r.CutSamples,6} {r.AirSamples,6} {r.CutPowerW,7:0.0} {r.AirPowerW,7:0.0} {r.CuttingPowerW,8:+0.0;-0.0} {r.AirStdErrW,6:0.0} {r.TopCutZMm,6:0.0}"));
     }
 
     private static void WriteJson<T>(T report)

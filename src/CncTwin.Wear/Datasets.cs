@@ -262,3 +262,63 @@ public static class UmichMill
         return windows;
     }
 }
+
+/// <summary>
+/// What one U-Mich run's telemetry says about its cutting, for the model card's "why not every fold": spindle power
+/// while cutting against spindle power spinning in air in the same run, and the highest machine Z it cuts at.
+/// </summary>
+public sealed record UmichRunCheck(int Experiment, bool Worn, double FeedMmPerS, int CutSamples, int AirSamples, double CutPowerW, double AirPowerW,
+    double AirStdErrW, double TopCutZMm)
+{
+    public double CuttingPowerW => CutPowerW - AirPowerW;
+}
+
+public static class UmichRunChecks
+{
+    /// <summary>
+    /// Rows that reflect the machine (not feed 50 or X1 198) with the spindle at its commanded speed (within 1.5
+    /// of S1_CommandVelocity, above 50). Cutting: tool at or below machine Z 30 mm (the block's top layers are at
+    /// 29.5-29.7) moving at 0.6-1.4 x the programmed feed. Air: tool at or above Z 31 mm, or moving faster than
+    /// 1.5 x the feed (rapids). Power means in W; the air mean's standard error from its sample spread.
+    /// </summary>
+    public static List<UmichRunCheck> Read(string dataDir)
+    {
+        string dir = Path.Combine(dataDir, "umich-cnc-mill");
+        var meta = new List<(int Exp, bool Worn, double Feed)>();
+        string tpath = Path.Combine(dir, "train.csv");
+        using (var t = Csv.Open(tpath))
+        {
+            if (!t.Read()) throw new DatasetException($"{tpath}: error: empty file");
+            var h = t.Headers.ToArray();
+            int cn = Csv.Col(h, "No", tpath), cf = Csv.Col(h, "feedrate", tpath), cw = Csv.Col(h, "tool_condition", tpath);
+            do meta.Add(((int)Csv.Num(t, cn, tpath, "No"), t.GetString(cw).Trim().Equals("worn", StringComparison.OrdinalIgnoreCase), Csv.Num(t, cf, tpath, "feedrate")));
+            while (t.Read());
+        }
+        var result = new List<UmichRunCheck>();
+        foreach (var (exp, worn, feed) in meta.OrderBy(m => m.Exp))
+        {
+            string path = Path.Combine(dir, $"experiment_{exp:00}.csv");
+            using var csv = Csv.Open(path);
+            if (!csv.Read()) continue;
+            var h = csv.Headers.ToArray();
+            string[] names = ["M1_CURRENT_FEEDRATE", "X1_ActualPosition", "S1_ActualVelocity", "S1_CommandVelocity", "Z1_CommandPosition", "X1_CommandVelocity", "Y1_CommandVelocity", "S1_OutputPower"];
+            int[] c = names.Select(n => Csv.Col(h, n, path)).ToArray();
+            double cutSum = 0, airSum = 0, airSq = 0, top = double.NegativeInfinity;
+            int nCut = 0, nAir = 0;
+            do
+            {
+                double V(int k) => Csv.Num(csv, c[k], path, names[k]);
+                if (V(0) == 50 || V(1) == 198) continue;
+                double sAct = V(2), sCmd = V(3);
+                if (!(sCmd > 50) || Math.Abs(sAct - sCmd) >= 1.5) continue;
+                double z = V(4), vxy = Math.Sqrt(V(5) * V(5) + V(6) * V(6)), p = V(7) * 1000;
+                if (z <= 30 && vxy > 0.6 * feed && vxy < 1.4 * feed) { cutSum += p; nCut++; top = Math.Max(top, z); }
+                else if (z >= 31 || vxy > 1.5 * feed) { airSum += p; airSq += p * p; nAir++; }
+            } while (csv.Read());
+            double airMean = nAir > 0 ? airSum / nAir : double.NaN;
+            double airSe = nAir > 1 ? Math.Sqrt(Math.Max(0, airSq / nAir - airMean * airMean) * nAir / (nAir - 1) / nAir) : double.NaN;
+            result.Add(new UmichRunCheck(exp, worn, feed, nCut, nAir, nCut > 0 ? cutSum / nCut : double.NaN, airMean, airSe, nCut > 0 ? top : double.NaN));
+        }
+        return result;
+    }
+}

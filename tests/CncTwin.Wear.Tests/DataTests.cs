@@ -105,6 +105,18 @@ public class DataTests
     }
 
     [Fact]
+    public void UmichRunChecks_CuttingLevelsGiveAwayTheToolSetup()
+    {
+        // Why positions are kept from the classifier: the top cutting level alone separates worn from unworn runs.
+        var runs = UmichRunChecks.Read(Data());
+        Assert.Equal(18, runs.Count);
+        Assert.All(runs, r => Assert.True(r.CutSamples > 20, $"experiment {r.Experiment}: {r.CutSamples} cutting samples"));
+        Assert.True(runs.Where(r => r.Worn).Min(r => r.TopCutZMm) > runs.Where(r => !r.Worn).Max(r => r.TopCutZMm));
+        // Spindle power while cutting is within a few W of spinning in air at 3 mm/s: wax barely loads the spindle.
+        Assert.All(runs.Where(r => r.FeedMmPerS == 3), r => Assert.InRange(r.CuttingPowerW, -10, 10));
+    }
+
+    [Fact]
     public void TruncatedOrMalformedFiles_NameFileAndLine()
     {
         string dir = Path.Combine(Path.GetTempPath(), "cnctwin-data-" + Guid.NewGuid().ToString("N"));
