@@ -89,34 +89,37 @@ internal sealed class SimulationSetup
         catch (GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitUsage; }
         if (table == null) return CliApp.ExitUsage;
 
-        Func<VoxelStock> stock;
-        string description;
+        // The first stock is built here, not on first use, so that a bad spec or a block too big for the voxel size
+        // is a usage error now; later calls (optimize runs twice) build a fresh one.
+        Func<VoxelStock> build;
+        string description, option;
         try
         {
             if (removal.Stock != null)
             {
-                var first = StockSpec.Build(removal.Stock, removal.ResolutionMm);
-                bool used = false;
-                stock = () => { if (!used) { used = true; return first; } return StockSpec.Build(removal.Stock, removal.ResolutionMm); };
+                build = () => StockSpec.Build(removal.Stock, removal.ResolutionMm);
                 description = removal.Stock;
+                option = "--stock";
             }
             else
             {
                 // The automatic block is found from the program itself, with work and machine zero together.
                 var box = StockSpec.AutoBox(() => Interpreter(file, table, initialTool, blockDelete, 0), library);
                 var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
-                // Built here, not on first use, so that a block too big for the voxel size is a usage error now.
-                VoxelStock first;
-                try { first = VoxelStock.Box(lo, hi, removal.ResolutionMm); }
-                catch (ArgumentException ex) { Console.Error.WriteLine($"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}: error: automatic stock: {ex.Message}"); return CliApp.ExitUsage; }
-                bool used = false;
-                stock = () => { if (!used) { used = true; return first; } return VoxelStock.Box(lo, hi, removal.ResolutionMm); };
+                build = () => VoxelStock.Box(lo, hi, removal.ResolutionMm);
                 description = string.Create(CultureInfo.InvariantCulture, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
+                option = $"--resolution {removal.ResolutionMm.ToString(CultureInfo.InvariantCulture)}";
             }
         }
         catch (StockSpec.StockSpecException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
         catch (ArgumentException ex) { Console.Error.WriteLine($"--stock: error: {ex.Message}"); return CliApp.ExitUsage; }
         catch (GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitProgramError; }
+        VoxelStock first;
+        try { first = build(); }
+        catch (StockSpec.StockSpecException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+        catch (ArgumentException ex) { Console.Error.WriteLine($"{option}: error: stock {description}: {ex.Message}"); return CliApp.ExitUsage; }
+        bool used = false;
+        Func<VoxelStock> stock = () => { if (!used) { used = true; return first; } return build(); };
 
         var s = new SimulationSetup
         {

@@ -64,8 +64,6 @@ public sealed class TravelCheck(MachineProfile machine)
             bool inside = lo.X >= _lo.X && hi.X <= _hi.X && lo.Y >= _lo.Y && hi.Y <= _hi.Y && lo.Z >= _lo.Z && hi.Z <= _hi.Z;
             if (!inside) TakeArcExtremes(c);
         }
-        else if (m.Path is not LinePath)
-            for (int k = 1; k < 16; k++) Take(m.Path.PointAt(m.Path.LengthMm * k / 16));
         for (int axis = 0; axis < 3; axis++)
         {
             var limits = machine.Axis(axis);

@@ -206,25 +206,30 @@ public static class UmichMill
     ];
     public static readonly string[] FeatureNames = Signals.SelectMany(s => new[] { s + "_mean", s + "_std" }).Append("feedrate_mm_s").ToArray();
 
+    /// <summary>train.csv: per experiment the tool condition, feed rate (mm/s) and clamp pressure (bar).</summary>
+    public static SortedDictionary<int, (bool Worn, double Feed, double Clamp)> ReadConditions(string dir)
+    {
+        string tpath = Path.Combine(dir, "train.csv");
+        var meta = new SortedDictionary<int, (bool Worn, double Feed, double Clamp)>();
+        using var csv = Csv.Open(tpath);
+        if (!csv.Read()) throw new DatasetException($"{tpath}: error: empty file");
+        var h = csv.Headers.ToArray();
+        int cn = Csv.Col(h, "No", tpath), cf = Csv.Col(h, "feedrate", tpath), cp = Csv.Col(h, "clamp_pressure", tpath), cw = Csv.Col(h, "tool_condition", tpath);
+        do
+        {
+            string cond = csv.GetString(cw).Trim().ToLowerInvariant();
+            if (cond is not ("worn" or "unworn")) throw new DatasetException($"{tpath}:{csv.LineNumber}:{cw + 1}: error: tool_condition '{cond}' (worn or unworn)");
+            meta[(int)Csv.Num(csv, cn, tpath, "No")] = (cond == "worn", Csv.Num(csv, cf, tpath, "feedrate"), Csv.Num(csv, cp, tpath, "clamp_pressure"));
+        } while (csv.Read());
+        return meta;
+    }
+
     public static List<UmichWindow> Read(string dataDir, int windowSamples = 50)
     {
         string dir = Path.Combine(dataDir, "umich-cnc-mill");
-        string tpath = Path.Combine(dir, "train.csv");
-        var meta = new Dictionary<int, (bool Worn, double Feed, double Clamp)>();
-        using (var csv = Csv.Open(tpath))
-        {
-            if (!csv.Read()) throw new DatasetException($"{tpath}: error: empty file");
-            var h = csv.Headers.ToArray();
-            int cn = Csv.Col(h, "No", tpath), cf = Csv.Col(h, "feedrate", tpath), cp = Csv.Col(h, "clamp_pressure", tpath), cw = Csv.Col(h, "tool_condition", tpath);
-            do
-            {
-                string cond = csv.GetString(cw).Trim().ToLowerInvariant();
-                if (cond is not ("worn" or "unworn")) throw new DatasetException($"{tpath}:{csv.LineNumber}:{cw + 1}: error: tool_condition '{cond}' (worn or unworn)");
-                meta[(int)Csv.Num(csv, cn, tpath, "No")] = (cond == "worn", Csv.Num(csv, cf, tpath, "feedrate"), Csv.Num(csv, cp, tpath, "clamp_pressure"));
-            } while (csv.Read());
-        }
+        var meta = UmichMill.ReadConditions(dir);
         var windows = new List<UmichWindow>();
-        foreach (var (exp, m) in meta.OrderBy(kv => kv.Key))
+        foreach (var (exp, m) in meta)
         {
             string path = Path.Combine(dir, $"experiment_{exp:00}.csv");
             using var csv = Csv.Open(path);
@@ -284,18 +289,8 @@ public static class UmichRunChecks
     public static List<UmichRunCheck> Read(string dataDir)
     {
         string dir = Path.Combine(dataDir, "umich-cnc-mill");
-        var meta = new List<(int Exp, bool Worn, double Feed)>();
-        string tpath = Path.Combine(dir, "train.csv");
-        using (var t = Csv.Open(tpath))
-        {
-            if (!t.Read()) throw new DatasetException($"{tpath}: error: empty file");
-            var h = t.Headers.ToArray();
-            int cn = Csv.Col(h, "No", tpath), cf = Csv.Col(h, "feedrate", tpath), cw = Csv.Col(h, "tool_condition", tpath);
-            do meta.Add(((int)Csv.Num(t, cn, tpath, "No"), t.GetString(cw).Trim().Equals("worn", StringComparison.OrdinalIgnoreCase), Csv.Num(t, cf, tpath, "feedrate")));
-            while (t.Read());
-        }
         var result = new List<UmichRunCheck>();
-        foreach (var (exp, worn, feed) in meta.OrderBy(m => m.Exp))
+        foreach (var (exp, (worn, feed, _)) in UmichMill.ReadConditions(dir))
         {
             string path = Path.Combine(dir, $"experiment_{exp:00}.csv");
             using var csv = Csv.Open(path);
