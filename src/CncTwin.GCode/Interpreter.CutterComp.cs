@@ -8,8 +8,9 @@ namespace CncTwin.GCode;
 //    programmed direction;
 //  * every move is held until the next one is known: at a convex corner turning more than 0.05 rad
 //    the held move ends at its offset end point and an arc about the programmed corner joins the next
-//    offset path; otherwise (concave or nearly straight) both offset paths are cut back/extended to
-//    their intersection;
+//    offset path (a straight traverse for G0); at a concave corner turning more than 0.05 rad both
+//    offset paths are cut back to their intersection (an error if that would make a move run backwards);
+//    a corner within 0.05 rad of tangent gets neither: the next move starts where the held one ends;
 //  * moves along the plane's normal only (Z in G17) ride along with the held move;
 //  * G40: the held move is finished at its offset end and the next move goes to the programmed point.
 public sealed partial class Interpreter
@@ -32,6 +33,8 @@ public sealed partial class Interpreter
         public Vec3 Center;         // arc centre (program coordinates)
         public double Radius;       // offset arc radius
         public double DirA, DirB;   // unit tangent at the end (plane coordinates), programmed path
+        public double CheckA, CheckB; // a line's direction for the cut-back check (LinuxCNC keeps the normal for entry moves)
+        public double ProgrammedSweep; // an arc's programmed sweep (rad, signed); 0 for arcs that are never cut back
         public SourceLocation Loc;
         public FeedRateMode FeedMode;
         public double FeedRate;
@@ -110,13 +113,13 @@ public sealed partial class Interpreter
             var (ea, eb) = (a1 + r * na, b1 + r * nb);
             if (len <= r && r > 0) throw Err(col, "length of cutter compensation entry move is not greater than the tool radius");
             var start = FromMachine(_machineLast);
-            var mv = new CompMove { Rapid = rapid, Start = start, End = plane.Join(ea, eb, n1), DirA = da, DirB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
+            var mv = new CompMove { Rapid = rapid, Start = start, End = plane.Join(ea, eb, n1), DirA = da, DirB = db, CheckA = na, CheckB = nb, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
             if (_held != null) ReleaseHeld(null);
             Hold(mv);
             _compEntry = false;
             return;
         }
-        var next = new CompMove { Rapid = rapid, DirA = da, DirB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
+        var next = new CompMove { Rapid = rapid, DirA = da, DirB = db, CheckA = da, CheckB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
         var (sa, sb) = (a0 + r * na, b0 + r * nb);
         next.Start = plane.Join(sa, sb, n1);
         next.End = plane.Join(a1 + r * na, b1 + r * nb, n1);
@@ -146,6 +149,7 @@ public sealed partial class Interpreter
         {
             IsArc = true, Clockwise = clockwise, Turns = turns, Center = plane.Join(ca, cb, 0), Radius = offR,
             End = plane.Join(ca + offR * ua1, cb + offR * ub1, n1), DirA = ta1, DirB = tb1,
+            ProgrammedSweep = Sweep(a0 - ca, b0 - cb, a1 - ca, b1 - cb, clockwise, turns),
             Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate,
         };
         if (_compEntry)
@@ -185,41 +189,95 @@ public sealed partial class Interpreter
             Hold(next);
             return;
         }
+        // LinuxCNC's corner angle: how far the path turns away from the compensated side, in
+        // [-90 deg, 270 deg). Positive is convex (the tool must swing round the corner), negative concave.
         double cross = held.DirA * tb - held.DirB * ta;
         double dot = held.DirA * ta + held.DirB * tb;
-        double turn = Math.Atan2(cross, dot);              // + = left turn
-        bool convex = _compSide * turn < 0;                 // turning away from the compensated side
-        var (pa, pb, _) = plane.Split(_pos);                // programmed corner
-        if (convex && Math.Abs(turn) > SmallCornerRadians && _compRadius > 0)
+        double beta = -_compSide * Math.Atan2(cross, dot);
+        if (beta < -Math.PI / 2) beta += 2 * Math.PI;
+        const double small = SmallCornerRadians;
+        bool concave = beta < -small || beta > Math.PI + small;
+        if (!concave && beta > Math.PI - small)
         {
-            // finish the held move, then an arc around the programmed corner
+            // Reversing over an arc ("h" and "m" shapes): LinuxCNC stays on the same side by treating the corner
+            // as concave when the tool would otherwise have to loop round the outside.
+            concave = next.IsArc
+                ? Math.Abs(beta - Math.PI) < small && !ToolInsideArc(next)
+                : held.IsArc && !ToolInsideArc(held);
+        }
+        var (pa, pb, _) = plane.Split(_pos);                // programmed corner
+        if (!concave && beta > small)
+        {
+            // convex: finish the held move, then go round the programmed corner to the next offset path
+            // (a rapid cannot arc, so it goes straight there)
             var arcStart = next.Start;
             ReleaseHeld(null);
             var (_, _, n) = plane.Split(FromMachine(_machineLast));
             var (sa, sb, _) = plane.Split(arcStart);
             var target = plane.Join(sa, sb, n);
-            EmitArc(target, plane.Join(pa, pb, n), plane, clockwise: _compSide > 0, 1, next.Loc, next.FeedMode, next.FeedRate);
+            if (next.Rapid && !next.IsArc) EmitRapid(target, next.Loc);
+            else EmitArc(target, plane.Join(pa, pb, n), plane, clockwise: _compSide > 0, 1, next.Loc, next.FeedMode, next.FeedRate);
             next.Start = target;
             Hold(next);
             return;
         }
-        // concave or nearly straight: meet at the intersection of the two offset paths
-        if (Math.Abs(turn) < 1e-9 && !held.IsArc && !next.IsArc)
+        if (!concave)
         {
-            ReleaseHeld(held.End);
+            // nearly tangent (within 0.05 rad either way): no corner move; the next path starts where the held one ends
+            ReleaseHeld(null);
             next.Start = held.End;
             Hold(next);
             return;
         }
+        // concave: both offset paths are cut back to where they meet
         var (ha, hb, _) = plane.Split(held.End);
         var (sa2, sb2, _) = plane.Split(next.Start);
         var p = Intersect(held, next, (ha + sa2) / 2, (hb + sb2) / 2, col);
+        CheckCutBack(held, p.A, p.B, col);
         var (_, _, hn) = plane.Split(held.End);
         var meet = plane.Join(p.A, p.B, hn);
         ReleaseHeld(meet);
         var (_, _, nn) = plane.Split(next.Start);
         next.Start = plane.Join(p.A, p.B, nn);
         Hold(next);
+    }
+
+    /// <summary>Left of a counter-clockwise arc (or right of a clockwise one) is towards its centre.</summary>
+    private bool ToolInsideArc(CompMove arc) => (_compSide > 0) != arc.Clockwise;
+
+    /// <summary>
+    /// A held move cut back to a concave corner must still run the way it was programmed: a line cut back past its
+    /// start, or an arc whose sweep grows, would gouge (LinuxCNC refuses both, on the line of the next move).
+    /// </summary>
+    private void CheckCutBack(CompMove held, double a, double b, int col)
+    {
+        var (sa, sb, _) = _plane.Split(held.Start);
+        if (!held.IsArc)
+        {
+            if (held.CheckA * (a - sa) + held.CheckB * (b - sb) < 0)
+                throw Err(col, $"cutter compensation: straight {(held.Rapid ? "traverse" : "feed")} in this concave corner cannot be reached by the tool without gouging");
+            return;
+        }
+        if (held.ProgrammedSweep == 0) return;
+        var (ca, cb, _) = _plane.Split(held.Center);
+        double sweep = Sweep(sa - ca, sb - cb, a - ca, b - cb, held.Clockwise, held.Turns);
+        double tol = _unit == 1 ? 0.0254 : 0.001;
+        if (Math.Abs(sweep) > Math.Abs(held.ProgrammedSweep) + tol)
+            throw Err(col, "cutter compensation: arc move in this concave corner cannot be reached by the tool without gouging");
+    }
+
+    /// <summary>Signed angle swept from (sa, sb) to (ea, eb) about the origin in the arc's direction, extra turns included.</summary>
+    private static double Sweep(double sa, double sb, double ea, double eb, bool clockwise, int turns)
+    {
+        double a0 = Math.Atan2(sb, sa), a1 = Math.Atan2(eb, ea);
+        int extra = Math.Max(turns, 1) - 1;
+        if (!clockwise)
+        {
+            if (a1 <= a0) a1 += 2 * Math.PI;
+            return a1 - a0 + extra * 2 * Math.PI;
+        }
+        if (a1 >= a0) a1 -= 2 * Math.PI;
+        return a1 - a0 - extra * 2 * Math.PI;
     }
 
     private (double A, double B) Intersect(CompMove m1, CompMove m2, double nearA, double nearB, int col)

@@ -2,7 +2,7 @@ using CncTwin.Core;
 
 namespace CncTwin.GCode;
 
-// Canned cycles G73, G81-G89 as LinuxCNC expands them (checked against rs274 -g). Everything is worked
+// Canned cycles G73, G74, G81-G89 as LinuxCNC expands them (checked against rs274 -g). Everything is worked
 // out in the active plane: "depth" is the plane's normal axis (Z in G17, Y in G18, X in G19).
 public sealed partial class Interpreter
 {
@@ -36,11 +36,11 @@ public sealed partial class Interpreter
             if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "canned cycle L (repeats) must be a whole number >= 0");
             repeats = (int)l;
         }
-        if (motion == 840 || motion == 860 || motion == 870 || motion == 880)
-        {
-            if (_spindleDir == SpindleDirection.Off && motion == 840) throw Err(col, "G84 tapping with the spindle stopped");
-        }
+        // Tapping and the boring cycles that stop and restart the spindle need it turning (LinuxCNC checks the same).
+        if (motion is 740 or 840 or 860 or 870 or 880 && _spindleDir == SpindleDirection.Off)
+            throw Err(col, $"spindle not turning in {GName(motion)}" + (motion is 740 or 840 ? " tapping" : " boring"));
         if (motion == 840 && _spindleDir != SpindleDirection.Clockwise) throw Err(col, "G84 right-hand tapping needs the spindle turning clockwise (M3)");
+        if (motion == 740 && _spindleDir != SpindleDirection.CounterClockwise) throw Err(col, "G74 left-hand tapping needs the spindle turning counterclockwise (M4)");
         if (_feedMode == FeedRateMode.InverseTime) throw Err(col, "cannot use canned cycles in inverse time feed mode (G93)");
         CheckFeed(col, GName(motion));
 
@@ -106,15 +106,21 @@ public sealed partial class Interpreter
                         Traverse(plane, a, b, clear, col);
                         break;
                     }
+                case 740:
                 case 840:
-                    Feed(plane, a, b, bottom, col);
-                    _out.Add(new SpindleStop(Loc(col)));
-                    _out.Add(new SpindleStart(Loc(col), SpindleDirection.CounterClockwise, _spindleRpm));
-                    _out.Add(new Dwell(Loc(col), 0));
-                    Feed(plane, a, b, clear, col);
-                    _out.Add(new SpindleStop(Loc(col)));
-                    _out.Add(new SpindleStart(Loc(col), SpindleDirection.Clockwise, _spindleRpm));
-                    break;
+                    {
+                        // Floating-holder tapping: feed in, reverse the spindle (dwelling P, 0 unless given), feed out, restore.
+                        var forward = motion == 840 ? SpindleDirection.Clockwise : SpindleDirection.CounterClockwise;
+                        var reverse = motion == 840 ? SpindleDirection.CounterClockwise : SpindleDirection.Clockwise;
+                        Feed(plane, a, b, bottom, col);
+                        _out.Add(new SpindleStop(Loc(col)));
+                        _out.Add(new SpindleStart(Loc(col), reverse, _spindleRpm));
+                        _out.Add(new Dwell(Loc(col), _cycleP));
+                        Feed(plane, a, b, clear, col);
+                        _out.Add(new SpindleStop(Loc(col)));
+                        _out.Add(new SpindleStart(Loc(col), forward, _spindleRpm));
+                        break;
+                    }
                 case 850:
                     Feed(plane, a, b, bottom, col);
                     Feed(plane, a, b, r, col);
@@ -133,9 +139,17 @@ public sealed partial class Interpreter
                         char io = plane switch { Plane.XY => 'i', Plane.XZ => 'k', _ => 'j' };
                         char jo = plane switch { Plane.XY => 'j', Plane.XZ => 'i', _ => 'k' };
                         char ko = plane switch { Plane.XY => 'k', Plane.XZ => 'j', _ => 'i' };
-                        if (!_block.Has(io) || !_block.Has(jo) || !_block.Has(ko)) throw Err(col, "G87 back boring needs I, J and K");
-                        double oa = a + _block.Get(io) * _unit, ob = b + _block.Get(jo) * _unit;
-                        double kz = incremental ? bottom + _block.Get(ko) * _unit : _block.Get(ko) * _unit;
+                        // The first G87 of a series needs all three; repeats reuse the last value of each (as LinuxCNC).
+                        if (i == 0)
+                        {
+                            foreach (char w in stackalloc[] { io, jo, ko })
+                                if (!_block.Has(w) && _prevMotionMode != 870) throw Err(col, $"{char.ToUpperInvariant(w)} word missing with G87 back boring (it needs I, J and K)");
+                            if (_block.Has(io)) _cycleI = _block.Get(io) * _unit;
+                            if (_block.Has(jo)) _cycleJ = _block.Get(jo) * _unit;
+                            if (_block.Has(ko)) _cycleK = _block.Get(ko) * _unit;
+                        }
+                        double oa = a + _cycleI, ob = b + _cycleJ;
+                        double kz = incremental ? bottom + _cycleK : _cycleK;
                         Traverse(plane, oa, ob, r, col);
                         _out.Add(new SpindleStop(Loc(col)));
                         Traverse(plane, oa, ob, bottom, col);
@@ -170,6 +184,7 @@ public sealed partial class Interpreter
     }
 
     private double _cycleOldZ;
+    private double _cycleI, _cycleJ, _cycleK;    // G87 offsets and back-bore start (mm), kept for repeats
     private bool _cycleInitialLevelKnown;
 
     private void Traverse(Plane plane, double a, double b, double n, int col) => EmitRapid(plane.Join(a, b, n), col);

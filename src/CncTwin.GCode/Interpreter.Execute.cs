@@ -9,7 +9,7 @@ public sealed partial class Interpreter
     private static int GGroup(int code) => code switch
     {
         40 or 100 or 280 or 281 or 300 or 301 or 520 or 530 or 920 or 921 or 922 or 923 => 0,
-        0 or 10 or 20 or 30 or 50 or 51 or 52 or 330 or 331 or 382 or 383 or 384 or 385 or 730 or 760
+        0 or 10 or 20 or 30 or 50 or 51 or 52 or 330 or 331 or 382 or 383 or 384 or 385 or 730 or 740 or 760
             or 800 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890 or 741 or 742 => 1,
         170 or 180 or 190 or 171 or 181 or 191 => 2,
         900 or 910 => 3,
@@ -43,9 +43,14 @@ public sealed partial class Interpreter
 
     private void ApplyAssignments()
     {
-        foreach (var (index, name, value, _) in _block.Assignments)
+        foreach (var (index, name, value, col) in _block.Assignments)
         {
-            if (name != null) _params.SetNamed(name, value);
+            if (name != null)
+            {
+                // LinuxCNC's predefined names mirror interpreter state; a program cannot write them.
+                if (IsPredefinedNamed(name)) throw Err(col, $"cannot assign to read-only parameter #<{name}>");
+                _params.SetNamed(name, value);
+            }
             else _params.SetNumbered(index, value, this);
         }
     }
@@ -274,7 +279,7 @@ public sealed partial class Interpreter
         if (g[0] == 530 && motionOnLine && g[1] is not (0 or 10)) throw Err(gCol[0], "G53 can only be used with G0 or G1");
         if (g[0] == 530 && !motionOnLine && motion is not (0 or 10) && _block.HasAxis) throw Err(gCol[0], "G53 can only be used with G0 or G1");
         bool arcMotion = (motionOnLine || _block.HasAxis) && motion is 20 or 30;
-        bool cycle = (motionOnLine || _block.HasAxis) && motion is 730 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890;
+        bool cycle = (motionOnLine || _block.HasAxis) && motion is 730 or 740 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890;
         foreach (char c in "ijk")
             if (_block.Has(c) && !(arcMotion || (cycle && motion == 870) || g[0] == 100))
                 throw Err(_block.Col(c), $"{char.ToUpperInvariant(c)} word with no G2 or G3 to use it");
@@ -283,8 +288,8 @@ public sealed partial class Interpreter
         bool io = m[5] >= 0 || m[10] is 66 or 67 or 68;   // digital / analog I/O: accepted, no motion effect
         if (_block.Has('e') && !(m[10] is 66 or 67 or 68))
             throw Err(_block.Col('e'), "E word with no M66, M67 or M68 to use it");
-        if (_block.Has('p') && !(io || arcMotion || g[0] == 40 || g[0] == 100 || g[13] == 640 || (cycle && motion is 820 or 860 or 880 or 890) || m[10] == 98 || m[4] == 99 || g[7] is 411 or 421))
-            throw Err(_block.Col('p'), "P word with no G2, G3, G4, G10, G64, G82, G86, G88, G89 or M98 to use it");
+        if (_block.Has('p') && !(io || arcMotion || g[0] == 40 || g[0] == 100 || g[13] == 640 || (cycle && motion is 740 or 820 or 840 or 860 or 880 or 890) || m[10] == 98 || m[4] == 99 || g[7] is 411 or 421))
+            throw Err(_block.Col('p'), "P word with no G2, G3, G4, G10, G64, G74, G82, G84, G86, G88, G89 or M98 to use it");
         if (_block.Has('q') && !(io || g[13] == 640 || (cycle && motion is 730 or 830) || m[6] == 61))
             throw Err(_block.Col('q'), "Q word with no G64, G73, G83 or M61 to use it");
         if (_block.Has('l') && !(io || cycle || g[0] == 100 || m[10] == 98))
@@ -411,6 +416,8 @@ public sealed partial class Interpreter
 
     private static double Comp(Vec3 v, int k) => k == 0 ? v.X : k == 1 ? v.Y : v.Z;
 
+    private bool IsPredefinedNamed(string name) => name is "_value" or "_value_returned" || TryGetSystemNamed(name, out _);
+
     internal bool TryGetSystemNamed(string name, out double value)
     {
         value = 0;
@@ -432,7 +439,32 @@ public sealed partial class Interpreter
             case "_plane": value = _plane == Plane.XY ? 170 : _plane == Plane.XZ ? 180 : 190; return true;
             case "_call_level": value = _callStack.Count; return true;
             case "_line": value = _block.Line; return true;
-            case "_pi": value = Math.PI; return true;
+            case "_ccomp": value = _compSide == 0 ? 400 : _compSide > 0 ? 410 : 420; return true;
+            case "_inverse_time": value = _feedMode == FeedRateMode.InverseTime ? 1 : 0; return true;
+            case "_units_per_minute": value = _feedMode == FeedRateMode.UnitsPerMinute ? 1 : 0; return true;
+            case "_units_per_rev": value = _feedMode == FeedRateMode.UnitsPerRevolution ? 1 : 0; return true;
+            case "_tool_offset": value = _toolOffset == Vec3.Zero ? 0 : 1; return true;
+            case "_retract_r": value = _retractToOldZ ? 0 : 1; return true;
+            case "_retract_old": value = _retractToOldZ ? 1 : 0; return true;
+            case "_spindle_on": value = _spindleDir == SpindleDirection.Off ? 0 : 1; return true;
+            case "_spindle_cw": value = _spindleDir == SpindleDirection.Clockwise ? 1 : 0; return true;
+            case "_mist": value = _mist ? 1 : 0; return true;
+            case "_flood": value = _flood ? 1 : 0; return true;
+            // A twin runs the program as written: overrides enabled (M48) and no feed hold or adaptive feed.
+            case "_speed_override" or "_feed_override" or "_feed_hold": value = 1; return true;
+            case "_adaptive_feed": value = 0; return true;
+            case "_a" or "_b" or "_c" or "_u" or "_v" or "_w": value = 0; return true;
+            case "_abs_x": value = _machineLast.X / _unit; return true;
+            case "_abs_y": value = _machineLast.Y / _unit; return true;
+            case "_abs_z": value = _machineLast.Z / _unit; return true;
+            case "_abs_a" or "_abs_b" or "_abs_c" or "_abs_u" or "_abs_v" or "_abs_w": value = 0; return true;
+            case "_current_pocket": value = _opt.Tools.Get(_toolInSpindle)?.Pocket ?? 0; return true;
+            case "_selected_pocket": value = _selectedTool > 0 ? _opt.Tools.Get(_selectedTool)?.Pocket ?? -1 : -1; return true;
+            // rs274 on its own reports 0 (a preview); the twin stands for the machine's task, which reports 1.
+            case "_task": value = 1; return true;
+            case "_remap_level": value = 0; return true;
+            case "_vmajor": value = 2.9; return true;   // the LinuxCNC version whose behaviour the interpreter follows
+            case "_vminor": value = 0; return true;
             default: return false;
         }
     }

@@ -38,7 +38,7 @@ public sealed partial class Interpreter
 
     private void ExecuteMotion(int motion, int col, bool g53, bool explicitMotion)
     {
-        if (motion is not (730 or >= 810 and <= 890)) _cycleInitialLevelKnown = false;
+        if (motion is not (730 or 740 or >= 810 and <= 890)) _cycleInitialLevelKnown = false;
         switch (motion)
         {
             case 0:
@@ -79,7 +79,7 @@ public sealed partial class Interpreter
                     _pos = end; // the probe may stop early on a real machine; the twin assumes it runs to the end
                     return;
                 }
-            case 730: case 810: case 820: case 830: case 840: case 850: case 860: case 870: case 880: case 890:
+            case 730: case 740: case 810: case 820: case 830: case 840: case 850: case 860: case 870: case 880: case 890:
                 ExecuteCycle(motion, col);
                 return;
             case 800:

@@ -274,6 +274,8 @@ public sealed partial class Interpreter
         SkipSpaces();
         if (_cur >= L.Length || L[_cur] != '=') throw ErrHere("expected '=' in parameter setting");
         _cur++;
+        // LinuxCNC creates a new name (as 0) when it reads the setting, so "#<n> = [#<n> + 1]" counts from 0.
+        if (name != null && !IsPredefinedNamed(name) && !_params.TryGetNamed(name, out _, this)) _params.SetNamed(name, 0);
         double v = ReadRealValue();
         _block.Assignments.Add((index, name, v, col));
     }
