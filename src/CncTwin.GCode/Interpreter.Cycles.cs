@@ -36,11 +36,6 @@ public sealed partial class Interpreter
             if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "canned cycle L (repeats) must be a whole number >= 0");
             repeats = (int)l;
         }
-        // Tapping and the boring cycles that stop and restart the spindle need it turning (LinuxCNC checks the same).
-        if (motion is 740 or 840 or 860 or 870 or 880 && _spindleDir == SpindleDirection.Off)
-            throw Err(col, $"spindle not turning in {GName(motion)}" + (motion is 740 or 840 ? " tapping" : " boring"));
-        if (motion == 840 && _spindleDir != SpindleDirection.Clockwise) throw Err(col, "G84 right-hand tapping needs the spindle turning clockwise (M3)");
-        if (motion == 740 && _spindleDir != SpindleDirection.CounterClockwise) throw Err(col, "G74 left-hand tapping needs the spindle turning counterclockwise (M4)");
         if (_feedMode == FeedRateMode.InverseTime) throw Err(col, "cannot use canned cycles in inverse time feed mode (G93)");
         CheckFeed(col, GName(motion));
 
@@ -81,6 +76,7 @@ public sealed partial class Interpreter
             Traverse(plane, a, b, approach, col);
             if (approach != r) Traverse(plane, a, b, r, col);
             approach = clear;
+            if (i == 0) CheckCycleSpindle(motion, col);
             switch (motion)
             {
                 case 810:
@@ -124,7 +120,7 @@ public sealed partial class Interpreter
                 case 850:
                     Feed(plane, a, b, bottom, col);
                     Feed(plane, a, b, r, col);
-                    if (clear != r) Traverse(plane, a, b, clear, col);
+                    Traverse(plane, a, b, clear, col);   // LinuxCNC issues it even when it does not move (G99)
                     break;
                 case 860:
                     Feed(plane, a, b, bottom, col);
@@ -181,6 +177,18 @@ public sealed partial class Interpreter
         }
         _pos = plane.Join(a, b, cur);
         _out.Add(new PathControl(Loc(col), save._pathMode, save._pathTolerance, save._naiveTolerance));
+    }
+
+    /// <summary>
+    /// Tapping and the boring cycles that stop and restart the spindle need it turning, tapping in its own
+    /// direction. LinuxCNC checks this once the tool stands over the first hole at R, so the approach is made first.
+    /// </summary>
+    private void CheckCycleSpindle(int motion, int col)
+    {
+        if (motion is 740 or 840 or 860 or 870 or 880 && _spindleDir == SpindleDirection.Off)
+            throw Err(col, $"spindle not turning in {GName(motion)}" + (motion is 740 or 840 ? " tapping" : " boring"));
+        if (motion == 840 && _spindleDir != SpindleDirection.Clockwise) throw Err(col, "G84 right-hand tapping needs the spindle turning clockwise (M3)");
+        if (motion == 740 && _spindleDir != SpindleDirection.CounterClockwise) throw Err(col, "G74 left-hand tapping needs the spindle turning counterclockwise (M4)");
     }
 
     private double _cycleOldZ;

@@ -292,8 +292,9 @@ public sealed partial class Interpreter
             throw Err(_block.Col('p'), "P word with no G2, G3, G4, G10, G64, G74, G82, G84, G86, G88, G89 or M98 to use it");
         if (_block.Has('q') && !(io || g[13] == 640 || (cycle && motion is 730 or 830) || m[6] == 61))
             throw Err(_block.Col('q'), "Q word with no G64, G73, G83 or M61 to use it");
-        if (_block.Has('l') && !(io || cycle || g[0] == 100 || m[10] == 98))
-            throw Err(_block.Col('l'), "L word with no G10, canned cycle or M98 to use it");
+        // LinuxCNC 2.9 takes no L (repeats) with G74: it refuses the word there as it does elsewhere.
+        if (_block.Has('l') && !(io || (cycle && motion != 740) || g[0] == 100 || m[10] == 98))
+            throw Err(_block.Col('l'), "L word with no G10, canned cycle (G74 excepted) or M98 to use it");
         if (_block.Has('d') && g[7] is not (410 or 420 or 411 or 421))
             throw Err(_block.Col('d'), "D word with no G41 or G42 to use it");
         if (_block.Has('h') && g[8] is not (430 or 432))
@@ -376,8 +377,9 @@ public sealed partial class Interpreter
     {
         value = 0;
         double u = _unit;
-        if (index >= 5161 && index <= 5163) { value = _params.RawNumbered(index); return true; }
-        if (index >= 5181 && index <= 5183) { value = _params.RawNumbered(index); return true; }
+        // G28/G30 positions are kept in mm and read in the program's units, so a G20/G21 switch between G28.1
+        // and G28 does not move the stored point.
+        if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { value = _params.RawNumbered(index) / u; return true; }
         if (index == 5210) { value = _g92Enabled ? 1 : 0; return true; }
         if (index >= 5211 && index <= 5213) { value = Comp(_g92, index - 5211) / u; return true; }
         if (index == 5220) { value = _coordSystem; return true; }
@@ -397,6 +399,7 @@ public sealed partial class Interpreter
 
     internal bool TrySetSystemParameter(int index, double value)
     {
+        if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { _params.SetRawNumbered(index, value * _unit); return true; }
         if (index >= 5221 && index <= 5390)
         {
             int cs = (index - 5201) / 20, k = (index - 5201) % 20;

@@ -241,16 +241,17 @@ public sealed partial class Interpreter
         if (_compSide != 0) throw Err(col, "cannot use G28/G30 with cutter radius compensation on");
         // Intermediate point (program coordinates, G90/G91 apply), then the stored home position
         // (machine coordinates). Only the named axes move; with no axis words all axes go home.
-        var home = new Vec3(_params.RawNumbered(paramBase) * _unit, _params.RawNumbered(paramBase + 1) * _unit, _params.RawNumbered(paramBase + 2) * _unit) - _toolOffset;
+        var home = new Vec3(_params.RawNumbered(paramBase), _params.RawNumbered(paramBase + 1), _params.RawNumbered(paramBase + 2)) - _toolOffset;
         // Always two traverses (as LinuxCNC): to the intermediate point (the current point when no
         // axis words are given), then the named axes (all when none are named) to home.
         var mid = TargetFromWords(!_absolute);
         EmitRapid(mid, col);
         _pos = mid;
-        var m = ToMachine(_pos);
+        // Axes are picked in program coordinates (as LinuxCNC does): in a rotated G10 L2 R frame, homing X alone
+        // moves along the program's X, so the machine's Y changes too.
+        var homeProg = FromMachine(home);
         bool all = !_block.HasAxis;
-        var target = new Vec3(all || _block.Has('x') ? home.X : m.X, all || _block.Has('y') ? home.Y : m.Y, all || _block.Has('z') ? home.Z : m.Z);
-        var prog = FromMachine(target);
+        var prog = new Vec3(all || _block.Has('x') ? homeProg.X : _pos.X, all || _block.Has('y') ? homeProg.Y : _pos.Y, all || _block.Has('z') ? homeProg.Z : _pos.Z);
         EmitRapid(prog, col);
         _pos = prog;
     }

@@ -17,6 +17,22 @@ public sealed partial class Interpreter
         public long BodyOffset;
         public int BodyLine;
         public LineSource? CallerSource;   // set when the subroutine lives in its own file
+        public readonly Dictionary<string, int> Labels = new(StringComparer.Ordinal); // control labels used in this call
+    }
+
+    private readonly Dictionary<string, int> _mainLabels = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// LinuxCNC lets a label open one if/while/do/repeat only, at one line, per call (main program or each
+    /// subroutine call): a second block on another line with the same label is refused.
+    /// </summary>
+    private void UseControlLabel(string name, int col)
+    {
+        var labels = _callStack.Count > 0 ? _callStack.Peek().Labels : _mainLabels;
+        int line = _source.LineNumber;
+        if (labels.TryGetValue(name, out int first) && first != line)
+            throw Err(col, $"duplicate O-word label o{name}: it already opened a block at line {first}");
+        labels[name] = line;
     }
 
     private sealed class ControlFrame
@@ -98,6 +114,7 @@ public sealed partial class Interpreter
                 }
             case OWordKeyword.If:
                 {
+                    UseControlLabel(name, col);
                     var frame = new ControlFrame { Name = name, Kind = OWordKeyword.If };
                     if (EvaluateOCondition() != 0) { _control.Push(frame); return; }
                     _control.Push(frame);
@@ -125,6 +142,7 @@ public sealed partial class Interpreter
                 {
                     var top = _control.Count > 0 ? _control.Peek() : null;
                     if (top != null && top.Kind == OWordKeyword.Do && top.Name == name && top.Line == _source.LineNumber) return; // looping
+                    UseControlLabel(name, col);
                     _control.Push(new ControlFrame { Name = name, Kind = OWordKeyword.Do, Offset = _source.LineOffset, Line = _source.LineNumber, BodyOffset = _source.NextOffset, BodyLine = _source.LineNumber + 1 });
                     return;
                 }
@@ -142,6 +160,7 @@ public sealed partial class Interpreter
                         else _control.Pop();
                         return;
                     }
+                    UseControlLabel(name, col);
                     ControlFrame frame;
                     if (top != null && top.Kind == OWordKeyword.While && top.Name == name && top.Line == _source.LineNumber) frame = top;
                     else
@@ -167,6 +186,7 @@ public sealed partial class Interpreter
                 }
             case OWordKeyword.Repeat:
                 {
+                    UseControlLabel(name, col);
                     var top = _control.Count > 0 ? _control.Peek() : null;
                     ControlFrame frame;
                     if (top != null && top.Kind == OWordKeyword.Repeat && top.Name == name && top.Line == _source.LineNumber) frame = top;

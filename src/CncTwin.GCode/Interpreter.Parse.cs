@@ -43,11 +43,15 @@ public sealed partial class Interpreter
 
     /// <summary>Parses the current line into <see cref="_block"/>. When <paramref name="oWordOnly"/> is set (skipping a
     /// false branch or searching for a subroutine), only the O-word is read and nothing is evaluated.</summary>
+    private const int MaxLineChars = 252;
+
     private void ParseLine(ReadOnlyMemory<char> line, int lineNumber, bool oWordOnly)
     {
         _lineChars = line;
         _cur = 0;
         _block.Reset(lineNumber);
+        // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there.
+        if (line.Length > MaxLineChars) throw Err(MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
         if (AtEnd) return;
         if (Peek() == '/')
         {

@@ -132,19 +132,23 @@ public sealed partial class Interpreter : IDisposable
                 continue;
             }
             if (span.Length > 0) first = false;
+            GCodeException? failed = null;
             try
             {
                 ParseLine(line, lineNo, oWordOnly: false);
                 if (!(_block.BlockDeleted && BlockDeleteSwitch)) ExecuteBlock();
             }
-            catch (GCodeException) { throw; }
+            catch (GCodeException ex) { failed = ex; }
             catch (Exception ex) when (ex is ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
             {
-                throw new GCodeException(_source.FileName, lineNo, 1, "internal error while interpreting this line: " + ex.Message, ex);
+                failed = new GCodeException(_source.FileName, lineNo, 1, "internal error while interpreting this line: " + ex.Message, ex);
             }
             // A move held by cutter compensation blocks everything after it until its end is known.
+            // Moves a failing line made before its error (a canned cycle's approach to the first hole) are
+            // still passed on, as LinuxCNC issues them before it stops.
             int limit = _held != null ? _heldIndex : _out.Count;
             for (int i = 0; i < limit; i++) yield return _out[i];
+            if (failed != null) { _out.Clear(); System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed); }
             if (limit == _out.Count) _out.Clear();
             else { _out.RemoveRange(0, limit); _heldIndex -= limit; }
         }

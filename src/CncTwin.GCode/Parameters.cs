@@ -27,6 +27,8 @@ internal sealed class Parameters
 
     public double RawNumbered(int index) => _numbered[index];
 
+    public void SetRawNumbered(int index, double value) => _numbered[index] = value;
+
     public bool TryGetNamed(string name, out double value, Interpreter interp)
     {
         if (name.Length > 0 && name[0] == '_')

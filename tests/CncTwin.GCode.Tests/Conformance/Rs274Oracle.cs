@@ -144,22 +144,24 @@ public static class Rs274Oracle
             int src = n.StartsWith('.') ? 0 : int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out int li) ? li : 0;
             double[] Args() => argText.Split(new[] { ',', ' ' }, StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN).ToArray();
+            // Offsets are printed in the units in force when they were set and are not printed again when the
+            // units change (the machine keeps them in its own units), so they are kept here in mm.
             Vec3 ToMachine(double x, double y, double z)
             {
-                x += g92[0]; y += g92[1]; z += g92[2];
+                x = x * unit + g92[0]; y = y * unit + g92[1]; z = z * unit + g92[2];
                 if (rot != 0)
                 {
                     double a = rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
                     (x, y) = (x * c - y * s, x * s + y * c);
                 }
-                return new Vec3((x + g5x[0]) * unit, (y + g5x[1]) * unit, (z + g5x[2]) * unit);
+                return new Vec3(x + g5x[0], y + g5x[1], z + g5x[2]);
             }
             double res = 0.00005 * unit; // rs274 prints 4 decimals in program units
             switch (name)
             {
                 case "USE_LENGTH_UNITS": unit = argText.Contains("INCHES") ? 25.4 : 1; break;
-                case "SET_G5X_OFFSET": { var a = Args(); g5x[0] = a[1]; g5x[1] = a[2]; g5x[2] = a[3]; break; }
-                case "SET_G92_OFFSET": { var a = Args(); g92[0] = a[0]; g92[1] = a[1]; g92[2] = a[2]; break; }
+                case "SET_G5X_OFFSET": { var a = Args(); g5x[0] = a[1] * unit; g5x[1] = a[2] * unit; g5x[2] = a[3] * unit; break; }
+                case "SET_G92_OFFSET": { var a = Args(); g92[0] = a[0] * unit; g92[1] = a[1] * unit; g92[2] = a[2] * unit; break; }
                 case "SET_XY_ROTATION": rot = Args()[0]; break;
                 case "SELECT_PLANE": plane = argText.Contains("XZ") ? Plane.XZ : argText.Contains("YZ") ? Plane.YZ : Plane.XY; break;
                 case "STRAIGHT_TRAVERSE": { var a = Args(); moves.Add(new OracleMove(src, MotionKind.Rapid, ToMachine(a[0], a[1], a[2]), null, plane, 0, res)); break; }
