@@ -170,8 +170,9 @@ public sealed partial class Interpreter
             else { c1 = s1 + o1; c2 = s2 + o2; }
             double r1 = Math.Sqrt((s1 - c1) * (s1 - c1) + (s2 - c2) * (s2 - c2));
             double r2 = Math.Sqrt((e1 - c1) * (e1 - c1) + (e2 - c2) * (e2 - c2));
-            double tol = _unit == 1 ? 0.00001 : 0.00001;
-            if (r1 < tol || r2 < tol) throw Err(col, "zero-radius arc: the centre is on the start or end point");
+            // LinuxCNC's RADIUS_TOLERANCE: 0.00127 mm in G21, 0.00005 inch in G20 (the same length).
+            const double tol = 0.00127;
+            if (r1 < tol || r2 < tol) throw Err(col, $"zero-radius arc: the centre is within {Fmt(tol / _unit)} of the start or end point");
             double absErr = Math.Abs(r1 - r2);
             double relErr = absErr / Math.Max(r1, r2);
             if (absErr > CenterRadiusTolerance * 100 || (absErr > CenterRadiusTolerance && relErr > CenterRadiusRelativeTolerance))

@@ -135,6 +135,7 @@ public static class Rs274Oracle
         double unit = 1; // mm per program unit
         double[] g5x = new double[3], g92 = new double[3];
         double rot = 0;
+        double g5xRes = 0, g92Res = 0; // print resolution of the offsets in force (mm)
         var plane = Plane.XY;
         foreach (var line in stdout.Split('\n'))
         {
@@ -156,12 +157,13 @@ public static class Rs274Oracle
                 }
                 return new Vec3(x + g5x[0], y + g5x[1], z + g5x[2]);
             }
-            double res = 0.00005 * unit; // rs274 prints 4 decimals in program units
+            // rs274 prints 4 decimals in program units, the offsets too (in the units of the moment they were set).
+            double res = 0.00005 * unit + g5xRes + g92Res;
             switch (name)
             {
                 case "USE_LENGTH_UNITS": unit = argText.Contains("INCHES") ? 25.4 : 1; break;
-                case "SET_G5X_OFFSET": { var a = Args(); g5x[0] = a[1] * unit; g5x[1] = a[2] * unit; g5x[2] = a[3] * unit; break; }
-                case "SET_G92_OFFSET": { var a = Args(); g92[0] = a[0] * unit; g92[1] = a[1] * unit; g92[2] = a[2] * unit; break; }
+                case "SET_G5X_OFFSET": { var a = Args(); g5x[0] = a[1] * unit; g5x[1] = a[2] * unit; g5x[2] = a[3] * unit; g5xRes = 0.00005 * unit; break; }
+                case "SET_G92_OFFSET": { var a = Args(); g92[0] = a[0] * unit; g92[1] = a[1] * unit; g92[2] = a[2] * unit; g92Res = 0.00005 * unit; break; }
                 case "SET_XY_ROTATION": rot = Args()[0]; break;
                 case "SELECT_PLANE": plane = argText.Contains("XZ") ? Plane.XZ : argText.Contains("YZ") ? Plane.YZ : Plane.XY; break;
                 case "STRAIGHT_TRAVERSE": { var a = Args(); moves.Add(new OracleMove(src, MotionKind.Rapid, ToMachine(a[0], a[1], a[2]), null, plane, 0, res)); break; }
