@@ -30,6 +30,8 @@ public sealed partial class Interpreter
     /// </summary>
     private (double X, double Y) PolarPoint(double x, double y, bool incremental)
     {
+        if (incremental && x == 0 && y == 0)
+            throw Err(_block.PolarColumn > 0 ? _block.PolarColumn : _block.AngleColumn, "incremental polar move (G91 @ ^) from the origin: the angle there is undefined");
         double d0 = Math.Sqrt(x * x + y * y), a0 = Math.Atan2(y, x);
         double d = incremental ? d0 + (_block.PolarColumn > 0 ? _block.Polar * _unit : 0) : (_block.PolarColumn > 0 ? _block.Polar * _unit : d0);
         double a = incremental ? a0 + (_block.AngleColumn > 0 ? _block.Angle * Math.PI / 180 : 0) : (_block.AngleColumn > 0 ? _block.Angle * Math.PI / 180 : a0);
@@ -309,9 +311,23 @@ public sealed partial class Interpreter
                     }
                     else
                     {
-                        // L10/L11: offset such that the current position reads as the given value
-                        var m = ToMachine(_pos);
-                        off = new Vec3(_block.Has('x') ? m.X - _block.Get('x') * _unit : off.X, _block.Has('y') ? m.Y - _block.Get('y') * _unit : off.Y, _block.Has('z') ? m.Z - _block.Get('z') * _unit - (lc == 10 ? 0 : 0) : off.Z);
+                        // L10/L11: the tool length that would make the current point read as the given value once
+                        // the entry is loaded (G43 H). The spindle (controlled point) is the tip plus the offset in
+                        // force; L10 reads it in the current coordinate system, L11 in G59.3 without G92.
+                        Vec3 spindle;
+                        if (lc == 10) spindle = _pos + _toolOffset;
+                        else
+                        {
+                            var q = ToMachine(_pos) + _toolOffset - _workOffsets[9];
+                            double rot9 = _workRotation[9];
+                            if (rot9 != 0)
+                            {
+                                double a9 = -rot9 * Math.PI / 180, c9 = Math.Cos(a9), s9 = Math.Sin(a9);
+                                q = new Vec3(q.X * c9 - q.Y * s9, q.X * s9 + q.Y * c9, q.Z);
+                            }
+                            spindle = q;
+                        }
+                        off = new Vec3(_block.Has('x') ? spindle.X - _block.Get('x') * _unit : off.X, _block.Has('y') ? spindle.Y - _block.Get('y') * _unit : off.Y, _block.Has('z') ? spindle.Z - _block.Get('z') * _unit : off.Z);
                     }
                     double d = _block.Has('r') ? _block.Get('r') * 2 * _unit : t.DiameterMm;
                     _opt.Tools.Set(t with { Offset = off, DiameterMm = d });
