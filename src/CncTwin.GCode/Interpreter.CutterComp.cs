@@ -16,6 +16,7 @@ namespace CncTwin.GCode;
 public sealed partial class Interpreter
 {
     private int _compSide;                 // +1 left (G41), -1 right (G42), 0 off
+    private bool _arcNotAllowed;           // set by G40 until the next straight move
     private double _compRadius;            // mm
     private bool _compEntry;               // next plane move is the entry move
     private CompMove? _held;
@@ -45,6 +46,17 @@ public sealed partial class Interpreter
     {
         if (code == 400)
         {
+            if (_compSide != 0 && _compRadius > 0)
+            {
+                // LinuxCNC finishes the held move with the same gouge checks as a corner, and then wants a straight
+                // move before any arc.
+                if (_held != null)
+                {
+                    var (ea, eb, _) = _plane.Split(_held.End);
+                    CheckCutBack(_held, ea, eb, col);
+                }
+                _arcNotAllowed = true;
+            }
             FlushComp();
             _compSide = 0;
             return;
@@ -211,6 +223,13 @@ public sealed partial class Interpreter
             // convex: finish the held move, then go round the programmed corner to the next offset path
             // (a rapid cannot arc, so it goes straight there)
             var arcStart = next.Start;
+            if (!next.IsArc)
+            {
+                // LinuxCNC re-checks the held move at its own end before a line's corner arc (an arc that began a
+                // little round a tangent corner can fail its sweep check here)
+                var (ea, eb, _) = plane.Split(held.End);
+                CheckCutBack(held, ea, eb, col);
+            }
             ReleaseHeld(null);
             var (_, _, n) = plane.Split(FromMachine(_machineLast));
             var (sa, sb, _) = plane.Split(arcStart);
@@ -229,10 +248,17 @@ public sealed partial class Interpreter
             Hold(next);
             return;
         }
-        // concave: both offset paths are cut back to where they meet
-        var (ha, hb, _) = plane.Split(held.End);
-        var (sa2, sb2, _) = plane.Split(next.Start);
-        var p = Intersect(held, next, (ha + sa2) / 2, (hb + sb2) / 2, col);
+        // concave: both offset paths are cut back to where they meet (for arcs, the meeting point LinuxCNC picks)
+        (double A, double B) p;
+        if (held.IsArc && next.IsArc) p = ArcToArcCorner(held, next, col);
+        else if (held.IsArc) p = ArcToLineCorner(held, next, pa, pb, col);
+        else if (next.IsArc) p = LineToArcCorner(held, next, beta, col);
+        else
+        {
+            var (ha, hb, _) = plane.Split(held.End);
+            var (sa2, sb2, _) = plane.Split(next.Start);
+            p = Intersect(held, next, (ha + sa2) / 2, (hb + sb2) / 2, col);
+        }
         CheckCutBack(held, p.A, p.B, col);
         var (_, _, hn) = plane.Split(held.End);
         var meet = plane.Join(p.A, p.B, hn);
@@ -240,6 +266,59 @@ public sealed partial class Interpreter
         var (_, _, nn) = plane.Split(next.Start);
         next.Start = plane.Join(p.A, p.B, nn);
         Hold(next);
+    }
+
+    // Concave corners involving an arc: the offset paths can cross twice; LinuxCNC's choice of crossing follows from
+    // the direction of travel, worked out below in angles about the arc's centre (same results as its interpreter).
+
+    /// <summary>Where the held offset line meets the next offset arc.</summary>
+    private (double A, double B) LineToArcCorner(CompMove line, CompMove arc, double beta, int col)
+    {
+        var (ca, cb, _) = _plane.Split(arc.Center);
+        double r = _compRadius;
+        bool inside = ToolInsideArc(arc);
+        double progRadius = inside ? arc.Radius + r : arc.Radius - r;
+        double lineDir = Math.Atan2(line.DirB, line.DirA);
+        // signed distance of the programmed line from the arc's centre, measured towards the tool side
+        double offsetOfLine = -progRadius * Math.Cos(beta);
+        double l = (inside ? offsetOfLine + r : offsetOfLine - r) / arc.Radius;
+        if (l > 1 || l < -1) throw Err(col, "cutter compensation: arc move in this concave corner cannot be reached by the tool without gouging");
+        double ang = inside
+            ? (arc.Clockwise ? lineDir - Math.Asin(l) : lineDir + Math.Asin(l))
+            : (arc.Clockwise ? lineDir + Math.PI + Math.Asin(l) : lineDir + Math.PI - Math.Asin(l));
+        return (ca + arc.Radius * Math.Cos(ang), cb + arc.Radius * Math.Sin(ang));
+    }
+
+    /// <summary>Where the held offset arc meets the next offset line (through the programmed corner (pa, pb)).</summary>
+    private (double A, double B) ArcToLineCorner(CompMove arc, CompMove line, double pa, double pb, int col)
+    {
+        var (ca, cb, _) = _plane.Split(arc.Center);
+        double r = _compRadius;
+        bool inside = ToolInsideArc(arc);
+        double lineDir = Math.Atan2(line.DirB, line.DirA);
+        double normal = arc.Clockwise ? lineDir - Math.PI / 2 : lineDir + Math.PI / 2;
+        double toCentre = Math.Atan2(cb - pb, ca - pa);
+        double progRadius = inside ? arc.Radius + r : arc.Radius - r;
+        double d = progRadius * Math.Cos(normal - toCentre);
+        double l = (inside ? d - r : d + r) / arc.Radius;
+        if (l > 1 || l < -1) throw Err(col, "cutter compensation: arc to straight motion makes a corner the tool cannot fit in without gouging");
+        double ang = inside == !arc.Clockwise ? normal + Math.PI - Math.Acos(l) : normal + Math.PI + Math.Acos(l);
+        return (ca + arc.Radius * Math.Cos(ang), cb + arc.Radius * Math.Sin(ang));
+    }
+
+    /// <summary>Where the held offset arc meets the next offset arc.</summary>
+    private (double A, double B) ArcToArcCorner(CompMove held, CompMove next, int col)
+    {
+        var (c1a, c1b, _) = _plane.Split(held.Center);
+        var (c2a, c2b, _) = _plane.Split(next.Center);
+        double between = Math.Sqrt((c2a - c1a) * (c2a - c1a) + (c2b - c1b) * (c2b - c1b));
+        if (held.Radius == 0 || between == 0) throw Err(col, "cutter compensation: arc to arc motion with both arcs about the same centre");
+        double cosPull = (held.Radius * held.Radius + between * between - next.Radius * next.Radius) / (2 * held.Radius * between);
+        if (cosPull > 1 || cosPull < -1) throw Err(col, "cutter compensation: arc to arc motion makes a corner the tool cannot fit in without gouging");
+        double pull = Math.Acos(cosPull), dir = Math.Atan2(c2b - c1b, c2a - c1a);
+        bool plus = ToolInsideArc(held) ? !next.Clockwise : next.Clockwise;
+        double ang = plus ? dir + pull : dir - pull;
+        return (c1a + held.Radius * Math.Cos(ang), c1b + held.Radius * Math.Sin(ang));
     }
 
     /// <summary>Left of a counter-clockwise arc (or right of a clockwise one) is towards its centre.</summary>

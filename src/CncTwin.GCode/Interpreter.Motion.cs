@@ -47,6 +47,7 @@ public sealed partial class Interpreter
             case 10:
                 {
                     if (motion == 10) CheckFeed(col, "G1");
+                    _arcNotAllowed = false;
                     if (g53)
                     {
                         if (_compSide != 0) throw Err(col, "cannot use G53 with cutter radius compensation on");
@@ -117,6 +118,7 @@ public sealed partial class Interpreter
 
     private void ExecuteArc(bool clockwise, int col)
     {
+        if (_arcNotAllowed) throw Err(col, "the move just after cutter compensation is turned off (G40) must be straight, not an arc");
         string what = clockwise ? "G2" : "G3";
         var end = TargetFromWords(!_absolute);
         var plane = _plane;
@@ -293,7 +295,20 @@ public sealed partial class Interpreter
                         var rq = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
                         o = new Vec3(_block.Has('x') ? m.X - rq.X : o.X, _block.Has('y') ? m.Y - rq.Y : o.Y, _block.Has('z') ? m.Z - rq.Z : o.Z);
                     }
-                    if (cs == _coordSystem) ChangeOffsetsKeepingMachinePosition(() => { _workOffsets[cs] = o; _workRotation[cs] = rot; });
+                    if (cs == _coordSystem && rot != _workRotation[cs] && _g92 != Vec3.Zero)
+                    {
+                        // LinuxCNC re-expresses the current point as rot(-new)(rot(old)(p) + old offset - new offset),
+                        // leaving the G92 shift out of the rotation: with a G92 shift in force, a new rotation of the
+                        // active system moves the point the program thinks the tool is at (the next move shows it).
+                        double ra = _workRotation[cs] * Math.PI / 180, rb = -rot * Math.PI / 180;
+                        var old = _workOffsets[cs];
+                        double x = _pos.X * Math.Cos(ra) - _pos.Y * Math.Sin(ra) + old.X - o.X;
+                        double y = _pos.X * Math.Sin(ra) + _pos.Y * Math.Cos(ra) + old.Y - o.Y;
+                        _pos = new Vec3(x * Math.Cos(rb) - y * Math.Sin(rb), x * Math.Sin(rb) + y * Math.Cos(rb), _pos.Z + old.Z - o.Z);
+                        _workOffsets[cs] = o; _workRotation[cs] = rot;
+                        _out.Add(new OffsetsChanged(Loc(), _workOffsets[_coordSystem], _g92, _workRotation[_coordSystem], _coordSystem));
+                    }
+                    else if (cs == _coordSystem) ChangeOffsetsKeepingMachinePosition(() => { _workOffsets[cs] = o; _workRotation[cs] = rot; });
                     else { _workOffsets[cs] = o; _workRotation[cs] = rot; }
                     break;
                 }

@@ -20,6 +20,7 @@ public sealed class RandomPrograms
     private bool _inverseTime;
     private int _tool;
     private int _subCount;
+    private bool _usedBreak;
     private readonly List<string> _subs = new();
 
     /// <summary>The tool table the programs are written for (tests/CncTwin.GCode.Tests/data/random-tools.tbl).</summary>
@@ -57,8 +58,14 @@ public sealed class RandomPrograms
         int blocks = _rng.Next(6, 16);
         for (int b = 0; b < blocks; b++)
         {
-            switch (_rng.Next(16))
+            switch (_rng.Next(22))
             {
+                case 16: CompPolygon(); break;
+                case 17: Polar(); break;
+                case 18: ToolTableEdit(); break;
+                case 19: SubWithReturn(); break;
+                case 20: Syntax(); break;
+                case 21: LocalOffset(); break;
                 case 0: Offsets(); break;
                 case 1: ToolChange(); break;
                 case 2: case 3: Lines(); break;
@@ -279,7 +286,16 @@ public sealed class RandomPrograms
     {
         int o = 100 + _rng.Next(800);
         int n = _rng.Next(1, 5);
-        if (Chance(0.5))
+        if (!_usedBreak && Chance(0.2))
+        {
+            L("#7 = 0");
+            L($"o{o} do");
+            L("  #7 = [#7 + 1]");
+            L($"  G91 G1 Y{N(Range(-3, 3))}{Feed()}");
+            L("  G90");
+            L($"o{o} while [#7 LT {n}]");
+        }
+        else if (Chance(0.5))
         {
             L($"#3 = 0");
             L($"o{o} while [#3 LT {n}]");
@@ -376,6 +392,126 @@ public sealed class RandomPrograms
             L(line + Feed());
             if (arcLine != null) L(arcLine + Feed());
         }
+    }
+
+    /// <summary>A star-shaped contour (concave and convex corners, some edges arcs) with compensation, in XY or XZ.</summary>
+    private void CompPolygon()
+    {
+        int pl = Chance(0.25) ? 18 : 17;
+        if (_plane != pl) { _plane = pl; L("G" + pl); }
+        var (a, b, axis, _, _) = PlaneLetters();
+        double ca = Range(-20, 20), cb = Range(-20, 20);
+        int n = _rng.Next(3, 8);
+        bool ccw = Chance(0.5);
+        double phase = Range(0, 2 * Math.PI);
+        var pts = new List<(double A, double B)>();
+        for (int k = 0; k < n; k++)
+        {
+            double ang = phase + (ccw ? 1 : -1) * 2 * Math.PI * k / n;
+            double rr = k % 2 == 0 ? Range(15, 30) : Range(6, 25);
+            pts.Add((Math.Round((ca + rr * Math.Cos(ang)) * U, 4) / U, Math.Round((cb + rr * Math.Sin(ang)) * U, 4) / U));
+        }
+        SafeZ();
+        if (pl == 18) L($"G0 Y{N(Range(-5, 5))}");
+        // lead in from outside the first edge's start
+        var (p0a, p0b) = pts[0];
+        double la = ca + (p0a - ca) * 1.8, lb = cb + (p0b - cb) * 1.8;
+        L($"G0 {a}{N(la)} {b}{N(lb)}");
+        string comp = Chance(0.5) ? "G41" : "G42";
+        L($"{comp}{(Chance(0.7) ? $" D{_tool}" : "")}");
+        L($"G1 {a}{N(p0a)} {b}{N(p0b)}{Feed()}");
+        for (int k = 1; k <= n; k++)
+        {
+            var (pa, pb) = pts[k % n];
+            var (qa, qb) = pts[k - 1];
+            double chord = Math.Sqrt((pa - qa) * (pa - qa) + (pb - qb) * (pb - qb));
+            if (Chance(0.3) && chord > 0.5)
+            {
+                double r = chord / 2 * Range(1.05, 3);
+                L($"{Pick("G2", "G3")} {a}{N(pa)} {b}{N(pb)} R{N(r)}{Feed()}");
+            }
+            else L($"G1 {a}{N(pa)} {b}{N(pb)}{Feed()}");
+            if (Chance(0.1)) L($"G1 {axis}{N(Range(-3, 0))}{Feed()}"); // a move along the normal only rides along
+        }
+        L("G40");
+        L($"G1 {a}{N(la)} {b}{N(lb)}{Feed()}");
+        SafeZ();
+        if (pl != 17) { _plane = 17; L("G17"); }
+    }
+
+    private void Polar()
+    {
+        if (_plane != 17) { _plane = 17; L("G17"); }
+        bool inc = Chance(0.3);
+        if (inc) L("G91");
+        int n = _rng.Next(1, 4);
+        for (int k = 0; k < n; k++)
+            L($"G1 @{N(Range(1, 30))} ^{R4(Range(-180, 360))}{Feed()}");
+        if (inc) L("G90");
+    }
+
+    private void ToolTableEdit()
+    {
+        var t = Pick(Tools);
+        switch (_rng.Next(3))
+        {
+            case 0: L($"G10 L1 P{t.T} Z{N(Range(20, 80))} R{N(t.D / 2)}"); break;
+            case 1: L($"G10 L10 P{t.T} Z{N(Range(-5, 40))}"); break;
+            default: L($"G10 L11 P{t.T} Z{N(Range(-5, 40))}"); break;
+        }
+        if (t.T == _tool || Chance(0.3)) L(Chance(0.5) ? $"G43 H{t.T}" : $"G43.2 H{t.T}");
+    }
+
+    private void SubWithReturn()
+    {
+        string name = "calc" + _subCount++;
+        var s = new StringBuilder();
+        s.Append($"o<{name}> sub\n");
+        s.Append("  #<twice> = [#1 * 2]\n");
+        s.Append($"  o<{name}> if [#<twice> GT {R4(Range(-5, 5))}]\n");
+        s.Append($"    o<{name}> return [#<twice> + #2]\n");
+        s.Append($"  o<{name}> endif\n");
+        s.Append($"  #5 = 0\n");
+        s.Append($"  o<{name}_loop> while [#5 LT 10]\n");
+        s.Append($"    #5 = [#5 + 1]\n");
+        s.Append($"    o<{name}_c> if [#5 EQ 2]\n      o<{name}_loop> continue\n    o<{name}_c> endif\n");
+        s.Append($"    o<{name}_b> if [#5 GT #2 + 3]\n      o<{name}_loop> break\n    o<{name}_b> endif\n");
+        s.Append($"  o<{name}_loop> endwhile\n");
+        s.Append($"o<{name}> endsub [#5 - #<twice>]\n");
+        _subs.Add(s.ToString());
+        _usedBreak = true;
+        L($"o<{name}> call [{R4(Range(-5, 5))}] [{_rng.Next(0, 6)}]");
+        L($"G1 X[#<_value> * {N(2)}] Y{N(Range(-20, 20))}{Feed()} (returned #<_value_returned>)");
+        // After an O-word break, LinuxCNC 2.9 runs the next do...while body only once (a known difference, see the
+        // README): do loops are only written into programs without a break.
+        if (!_usedBreak && Chance(0.5))
+        {
+            L($"#6 = 0");
+            L($"o<dw{_subCount}> do");
+            L($"  #6 = [#6 + 1]");
+            L($"  G91 G1 X{N(Range(-3, 3))}{Feed()}");
+            L($"  G90");
+            L($"o<dw{_subCount}> while [#6 LT {_rng.Next(1, 4)}]");
+        }
+    }
+
+    private void Syntax()
+    {
+        switch (_rng.Next(6))
+        {
+            case 0: L($"g1x{N(Range(-20, 20))}y{N(Range(-20, 20))}{Feed().ToLowerInvariant()}"); break;
+            case 1: L($"G01 X {N(Range(-20, 20)).Replace(".", " . ")} Y+{N(Range(0, 20))}{Feed()}"); break;
+            case 2: L($"N{_rng.Next(1, 99999)}G0X{N(Range(-20, 20))}(no spaces)Y{N(Range(-20, 20))}"); break;
+            case 3: L($"(msg, message {_rng.Next(100)})"); L($"(debug, x=#<_x>)"); break;
+            case 4: L($"G0 X{N(Range(-20, 20))} ; trailing comment (with parens)"); break;
+            default: L($"G1 X.{_rng.Next(1, 99)} Y-{_rng.Next(0, 9)}.{Feed()}"); break;
+        }
+    }
+
+    private void LocalOffset()
+    {
+        if (Chance(0.7)) L($"G52 X{N(Range(-15, 15))} Y{N(Range(-15, 15))}{(Chance(0.3) ? $" Z{N(Range(-3, 3))}" : "")}");
+        else L("G52 X0 Y0 Z0");
     }
 
     private void Units()
