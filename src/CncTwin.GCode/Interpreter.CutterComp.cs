@@ -448,7 +448,9 @@ public sealed partial class Interpreter
             if (held.IsArc)
             {
                 var (ea, eb, en) = plane.Split(e);
-                EmitArc(plane.Join(ea, eb, en), held.Center, plane, held.Clockwise, held.Turns, held.Loc, held.FeedMode, held.FeedRate);
+                // the centre sits at the end's level along the plane's normal (it matters in a rotated frame)
+                var (hca, hcb, _) = plane.Split(held.Center);
+                EmitArc(plane.Join(ea, eb, en), plane.Join(hca, hcb, en), plane, held.Clockwise, held.Turns, held.Loc, held.FeedMode, held.FeedRate);
             }
             else if (held.Rapid) EmitRapid(e, held.Loc);
             else EmitFeed(e, held.Loc, held.FeedMode, held.FeedRate);

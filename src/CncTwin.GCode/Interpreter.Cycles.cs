@@ -92,7 +92,9 @@ public sealed partial class Interpreter
                 case 830:
                     {
                         double delta = PeckClearance;
-                        for (double d = r - _cycleQ; d > bottom; d -= _cycleQ)
+                        // A peck that lands on the bottom (within rounding: values arrive in mm from inch programs)
+                        // is the final feed, not one more peck.
+                        for (double d = r - _cycleQ; d > bottom + 1e-6; d -= _cycleQ)
                         {
                             Feed(plane, a, b, d, col);
                             if (motion == 830) { Traverse(plane, a, b, r, col); Traverse(plane, a, b, d + delta, col); }
