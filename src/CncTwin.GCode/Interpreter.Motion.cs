@@ -98,7 +98,7 @@ public sealed partial class Interpreter
         {
             case FeedRateMode.InverseTime:
                 if (!_block.Has('f')) throw Err(col, $"F word missing with inverse time {what} move");
-                if (_feedRate <= 0) throw Err(col, $"cannot do {what} with zero inverse-time feed");
+                // F0 is accepted: LinuxCNC then crawls at its floor of 0.1 units/min (see EffectiveFeed)
                 break;
             case FeedRateMode.UnitsPerRevolution:
                 if (_feedRate <= 0) throw Err(col, $"cannot do {what} with zero feed per revolution");

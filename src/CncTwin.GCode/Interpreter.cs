@@ -241,7 +241,8 @@ public sealed partial class Interpreter : IDisposable
 
     private double EffectiveFeed(FeedRateMode mode, double feedRate, double lengthMm) => mode switch
     {
-        FeedRateMode.InverseTime => feedRate * lengthMm,              // F = 1 / minutes for the move
+        // F = 1 / minutes for the move; LinuxCNC never goes below 0.1 program units/min
+        FeedRateMode.InverseTime => Math.Max(feedRate * lengthMm, 0.1 * _unit),
         FeedRateMode.UnitsPerRevolution => feedRate * _spindleRpm,     // mm/rev * rev/min
         _ => feedRate,
     };

@@ -56,8 +56,11 @@ public sealed class RandomPrograms
         L("S" + _rng.Next(1000, 12000) + " M3");
         L("F" + N(Range(100, 1500)));
         int blocks = _rng.Next(6, 16);
+        // One program in four carries a mistake somewhere: both interpreters must stop on the same line.
+        int mistakeAt = Chance(0.25) ? _rng.Next(blocks) : -1;
         for (int b = 0; b < blocks; b++)
         {
+            if (b == mistakeAt) Mistake();
             switch (_rng.Next(22))
             {
                 case 16: CompPolygon(); break;
@@ -512,6 +515,36 @@ public sealed class RandomPrograms
     {
         if (Chance(0.7)) L($"G52 X{N(Range(-15, 15))} Y{N(Range(-15, 15))}{(Chance(0.3) ? $" Z{N(Range(-3, 3))}" : "")}");
         else L("G52 X0 Y0 Z0");
+    }
+
+    /// <summary>A line LinuxCNC refuses (or, for some, accepts in a way worth checking).</summary>
+    private void Mistake()
+    {
+        switch (_rng.Next(22))
+        {
+            case 0: L($"G0 G1 X{N(Range(-10, 10))}"); break;                       // two motion codes
+            case 1: L("G17 G18"); break;                                          // two planes
+            case 2: L("M3 M4"); break;                                            // two spindle codes
+            case 3: L($"G1 X{N(1)} X{N(2)}"); break;                               // repeated word
+            case 4: L($"G1 E{N(1)}"); break;                                      // unknown axis word
+            case 5: L("#1 = [1 +]"); break;                                       // bad expression
+            case 6: L("G0 X1 (never closed"); break;                              // unclosed comment
+            case 7: L($"G90 G1 X0 Y0 Z0{Feed()}"); L($"G2 X{N(10)} Y0 I{N(4)} J0{Feed()}"); break; // radii differ
+            case 8: L($"G90 G1 X0 Y0{Feed()}"); L($"G3 X{N(10)} Y0{Feed()}"); break; // no centre
+            case 9: L($"G90 G1 X0 Y0{Feed()}"); L($"G2 X{N(10)} Y0 R{N(3)}{Feed()}"); break; // R too small
+            case 10: L("#2 = [1 / 0]"); break;
+            case 11: L("#3 = [SQRT[-4]]"); break;
+            case 12: L("#3 = [LN[0]]"); break;
+            case 13: L("#3 = [ACOS[2]]"); break;
+            case 14: L("#3 = [-2 ** 0.5]"); break;
+            case 15: L("G10 L2 X1"); break;                                       // no P
+            case 16: L("S-100"); break;
+            case 17: L("F-5"); break;
+            case 18: L("o999 endwhile"); break;                                   // no while
+            case 19: L($"G80 X{N(5)}"); break;                                    // axis words with G80
+            case 20: L("G1 X1 Y1 F0"); break;                                     // zero feed
+            default: L("#4 = [ASIN[0.5] + ATAN[1]/[0] + TAN[45] + EXP[1] + ABS[-2] + FIX[-2.5] + FUP[-2.5] + ROUND[2.5]]"); L($"G1 X[#4]{Feed()}"); break;
+        }
     }
 
     private void Units()
