@@ -170,6 +170,8 @@ public sealed partial class Interpreter
             // slides along the end radius until it is equidistant from both ends.
             mv.Start = FromMachine(_machineLast);
             var (sa, sb, _) = plane.Split(mv.Start);
+            if (Math.Sqrt((a1 - sa) * (a1 - sa) + (b1 - sb) * (b1 - sb)) <= r && r > 0)
+                throw Err(col, "radius of cutter compensation entry arc is not greater than the tool radius");
             double ea = ca + offR * ua1, eb = cb + offR * ub1;
             double d1a = ca - sa, d1b = cb - sb, d2a = ca - ea, d2b = cb - eb;
             double den = 2 * (ua1 * (d1a - d2a) + ub1 * (d1b - d2b));
@@ -180,6 +182,9 @@ public sealed partial class Interpreter
                 mv.Center = plane.Join(nca, ncb, 0);
                 mv.Radius = Math.Sqrt((ea - nca) * (ea - nca) + (eb - ncb) * (eb - ncb));
             }
+            // a later cut-back is checked against the sweep of this arc as it is cut, not as programmed
+            var (fca, fcb, _) = plane.Split(mv.Center);
+            mv.ProgrammedSweep = Sweep(sa - fca, sb - fcb, ea - fca, eb - fcb, clockwise, turns);
             if (_held != null) ReleaseHeld(null);
             Hold(mv);
             _compEntry = false;

@@ -421,23 +421,42 @@ public sealed class RandomPrograms
         double la = ca + (p0a - ca) * 1.8, lb = cb + (p0b - cb) * 1.8;
         L($"G0 {a}{N(la)} {b}{N(lb)}");
         string comp = Chance(0.5) ? "G41" : "G42";
-        L($"{comp}{(Chance(0.7) ? $" D{_tool}" : "")}");
-        L($"G1 {a}{N(p0a)} {b}{N(p0b)}{Feed()}");
+        string dWord = Chance(0.7) ? $" D{_tool}" : "";
+        if (Chance(0.15)) { comp += ".1"; dWord = $" D{N(Tools.First(t => t.T == _tool).D)}"; }
+        L($"{comp}{dWord}");
+        bool inc = Chance(0.2);
+        if (inc) L("G91");
+        double ca0 = la, cb0 = lb;   // the tool's point, for incremental words
+        string Words(double ta, double tb)
+        {
+            string w = inc ? $"{a}{N(ta - ca0)} {b}{N(tb - cb0)}" : $"{a}{N(ta)} {b}{N(tb)}";
+            ca0 = ta; cb0 = tb;
+            return w;
+        }
+        if (Chance(0.2))
+        {
+            // entry along an arc: R form from the lead-in point
+            double chord = Math.Sqrt((p0a - la) * (p0a - la) + (p0b - lb) * (p0b - lb));
+            L($"{Pick("G2", "G3")} {Words(p0a, p0b)} R{N(chord / 2 * Range(1.05, 2))}{Feed()}");
+        }
+        else L($"G1 {Words(p0a, p0b)}{Feed()}");
         for (int k = 1; k <= n; k++)
         {
             var (pa, pb) = pts[k % n];
             var (qa, qb) = pts[k - 1];
             double chord = Math.Sqrt((pa - qa) * (pa - qa) + (pb - qb) * (pb - qb));
+            string helix = Chance(0.1) ? $" {axis}{N(inc ? Range(-1, 1) : Range(-3, 0))}" : "";
             if (Chance(0.3) && chord > 0.5)
             {
                 double r = chord / 2 * Range(1.05, 3);
-                L($"{Pick("G2", "G3")} {a}{N(pa)} {b}{N(pb)} R{N(r)}{Feed()}");
+                L($"{Pick("G2", "G3")} {Words(pa, pb)}{helix} R{N(r)}{Feed()}");
             }
-            else L($"G1 {a}{N(pa)} {b}{N(pb)}{Feed()}");
-            if (Chance(0.1)) L($"G1 {axis}{N(Range(-3, 0))}{Feed()}"); // a move along the normal only rides along
+            else L($"G1 {Words(pa, pb)}{helix}{Feed()}");
+            if (Chance(0.1)) L($"G1 {axis}{N(inc ? Range(-1, 1) : Range(-3, 0))}{Feed()}"); // a move along the normal only rides along
         }
         L("G40");
-        L($"G1 {a}{N(la)} {b}{N(lb)}{Feed()}");
+        L($"G1 {Words(la, lb)}{Feed()}");
+        if (inc) L("G90");
         SafeZ();
         if (pl != 17) { _plane = 17; L("G17"); }
     }
