@@ -275,7 +275,9 @@ public sealed class MotionPlanner
         {
             var path = new LinePath(move.Start, move.End);
             var u = path.StartTangent;
-            double v = traj, a = _m.MaxLinearAccelerationMmPerS2, jerk = double.PositiveInfinity;
+            // A line's acceleration is what its slowest axis allows along it (LinuxCNC's getStraightAcceleration);
+            // the [TRAJ] limit does not cap it (the oracle shows 678 mm/s² on a diagonal under a 508 [TRAJ] limit).
+            double v = traj, a = double.PositiveInfinity, jerk = double.PositiveInfinity;
             for (int i = 0; i < 3; i++)
             {
                 double ui = Math.Abs(i == 0 ? u.X : i == 1 ? u.Y : u.Z);
@@ -332,9 +334,11 @@ public sealed class MotionPlanner
             if (blend == Blend.Inserted) return;
             if (blend == Blend.KinkFaster) { prev.Term = TermCond.Tangent; prev.JunctionMax = kinkVel; return; }
         }
-        else if (_m.Planner.ArcBlending)
+        else if (_m.Planner.ArcBlending && (prev.IsBlend || Coplanar(prev, seg)))
         {
-            // Corners with programmed arcs: passed at the speed a tangent blend arc would allow.
+            // Corners with programmed arcs: passed at the speed a tangent blend arc would allow. LinuxCNC builds
+            // such a blend only when both moves lie in one plane (a Z plunge into an XY arc is not blended: it
+            // falls back to the parabolic blend below, both moves at half rate, as the oracle shows).
             prev.Term = TermCond.Tangent;
             prev.JunctionMax = Math.Max(kinkVel, ArcCornerSpeed(prev, seg));
             return;
@@ -346,6 +350,24 @@ public sealed class MotionPlanner
     }
 
     private enum Blend { Failed, Inserted, KinkFaster }
+
+    /// <summary>Whether two moves, one or both of them arcs, lie in one plane (an arc's helical rise counts as leaving it).</summary>
+    private static bool Coplanar(Segment a, Segment b)
+    {
+        Vec3? normal = null;
+        foreach (var s in new[] { a, b })
+        {
+            if (s.Path is not CirclePath c) continue;
+            if (c.Rise.Length > 1e-9) return false;
+            var n = PathGeometry.Unit(c.U.Cross(c.V));
+            if (normal is Vec3 m && Math.Abs(Math.Abs(m.Dot(n)) - 1) > 1e-6) return false;
+            normal = n;
+        }
+        if (normal is not Vec3 nn) return true;
+        foreach (var s in new[] { a, b })
+            if (s.Path is LinePath && Math.Abs(PathGeometry.Unit(s.Path.End - s.Path.Start).Dot(nn)) > 1e-6) return false;
+        return true;
+    }
 
     /// <summary>
     /// LinuxCNC's line-line blend arc (blendInit3FromLineLine, blendComputeParameters, blendFindPoints3):
