@@ -151,7 +151,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
                 counts.Add(cutter.Accept(visitor));
             }
         }
-        double removed = counts.Removed * _stock.VoxelVolumeMm3;
+        double removed = counts.RemovedExact * (_stock.VoxelVolumeMm3 / ColumnCounts.ExactPerVoxel);
         RemovedMm3 += removed;
         double duration = m.DurationS;
         if (!rapid)

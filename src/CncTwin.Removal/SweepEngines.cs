@@ -133,7 +133,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     private MemoryBuffer1D<ulong, Stride1D.Dense> _masks;
     private readonly Action<Index1D, ViewStore, ArrayView<long>, ColumnQuery> _queryKernel;
     private readonly Dictionary<Type, Delegate> _sweepKernels = new(), _probeKernels = new();
-    private readonly long[] _countsHost = new long[4];
+    private readonly long[] _countsHost = new long[5];
 
     public string Name { get; }
 
@@ -160,7 +160,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _slot = _acc.Allocate1D(stock.Slot);
         _bottom = _acc.Allocate1D(stock.Bottom);
         _top = _acc.Allocate1D(stock.Top);
-        _counters = _acc.Allocate1D<long>(4);
+        _counters = _acc.Allocate1D<long>(5);
         _queryKernel = _acc.LoadAutoGroupedStreamKernel<Index1D, ViewStore, ArrayView<long>, ColumnQuery>(QueryKernel);
         _segs = _acc.Allocate1D<SweepSegment>(64);
         _probes = _acc.Allocate1D<ProbePoint>(256);
@@ -181,6 +181,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         if (c.Deep != 0) Atomic.Add(ref counters[1], c.Deep);
         if (c.Shank != 0) Atomic.Add(ref counters[2], c.Shank);
         if (c.Holder != 0) Atomic.Add(ref counters[3], c.Holder);
+        if (c.RemovedExact != 0) Atomic.Add(ref counters[4], c.RemovedExact);
     }
 
     private static void ProbeKernel<TProfile>(Index1D index, ViewStore stock, ArrayView<ProbePoint> probes,
@@ -219,7 +220,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _counters.MemSetToZero();
         kernel(p.BoxNx * p.BoxNy, Device, _segs.View, _counters.View, p, profile);
         _counters.View.CopyToCPU(_countsHost);
-        return new ColumnCounts { Removed = _countsHost[0], Deep = _countsHost[1], Shank = _countsHost[2], Holder = _countsHost[3] };
+        return new ColumnCounts { Removed = _countsHost[0], Deep = _countsHost[1], Shank = _countsHost[2], Holder = _countsHost[3], RemovedExact = _countsHost[4] };
     }
 
     public void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile

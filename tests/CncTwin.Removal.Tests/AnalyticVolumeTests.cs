@@ -86,6 +86,51 @@ public class AnalyticVolumeTests
         AssertClose(len * section + capVolume, sim.RemovedMm3);
     }
 
+    /// <summary>
+    /// Slots and holes of random size, depth (not multiples of the voxel), direction and position against their
+    /// closed forms, in exact stop so the plunge corner is not rounded by a blend: the issue's 1 %. Depths off the
+    /// voxel grid once cost up to half a voxel layer (a 2.84 mm slot counted 2.8 or 2.9 mm: ±1.8 %); removal is now
+    /// counted to the cutter's lowest point.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void RandomSlotsAndHoles_MatchTheirClosedForms(int seed)
+    {
+        var rng = new Random(seed);
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        string F(double v) => v.ToString("0.####", ic);
+        for (int k = 0; k < 3; k++)
+        {
+            double r = 1.5 + 8 * rng.NextDouble(), len = 5 + 40 * rng.NextDouble(), ang = Math.PI * rng.NextDouble();
+            double x0 = 10 * rng.NextDouble() - 5 - len / 2 * Math.Cos(ang), y0 = 10 * rng.NextDouble() - 5 - len / 2 * Math.Sin(ang);
+            double x1 = x0 + len * Math.Cos(ang), y1 = y0 + len * Math.Sin(ang);
+            double expected, removed;
+            string what;
+            if (k == 2)
+            {
+                double depth = 3 + 7 * rng.NextDouble(), cone = r / Math.Tan(59 * Math.PI / 180);
+                removed = Sim.Run($"G21 G90 G61 G0 X{F(x0)} Y{F(y0)} Z5 S3000 M3\nG1 Z{F(-depth)} F100\nG0 Z5\nM30", Block(), Sim.One("drill", 2 * r, ",\"tip_angle_deg\":118")).RemovedMm3;
+                expected = depth >= cone ? Math.PI * r * r * (depth - cone) + Math.PI * r * r * cone / 3 : Math.PI * Math.Pow(depth * Math.Tan(59 * Math.PI / 180), 2) * depth / 3;
+                what = $"hole Ø{2 * r:F2} depth {depth:F3}";
+            }
+            else
+            {
+                bool ball = k == 1;
+                double depth = ball ? 0.3 + (r - 0.3) * rng.NextDouble() : 0.5 + 7.5 * rng.NextDouble();
+                removed = Sim.Run($"G21 G90 G61 G0 X{F(x0)} Y{F(y0)} Z5 S5000 M3\nG1 Z{F(-depth)} F300\nG1 X{F(x1)} Y{F(y1)} F1000\nG0 Z5\nM30", Block(), Sim.One(ball ? "ball" : "flat", 2 * r)).RemovedMm3;
+                double d = Math.Round(depth, 4);
+                expected = ball
+                    ? len * (r * r * Math.Acos((r - d) / r) - (r - d) * Math.Sqrt(2 * r * d - d * d)) + Math.PI * d * d * (3 * r - d) / 3
+                    : len * 2 * r * d + Math.PI * r * r * d;
+                what = $"{(ball ? "ball" : "flat")} slot Ø{2 * r:F2} depth {d:F4} length {len:F1} at {ang * 180 / Math.PI:F0}°";
+            }
+            Assert.True(Math.Abs(removed - expected) <= 0.01 * expected, $"{what}: removed {removed:F3} mm³, analytic {expected:F3} mm³, error {(removed - expected) / expected:P3}");
+        }
+    }
+
     /// <summary>Distance from the inner edge of the corner square to the centroid of the region outside a quarter disc in it.</summary>
     private static double Centroid(double rc)
     {
