@@ -4,14 +4,14 @@ namespace CncTwin.GCode.Tests.Conformance;
 /// Differential test against LinuxCNC's rs274 on programs nobody wrote by hand: every seed gives a random
 /// program (<see cref="RandomPrograms"/>) mixing offsets, units, planes, arcs, cycles, expressions, O-words and
 /// cutter compensation; both interpreters must produce the same moves, end points and arc centres, or fail
-/// on the same line. CNCTWIN_RANDOM_PROGRAMS sets how many seeds run (default 200), CNCTWIN_RANDOM_SEED the
+/// on the same line. CNCTWIN_RANDOM_PROGRAMS sets how many seeds run (default 400), CNCTWIN_RANDOM_SEED the
 /// first one, to search further when the interpreter changes.
 /// </summary>
 public class RandomProgramConformanceTests
 {
     public static TheoryData<int> Seeds()
     {
-        int count = int.TryParse(Environment.GetEnvironmentVariable("CNCTWIN_RANDOM_PROGRAMS"), out int c) && c > 0 ? c : 200;
+        int count = int.TryParse(Environment.GetEnvironmentVariable("CNCTWIN_RANDOM_PROGRAMS"), out int c) && c > 0 ? c : 400;
         int first = int.TryParse(Environment.GetEnvironmentVariable("CNCTWIN_RANDOM_SEED"), out int s) ? s : 1;
         var data = new TheoryData<int>();
         for (int i = 0; i < count; i++) data.Add(first + i);
