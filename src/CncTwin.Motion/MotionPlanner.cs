@@ -363,19 +363,14 @@ public sealed class MotionPlanner
     /// <summary>Whether two moves, one or both of them arcs, lie in one plane (an arc's helical rise counts as leaving it).</summary>
     private static bool Coplanar(Segment a, Segment b)
     {
-        Vec3? normal = null;
-        foreach (var s in new[] { a, b })
-        {
-            if (s.Path is not CirclePath c) continue;
-            if (c.Rise.Length > 1e-9) return false;
-            var n = PathGeometry.Unit(c.U.Cross(c.V));
-            if (normal is Vec3 m && Math.Abs(Math.Abs(m.Dot(n)) - 1) > 1e-6) return false;
-            normal = n;
-        }
-        if (normal is not Vec3 nn) return true;
-        foreach (var s in new[] { a, b })
-            if (s.Path is LinePath && Math.Abs(PathGeometry.Unit(s.Path.End - s.Path.Start).Dot(nn)) > 1e-6) return false;
-        return true;
+        var ca = a.Path as CirclePath;
+        var cb = b.Path as CirclePath;
+        if (ca == null && cb == null) return true;
+        if ((ca != null && ca.Rise.Length > 1e-9) || (cb != null && cb.Rise.Length > 1e-9)) return false;
+        var n = PathGeometry.Unit((ca ?? cb)!.U.Cross((ca ?? cb)!.V));
+        if (ca != null && cb != null) return Math.Abs(Math.Abs(n.Dot(PathGeometry.Unit(cb.U.Cross(cb.V)))) - 1) <= 1e-6;
+        var line = ca == null ? a : b;
+        return Math.Abs(PathGeometry.Unit(line.Path.End - line.Path.Start).Dot(n)) <= 1e-6;
     }
 
     /// <summary>
