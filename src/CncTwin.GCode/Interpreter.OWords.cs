@@ -91,6 +91,9 @@ public sealed partial class Interpreter
             case OWordKeyword.Call:
                 {
                     if (_callStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subroutine calls nested deeper than {_opt.MaxCallDepth} levels");
+                    // Finding the definition (further down this file, or in NAME.ngc) parses other lines into the
+                    // block, so the call's arguments are taken first.
+                    var args = _block.OArgs.ToArray();
                     var frame = new CallFrame { Name = name, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, ControlDepth = _control.Count };
                     if (_source == _mainSource || _subs.ContainsKey(name))
                     {
@@ -109,7 +112,7 @@ public sealed partial class Interpreter
                         _source = external;
                     }
                     _callStack.Push(frame);
-                    _params.PushCall(_block.OArgs);
+                    _params.PushCall(args);
                     return;
                 }
             case OWordKeyword.If:

@@ -31,9 +31,12 @@ public class RandomProgramConformanceTests
         string dir = Path.Combine(Path.GetTempPath(), "cnctwin-random-programs");
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, $"random-{seed}.ngc");
-        File.WriteAllText(path, RandomPrograms.Generate(seed));
+        var (program, files) = RandomPrograms.GenerateWithFiles(seed);
+        File.WriteAllText(path, program);
+        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
         var report = ConformanceTests.Compare(path, RandomPrograms.ToolTablePath);
         Assert.True(report.Ok, $"seed {seed} (program kept at {path}):\n{report.Text}");
         File.Delete(path);
+        foreach (var (name, _) in files) File.Delete(Path.Combine(dir, name));
     }
 }

@@ -30,9 +30,20 @@ public sealed class RandomPrograms
     // Tool numbers in random-tools.tbl and their diameters (mm).
     private static readonly (int T, double D)[] Tools = { (1, 6.35), (2, 3.175), (3, 5.08), (4, 9.525), (5, 12.7), (6, 6.35), (7, 7.62), (9, 2.54), (11, 4.064), (15, 3.175), (16, 19.05) };
 
-    private RandomPrograms(int seed) { _rng = new Random(seed); }
+    private readonly int _seed;
+    private readonly List<(string Name, string Text)> _files = new();
+
+    private RandomPrograms(int seed) { _rng = new Random(seed); _seed = seed; }
 
     public static string Generate(int seed) => new RandomPrograms(seed).Build();
+
+    /// <summary>The program and the subroutine files it calls (o&lt;name&gt; call finds name.ngc beside the program).</summary>
+    public static (string Program, IReadOnlyList<(string Name, string Text)> Files) GenerateWithFiles(int seed)
+    {
+        var g = new RandomPrograms(seed);
+        string program = g.Build();
+        return (program, g._files);
+    }
 
     private double U => _inch ? 1 / 25.4 : 1; // program units per mm
     private string N(double mm) => (mm * U).ToString("0.####", CultureInfo.InvariantCulture);
@@ -62,8 +73,9 @@ public sealed class RandomPrograms
         for (int b = 0; b < blocks; b++)
         {
             if (b == mistakeAt) Mistake();
-            switch (_rng.Next(22))
+            switch (_rng.Next(23))
             {
+                case 22: ExternalSub(); break;
                 case 16: CompPolygon(); break;
                 case 17: Polar(); break;
                 case 18: ToolTableEdit(); break;
@@ -96,6 +108,10 @@ public sealed class RandomPrograms
         string body = _sb.ToString();
         bool pct = body.StartsWith('%');
         if (pct) { head.Append("%\n"); body = body[2..]; }
+        // Some programs keep their subroutines after M2 (LinuxCNC finds them there too); with % delimiters they
+        // must come first.
+        bool after = !pct && Chance(0.4);
+        if (after) return head.Append(body).Append(string.Concat(_subs)).ToString();
         foreach (var s in _subs) head.Append(s);
         return head.Append(body).ToString();
     }
@@ -533,6 +549,17 @@ public sealed class RandomPrograms
             case 4: L($"G0 X{N(Range(-20, 20))} ; trailing comment (with parens)"); break;
             default: L($"G1 X.{_rng.Next(1, 99)} Y-{_rng.Next(0, 9)}.{Feed()}"); break;
         }
+    }
+
+    /// <summary>A subroutine in its own file, found by name beside the program.</summary>
+    private void ExternalSub()
+    {
+        string name = $"rsub{_seed}_{_files.Count}";
+        string f = _inverseTime ? " F20" : "";
+        // The file keeps the caller's units and feed mode (a sub does not restore modes); it draws a triangle.
+        _files.Add((name + ".ngc", $"o<{name}> sub\n  #<s> = #1\n  G91 G1 X#<s>{f}\n  G1 Y#<s>{f}\n  G1 X[-#<s>] Y[-#<s>]{f}\n  G90\no<{name}> endsub [#<s> * 2]\nM2\n"));
+        L($"o<{name}> call [{N(Range(1, 8))}]");
+        L($"G1 X[#<_value> + {N(Range(-10, 10))}]{Feed()}");
     }
 
     private void LocalOffset()

@@ -153,6 +153,27 @@ public class LinuxCncRulesTests
     }
 
     [Fact]
+    public void SubroutineDefinedLaterOrInItsOwnFileGetsItsArguments()
+    {
+        // Finding the definition parsed other lines into the call's block: the arguments were lost (X0).
+        var m = Moves("G21 G90\no<later> call [7] [2]\nM2\no<later> sub\nG1 X#1 Y#2 F100\no<later> endsub\n");
+        Near(new Vec3(7, 2, 0), m[^1].End, 1e-12);
+        string dir = Path.Combine(Path.GetTempPath(), "cnctwin-subfile-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "shape.ngc"), "o<shape> sub\n  #<s> = #1\n  G91 G1 X#<s> F100\n  G90\no<shape> endsub [#<s> * 2]\nM2\n");
+            string main = Path.Combine(dir, "main.ngc");
+            File.WriteAllText(main, "G21 G90\no<shape> call [3]\nG1 X#<_value> F100\nM2\n");
+            using var interp = Interpreter.FromFile(main);
+            var moves = interp.Run().OfType<Move>().ToList();
+            Near(new Vec3(3, 0, 0), moves[0].End, 1e-12);
+            Near(new Vec3(6, 0, 0), moves[1].End, 1e-12);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void IncrementalPolarFromTheOriginIsRefused()
     {
         Assert.Equal(2, Fails("G21 G90 G0 X0 Y0\nG91 G1 @5 ^30 F100\nM2").Line);
