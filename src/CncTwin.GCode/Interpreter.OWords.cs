@@ -97,7 +97,9 @@ public sealed partial class Interpreter
                     var frame = new CallFrame { Name = name, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, ControlDepth = _control.Count };
                     if (_source == _mainSource || _subs.ContainsKey(name))
                     {
-                        if (!TryFindDefinition(_subs, name, out var loc))
+                        // LinuxCNC's order: a subroutine already seen, then NAME.ngc beside the program, then a
+                        // search down this file (which stops at a line it cannot read).
+                        if (!_subs.TryGetValue(name, out var loc) && (SubroutineFileExists(name) || !TryFindDefinition(_subs, name, out loc)))
                         {
                             var external = OpenSubroutineFile(name, col);
                             frame.CallerSource = _source;
@@ -294,6 +296,9 @@ public sealed partial class Interpreter
     /// A subroutine not defined in the program is looked for as NAME.ngc beside the program (LinuxCNC's
     /// subroutine path); the reader is left on the first line of its body.
     /// </summary>
+    private bool SubroutineFileExists(string name) =>
+        _programDirectory != null && File.Exists(Path.Combine(_programDirectory, name + ".ngc"));
+
     private LineSource OpenSubroutineFile(string name, int col)
     {
         string? path = _programDirectory == null ? null : Path.Combine(_programDirectory, name + ".ngc");
@@ -316,8 +321,8 @@ public sealed partial class Interpreter
 
     private bool TryFindDefinition(Dictionary<string, (long Offset, int Line)> table, string name, out (long Offset, int Line) loc)
     {
-        try { loc = FindDefinition(table, name, 1, "", throwIfMissing: false); return loc.Line > 0; }
-        catch (GCodeException) { loc = default; return false; }
+        loc = FindDefinition(table, name, 1, "", throwIfMissing: false);
+        return loc.Line > 0;
     }
 
     /// <summary>Finds a subroutine / label: known ones directly, others by one scan of the whole file.</summary>
@@ -330,14 +335,23 @@ public sealed partial class Interpreter
             int resumeLine = _source.LineNumber + 1;
             int line = _block.Line;
             _source.Seek(0, 1);
+            bool found = false;
             while (_source.TryReadLine(out var l))
             {
+                // LinuxCNC reads forward from the call to the definition, and a line it cannot read on the way
+                // (an unclosed or nested comment, or one too long) stops the program there.
+                if (!found && _source.LineNumber > line)
+                {
+                    if (l.Length > MaxLineChars) throw new GCodeException(_source.FileName, _source.LineNumber, MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
+                    CheckCommentsOnly(l.Span, _source.LineNumber);
+                }
                 var span = l.Span.TrimStart();
                 if (span.Length == 0 || !(span[0] is 'o' or 'O' or 'n' or 'N' or '/' or ':')) continue;
                 try { ParseLine(l, _source.LineNumber, oWordOnly: true); }
                 catch (GCodeException) { continue; } // reported when (if) the line runs
                 if (_block.OKeyword == OWordKeyword.Sub) _subs.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
                 else if (_block.OKeyword == OWordKeyword.ProgramNumber) _labels.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+                if (_block.OName == name && _block.OKeyword is OWordKeyword.Sub or OWordKeyword.ProgramNumber) found = true;
             }
             _scannedWholeFile = true;
             _source.Seek(resumeOffset, resumeLine);

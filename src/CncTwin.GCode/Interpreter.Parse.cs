@@ -52,6 +52,7 @@ public sealed partial class Interpreter
         _block.Reset(lineNumber);
         // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there.
         if (line.Length > MaxLineChars) throw Err(MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
+        if (oWordOnly) CheckCommentsOnly(line.Span, lineNumber);
         if (AtEnd) return;
         if (Peek() == '/')
         {
@@ -186,6 +187,24 @@ public sealed partial class Interpreter
             if (c == '(') ReadComment();
             else if (c == ';') { _cur = L.Length; }
             else return;
+        }
+    }
+
+    /// <summary>
+    /// The checks LinuxCNC makes on every line it reads, also lines it skips (a false branch, a subroutine
+    /// body being passed over, a search for a definition further down): comments closed and not nested.
+    /// </summary>
+    private void CheckCommentsOnly(ReadOnlySpan<char> line, int lineNumber)
+    {
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == ';') return;
+            if (c != '(') continue;
+            int open = i;
+            for (i++; i < line.Length && line[i] != ')'; i++)
+                if (line[i] == '(') throw new GCodeException(_source.FileName, lineNumber, i + 1, "nested comment: '(' inside a comment");
+            if (i >= line.Length) throw new GCodeException(_source.FileName, lineNumber, open + 1, "unclosed comment: '(' without ')'");
         }
     }
 

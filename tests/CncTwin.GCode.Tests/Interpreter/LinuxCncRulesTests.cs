@@ -174,6 +174,21 @@ public class LinuxCncRulesTests
     }
 
     [Fact]
+    public void SkippedLinesMustStillBeReadable()
+    {
+        // A false branch may hold any words, but not a comment LinuxCNC cannot read.
+        Assert.Single(Moves("G21\no100 if [0 GT 1]\nG0 Q5 X3\no100 endif\nG0 X2\nM2"));
+        Assert.Equal(3, Fails("G21\no100 if [0 GT 1]\nG0 X1 (unclosed\no100 endif\nG0 X2\nM2").Line);
+        Assert.Equal(3, Fails("G21\no100 if [0 GT 1]\nG0 X1 ((nested) comment)\no100 endif\nG0 X2\nM2").Line);
+        // Searching down the file for a subroutine stops at such a line, before the call runs.
+        var moves = new List<Move>();
+        using var interp = Interpreter.FromString("G21\nG0 X1\no200 call\nG0 X2 (never closed\nM2\no200 sub\nG0 Y5\no200 endsub\n");
+        var e = Assert.Throws<GCodeException>(() => { foreach (var c in interp.Run()) if (c is Move m) moves.Add(m); });
+        Assert.Equal(4, e.Line);
+        Assert.Single(moves);
+    }
+
+    [Fact]
     public void IncrementalPolarFromTheOriginIsRefused()
     {
         Assert.Equal(2, Fails("G21 G90 G0 X0 Y0\nG91 G1 @5 ^30 F100\nM2").Line);
