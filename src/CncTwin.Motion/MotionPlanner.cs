@@ -82,7 +82,8 @@ public sealed class MotionPlanner
         public bool BlendPrev;           // the previous segment joins this one parabolically: half rate
         public double Length => Path.LengthMm;
         public double Speed => Math.Min(VMax, ReqVel);
-        public double EffectiveAccel => Accel * (Term == TermCond.Parabolic ? 0.5 : 1) * (BlendPrev ? 0.5 : 1);
+        public double KinkReduce;        // share of the acceleration kept back for the kinks at its ends (the larger one)
+        public double EffectiveAccel => Accel * (1 - KinkReduce) * (Term == TermCond.Parabolic ? 0.5 : 1) * (BlendPrev ? 0.5 : 1);
         public double MaxEntry;          // highest entry speed that still lets the window stop in time (backward pass)
         public double ExitCap => Term == TermCond.Tangent || ParabolicJoin ? JunctionMax : 0;
         /// <summary>Highest speed at one end from which the other end's speed v is reachable over the segment.</summary>
@@ -331,12 +332,22 @@ public sealed class MotionPlanner
         {
             prev.Term = TermCond.Tangent;
             prev.JunctionMax = vMax;
-            prev.Accel *= 1 - scale;   // leave room for the kink's normal acceleration
-            seg.Accel *= 1 - scale;
+            // leave room for the kink's normal acceleration (LinuxCNC tcSetKinkProperties: the larger reduction
+            // of a move's two joints applies)
+            prev.KinkReduce = Math.Max(prev.KinkReduce, scale);
+            seg.KinkReduce = Math.Max(seg.KinkReduce, scale);
             return;
         }
         double kinkVel = vMax * kinkRatio / scale;
-        if (prev.Term != TermCond.Parabolic) return;   // G61: stop at the corner
+        if (prev.Term != TermCond.Parabolic)
+        {
+            // G61: stop at the corner. LinuxCNC has already set the kink properties while testing for tangency,
+            // so both moves keep the kink ratio of their acceleration back (the oracle: 640 instead of 700 mm/s²
+            // on 0.2 mm moves in G61; G61.1 skips the test and keeps it all).
+            prev.KinkReduce = Math.Max(prev.KinkReduce, kinkRatio);
+            seg.KinkReduce = Math.Max(seg.KinkReduce, kinkRatio);
+            return;
+        }
         if (_m.Planner.ArcBlending && !prev.IsCircular && !seg.IsCircular && !prev.IsBlend)
         {
             var blend = LineLineBlend(w, prev, seg, kinkVel);

@@ -59,11 +59,13 @@ public class MotionPlannerTests
     [Fact]
     public void ExactPathModeStopsAtCornersButNotOnStraightJoints()
     {
-        // G61 (LinuxCNC exact path): a 90° corner comes to rest; a collinear joint is passed at speed.
+        // G61 (LinuxCNC exact path): a 90° corner comes to rest; a collinear joint is passed at speed. Both moves
+        // at the corner keep the kink ratio (10 %) of their acceleration back, as LinuxCNC does once it has tested
+        // the joint for tangency (L/v + v/(0.9 a) each).
         var corner = Plan("G21 G61 G1 X50 F3000\nY50\nM2").Cast<PlannedMove>().ToList();
         Assert.Equal(2, corner.Count);
         Assert.Equal(0, corner[0].Profile.ExitMmPerS, 9);
-        Assert.Equal(2 * (1.0 + 0.05), corner.Sum(i => i.DurationS), 9);
+        Assert.Equal(2 * (1.0 + 0.05 / 0.9), corner.Sum(i => i.DurationS), 9);
         var straight = Plan("G21 G61 G1 X50 F3000\nX100\nM2").Cast<PlannedMove>().ToList();
         Assert.Equal(50, straight[0].Profile.ExitMmPerS, 9);
         Assert.Equal(100.0 / 50 + 50.0 / 1000, straight.Sum(i => i.DurationS), 9);
