@@ -1,5 +1,5 @@
 # Writes random-NN.ngc motion programs for the planner comparison with LinuxCNC (programs/random-*.ngc were
-# made with "cd programs && python3 ../gen-random.py 1 17", then recorded with record.sh). Each mixes rapids,
+# made with "cd programs && python3 ../gen-random.py 1 33", then recorded with record.sh). Each mixes rapids,
 # chains of short moves in random directions, zigzags, arc chains, helices and canned cycles under a random
 # path mode (G61, G61.1, G64, G64 P, G64 P Q), one in five in inches, within the oracle machine's travel.
 import random, math, sys
