@@ -200,7 +200,7 @@ public sealed partial class Interpreter
                 {
                     var m = ToMachine(_pos) + _toolOffset;
                     int b = code == 281 ? 5161 : 5181;
-                    _params.SetNumbered(b, m.X / _unit, this); _params.SetNumbered(b + 1, m.Y / _unit, this); _params.SetNumbered(b + 2, m.Z / _unit, this);
+                    _params.SetRawNumbered(b, m.X); _params.SetRawNumbered(b + 1, m.Y); _params.SetRawNumbered(b + 2, m.Z); // kept in mm
                     break;
                 }
             case 920:
@@ -288,11 +288,9 @@ public sealed partial class Interpreter
                         var m = ToMachine(_pos);
                         if (_block.Has('r')) rot = _block.Get('r');
                         // machine = R(prog + g92) + offset  => offset = machine - R(value + g92)
-                        double a = rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
                         var progNow = FromMachineIn(cs, m);
                         var want = new Vec3(_block.Has('x') ? _block.Get('x') * _unit : progNow.X, _block.Has('y') ? _block.Get('y') * _unit : progNow.Y, _block.Has('z') ? _block.Get('z') * _unit : progNow.Z);
-                        var q = want + _g92;
-                        var rq = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
+                        var rq = RotateXY(want + _g92, rot);
                         o = new Vec3(_block.Has('x') ? m.X - rq.X : o.X, _block.Has('y') ? m.Y - rq.Y : o.Y, _block.Has('z') ? m.Z - rq.Z : o.Z);
                     }
                     if (cs == _coordSystem && rot != _workRotation[cs] && _g92 != Vec3.Zero)
@@ -300,11 +298,7 @@ public sealed partial class Interpreter
                         // LinuxCNC re-expresses the current point as rot(-new)(rot(old)(p) + old offset - new offset),
                         // leaving the G92 shift out of the rotation: with a G92 shift in force, a new rotation of the
                         // active system moves the point the program thinks the tool is at (the next move shows it).
-                        double ra = _workRotation[cs] * Math.PI / 180, rb = -rot * Math.PI / 180;
-                        var old = _workOffsets[cs];
-                        double x = _pos.X * Math.Cos(ra) - _pos.Y * Math.Sin(ra) + old.X - o.X;
-                        double y = _pos.X * Math.Sin(ra) + _pos.Y * Math.Cos(ra) + old.Y - o.Y;
-                        _pos = new Vec3(x * Math.Cos(rb) - y * Math.Sin(rb), x * Math.Sin(rb) + y * Math.Cos(rb), _pos.Z + old.Z - o.Z);
+                        _pos = RotateXY(RotateXY(_pos, _workRotation[cs]) + _workOffsets[cs] - o, -rot);
                         _workOffsets[cs] = o; _workRotation[cs] = rot;
                         _out.Add(new OffsetsChanged(Loc(), _workOffsets[_coordSystem], _g92, _workRotation[_coordSystem], _coordSystem));
                     }
@@ -329,19 +323,7 @@ public sealed partial class Interpreter
                         // L10/L11: the tool length that would make the current point read as the given value once
                         // the entry is loaded (G43 H). The spindle (controlled point) is the tip plus the offset in
                         // force; L10 reads it in the current coordinate system, L11 in G59.3 without G92.
-                        Vec3 spindle;
-                        if (lc == 10) spindle = _pos + _toolOffset;
-                        else
-                        {
-                            var q = ToMachine(_pos) + _toolOffset - _workOffsets[9];
-                            double rot9 = _workRotation[9];
-                            if (rot9 != 0)
-                            {
-                                double a9 = -rot9 * Math.PI / 180, c9 = Math.Cos(a9), s9 = Math.Sin(a9);
-                                q = new Vec3(q.X * c9 - q.Y * s9, q.X * s9 + q.Y * c9, q.Z);
-                            }
-                            spindle = q;
-                        }
+                        var spindle = lc == 10 ? _pos + _toolOffset : FromMachineIn(9, ToMachine(_pos) + _toolOffset) + _g92;
                         off = new Vec3(_block.Has('x') ? spindle.X - _block.Get('x') * _unit : off.X, _block.Has('y') ? spindle.Y - _block.Get('y') * _unit : off.Y, _block.Has('z') ? spindle.Z - _block.Get('z') * _unit : off.Z);
                     }
                     double d = _block.Has('r') ? _block.Get('r') * 2 * _unit : t.DiameterMm;
@@ -353,15 +335,4 @@ public sealed partial class Interpreter
         }
     }
 
-    private Vec3 FromMachineIn(int cs, Vec3 m)
-    {
-        var q = m - _workOffsets[cs];
-        double rot = _workRotation[cs];
-        if (rot != 0)
-        {
-            double a = -rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
-            q = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
-        }
-        return q - _g92;
-    }
 }

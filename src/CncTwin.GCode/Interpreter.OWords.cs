@@ -340,11 +340,7 @@ public sealed partial class Interpreter
             {
                 // LinuxCNC reads forward from the call to the definition, and a line it cannot read on the way
                 // (an unclosed or nested comment, or one too long) stops the program there.
-                if (!found && _source.LineNumber > line)
-                {
-                    if (l.Length > MaxLineChars) throw new GCodeException(_source.FileName, _source.LineNumber, MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
-                    CheckCommentsOnly(l.Span, _source.LineNumber);
-                }
+                if (!found && _source.LineNumber > line) CheckReadable(l.Span, _source.LineNumber, comments: true);
                 var span = l.Span.TrimStart();
                 if (span.Length == 0 || !(span[0] is 'o' or 'O' or 'n' or 'N' or '/' or ':')) continue;
                 try { ParseLine(l, _source.LineNumber, oWordOnly: true); }

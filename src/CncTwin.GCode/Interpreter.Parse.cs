@@ -50,9 +50,9 @@ public sealed partial class Interpreter
         _lineChars = line;
         _cur = 0;
         _block.Reset(lineNumber);
-        // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there.
-        if (line.Length > MaxLineChars) throw Err(MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
-        if (oWordOnly) CheckCommentsOnly(line.Span, lineNumber);
+        // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there;
+        // lines read only for their O-word (skipped) get its comment checks too, the others as they are parsed.
+        CheckReadable(line.Span, lineNumber, comments: oWordOnly);
         if (AtEnd) return;
         if (Peek() == '/')
         {
@@ -192,10 +192,14 @@ public sealed partial class Interpreter
 
     /// <summary>
     /// The checks LinuxCNC makes on every line it reads, also lines it skips (a false branch, a subroutine
-    /// body being passed over, a search for a definition further down): comments closed and not nested.
+    /// body being passed over, a search for a definition further down): not too long, and (unless the caller
+    /// parses the comments itself) comments closed and not nested.
     /// </summary>
-    private void CheckCommentsOnly(ReadOnlySpan<char> line, int lineNumber)
+    private void CheckReadable(ReadOnlySpan<char> line, int lineNumber, bool comments)
     {
+        if (line.Length > MaxLineChars)
+            throw new GCodeException(_source.FileName, lineNumber, MaxLineChars + 1, $"line is longer than {MaxLineChars} characters (LinuxCNC's limit)");
+        if (!comments) return;
         for (int i = 0; i < line.Length; i++)
         {
             char c = line[i];

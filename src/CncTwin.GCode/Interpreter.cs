@@ -157,28 +157,19 @@ public sealed partial class Interpreter : IDisposable
     // ---- coordinate frames ---------------------------------------------------------------------
 
     /// <summary>Machine = rotate(program + G92 offset, work rotation) + work offset (LinuxCNC's order).</summary>
-    private Vec3 ToMachine(Vec3 p)
-    {
-        var q = p + _g92;
-        double rot = _workRotation[_coordSystem];
-        if (rot != 0)
-        {
-            double a = rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
-            q = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
-        }
-        return q + _workOffsets[_coordSystem];
-    }
+    private Vec3 ToMachine(Vec3 p) => RotateXY(p + _g92, _workRotation[_coordSystem]) + _workOffsets[_coordSystem];
 
-    private Vec3 FromMachine(Vec3 m)
+    private Vec3 FromMachine(Vec3 m) => FromMachineIn(_coordSystem, m);
+
+    /// <summary>Program coordinates in coordinate system <paramref name="cs"/> (G92 shift included) of a machine point.</summary>
+    private Vec3 FromMachineIn(int cs, Vec3 m) => RotateXY(m - _workOffsets[cs], -_workRotation[cs]) - _g92;
+
+    /// <summary>Rotates about Z by <paramref name="degrees"/> (G10 L2 R's XY rotation).</summary>
+    private static Vec3 RotateXY(Vec3 v, double degrees)
     {
-        var q = m - _workOffsets[_coordSystem];
-        double rot = _workRotation[_coordSystem];
-        if (rot != 0)
-        {
-            double a = -rot * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
-            q = new Vec3(q.X * c - q.Y * s, q.X * s + q.Y * c, q.Z);
-        }
-        return q - _g92;
+        if (degrees == 0) return v;
+        double a = degrees * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+        return new Vec3(v.X * c - v.Y * s, v.X * s + v.Y * c, v.Z);
     }
 
     /// <summary>Runs <paramref name="change"/> on the offsets while keeping the tool where it is in the machine frame.</summary>

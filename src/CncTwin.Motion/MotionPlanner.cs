@@ -371,6 +371,18 @@ public sealed class MotionPlanner
 
     private enum Blend { Failed, Inserted, KinkFaster }
 
+    /// <summary>
+    /// How far a blend arc may leave the programmed corner (LinuxCNC tcFindBlendTolerance): the G64 P of each move,
+    /// or a quarter of its length without one, and never more than a quarter of the shorter move.
+    /// </summary>
+    private static double BlendTolerance(Segment a, Segment b)
+    {
+        const double ratio = 0.25;
+        double t1 = a.Tolerance > 0 ? a.Tolerance : a.NominalLength * ratio;
+        double t2 = b.Tolerance > 0 ? b.Tolerance : b.NominalLength * ratio;
+        return Math.Min(Math.Min(t1, t2), Math.Min(a.NominalLength, b.NominalLength) * ratio);
+    }
+
     /// <summary>Whether two moves, one or both of them arcs, lie in one plane (an arc's helical rise counts as leaving it).</summary>
     private static bool Coplanar(Segment a, Segment b)
     {
@@ -396,10 +408,7 @@ public sealed class MotionPlanner
         double theta = Math.Acos(Math.Clamp(-u1.Dot(u2), -1, 1)) / 2;   // half the angle between the lines
         if (Math.PI / 2 - theta < 1e-6 || theta < 1e-6) return Blend.Failed;
         double phi = Math.PI - 2 * theta;                                // direction change = arc sweep
-        const double toleranceRatio = 0.25;
-        double t1 = prev.Tolerance > 0 ? prev.Tolerance : prev.NominalLength * toleranceRatio;
-        double t2 = seg.Tolerance > 0 ? seg.Tolerance : seg.NominalLength * toleranceRatio;
-        double tol = Math.Min(Math.Min(t1, t2), Math.Min(prev.NominalLength, seg.NominalLength) * toleranceRatio);
+        double tol = BlendTolerance(prev, seg);
 
         var binormal = PathGeometry.Unit(u1.Cross(u2));
         double aMax = InscribedLimit(binormal, _m.X.MaxAccelerationMmPerS2, _m.Y.MaxAccelerationMmPerS2, _m.Z.MaxAccelerationMmPerS2);
@@ -494,9 +503,7 @@ public sealed class MotionPlanner
         // Between two arcs LinuxCNC gives up below 15° and falls back to a parabolic blend.
         if (a.IsCircular && b.IsCircular && theta < Math.PI / 12) return ParabolicBlendSpeed(a, b);
         if (theta <= 1e-6 || theta >= Math.PI / 2 - 1e-6) return Math.Min(a.Speed, b.Speed);
-        double t1 = a.Tolerance > 0 ? a.Tolerance : a.NominalLength * 0.25;
-        double t2 = b.Tolerance > 0 ? b.Tolerance : b.NominalLength * 0.25;
-        double tol = Math.Min(Math.Min(t1, t2), Math.Min(a.NominalLength, b.NominalLength) * 0.25);
+        double tol = BlendTolerance(a, b);
         double dTol = Math.Cos(theta) * tol / (1 - Math.Sin(theta));
         double radius = Math.Tan(theta) * Math.Min(Math.Min(l1, l2), dTol);
         var binormal = PathGeometry.Unit(u1.Cross(u2));
