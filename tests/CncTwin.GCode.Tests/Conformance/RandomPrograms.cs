@@ -361,7 +361,6 @@ public sealed class RandomPrograms
         _subs.Add(s.ToString());
         // Feed mode and units are captured at definition in the text only; keep the call in the same modes.
         L($"o{o} call [{N(Range(-20, 20))}] [{N(Range(-20, 20))}] [{N(Range(1, 10))}]");
-        if (_inverseTime) { }
     }
 
     private void CutterComp()
@@ -390,7 +389,6 @@ public sealed class RandomPrograms
         if (Chance(0.15)) { comp += ".1"; d = $" D{N(tool.D)}"; }
         L($"{comp}{d}");
         L($"G1 X{N(startX)} Y{N(y0)}{Feed()}");
-        var pts = new List<string>();
         string arc = ccw ? "G3" : "G2";
         if (ccw)
         {
