@@ -3,6 +3,7 @@ using System.CommandLine;
 using CncTwin.Core;
 using CncTwin.Core.IO;
 using CncTwin.GCode;
+using CncTwin.Simulation;
 
 namespace CncTwin.Cli;
 
@@ -49,7 +50,7 @@ public static class CliApp
     {
         try
         {
-            if (file != "-") toolsPath ??= SiblingToolTable(file);
+            if (file != "-") toolsPath ??= ToolTables.BesideProgram(file);
             var table = LoadTools(toolsPath);
             if (table == null) return ExitUsage;
             LineSource source;
@@ -95,43 +96,11 @@ public static class CliApp
         }
     }
 
-    /// <summary>Like a controller's configured table: a program's folder may carry its shop's tools.tbl.</summary>
-    /// <summary>The tool library beside the program: tools.json (cutter geometry) if there is one, else tools.tbl.</summary>
-    internal static string? SiblingToolTable(string program)
+    /// <summary>The interpreter's tool table from a LinuxCNC .tbl or a CncTwin tool library (.json); errors print and return null.</summary>
+    internal static ToolTable? LoadTools(string? path)
     {
-        string dir = Path.GetDirectoryName(Path.GetFullPath(program)) ?? ".";
-        foreach (var name in new[] { "tools.json", "tools.tbl" })
-        {
-            string sibling = Path.Combine(dir, name);
-            if (File.Exists(sibling)) return sibling;
-        }
-        return null;
-    }
-
-    internal static bool IsJsonLibrary(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// The interpreter's tool table (diameters for cutter compensation, lengths for G43) from a LinuxCNC .tbl or
-    /// a CncTwin tool library (.json). Errors print and return null.
-    /// </summary>
-    internal static ToolTable? LoadTools(string? path) => LoadTools(path, out _);
-
-    internal static ToolTable? LoadTools(string? path, out ToolLibrary library)
-    {
-        library = new ToolLibrary();
-        if (path == null) return new ToolTable();
-        if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: error: tool table not found"); return null; }
-        if (IsJsonLibrary(path))
-        {
-            try { library = ToolLibrary.LoadJson(path); }
-            catch (ToolLibraryException ex) { Console.Error.WriteLine(ex.Message); return null; }
-            var table = new ToolTable();
-            foreach (var t in library.Tools)
-                table.Set(new ToolEntry(t.Number, t.Number, new Vec3(0, 0, t.LengthMm), t.Cutter.DiameterMm, t.Comment));
-            return table;
-        }
-        var tbl = ToolTable.Load(path);
-        library = ToolLibrary.FromDiameters(tbl.Tools.Select(t => (t.Number, t.DiameterMm, t.Offset.Z, t.Comment)));
-        return tbl;
+        var (table, _, error) = ToolTables.Load(path);
+        if (error != null) Console.Error.WriteLine(error.Format(CliSimulation.Flag, "parse"));
+        return table;
     }
 }

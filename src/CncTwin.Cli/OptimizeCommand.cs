@@ -7,6 +7,7 @@ using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 
 namespace CncTwin.Cli;
 
@@ -66,39 +67,37 @@ internal static class OptimizeCommand
         return cmd;
     }
 
-    private readonly record struct MoveShape(MotionKind Kind, Vec3 Start, Vec3 End, int Line);
-    private sealed record PassResult(double CycleTimeS, double MaxForceN, double MaxChipMm, double MaxLoadPct, List<MoveShape> Moves, List<string> Warnings);
-
     internal static int Run(string file, string outFile, FeedTargetKind kind, double target, string targetName, double minFeed, double? maxFeed, double? airFeed,
         double feedStep, double minPiece, double? chipCap, string? machinePath, string? toolsPath, int initialTool, SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, bool json)
     {
-        int code = SimulationSetup.TryCreate(file, machinePath, toolsPath, initialTool, false, removal, mechanics, "optimize", out var setup);
+        var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, false, removal, mechanics, "optimize");
+        if (request == null) return CliApp.ExitUsage;
+        int code = CliSimulation.Setup(request, "optimize", out var setup);
         if (setup == null) return code;
         double machineMax = setup.Machine.MaxLinearVelocityMmPerS > 0 ? setup.Machine.MaxLinearVelocityMmPerS * 60 : 10_000;
         if (airFeed is { } af && !(af > 0 && double.IsFinite(af))) { Console.Error.WriteLine("optimize: error: --air-feed must be a positive feed, mm/min"); return CliApp.ExitUsage; }
         if (chipCap is { } cc && !(cc > 0 && double.IsFinite(cc))) { Console.Error.WriteLine("optimize: error: --chip-cap must be a positive chip thickness, mm"); return CliApp.ExitUsage; }
-        FeedOptimizer optimizer;
+        FeedPlanner optimizer;
         try
         {
-            optimizer = new FeedOptimizer(new FeedOptimizerOptions
+            optimizer = new FeedPlanner(new FeedOptimizerOptions
             {
                 Target = kind, TargetValue = target, Spindle = setup.Machine.Spindle, MaxFeedMmPerMin = Math.Min(maxFeed ?? machineMax, machineMax),
                 MinFeedMmPerMin = minFeed, AirFeedMmPerMin = airFeed is { } a ? Math.Min(a, machineMax) : null, FeedStep = feedStep, MinPieceMm = minPiece, ChipCapMm = chipCap,
-            }, file);
+            });
         }
-        catch (ArgumentException ex) { Console.Error.WriteLine($"optimize: error: {ex.Message}"); return CliApp.ExitUsage; }
+        catch (ArgumentException ex) { Console.Error.WriteLine($"optimize: error: {ex.Message.Replace("minimum feed < maximum feed", "--min-feed < --max-feed")}"); return CliApp.ExitUsage; }
+        var rewriter = new ProgramFeedRewriter(optimizer, file);
         try
         {
-            var stock0 = setup.NewStock();
-            if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stock0)) return CliApp.ExitUsage;
             if (!json) Console.Error.WriteLine($"simulating {file} ...");
-            var before = Pass(setup, file, stock0, optimizer);
-            FeedOptimizer.Result rewrite;
+            var before = FeedOptimization.Pass(setup, null, optimizer, rewriter);
+            ProgramFeedRewriter.Result rewrite;
             using (var w = new StreamWriter(outFile, false, Encoding.Latin1) { NewLine = "\n" })
-                rewrite = Rewrite(file, optimizer, w);
+                rewrite = Rewrite(file, rewriter, w);
             if (!json) Console.Error.WriteLine($"simulating {outFile} ...");
-            var after = Pass(setup, outFile, setup.NewStock(), null);
-            string? mismatch = SameGeometry(before.Moves, after.Moves);
+            var after = FeedOptimization.Pass(setup, outFile, null, null);
+            string? mismatch = FeedOptimization.SameGeometry(before.Moves, after.Moves);
             double measureBefore = kind switch { FeedTargetKind.Force => before.MaxForceN, FeedTargetKind.ChipThickness => before.MaxChipMm, _ => before.MaxLoadPct };
             double measureAfter = kind switch { FeedTargetKind.Force => after.MaxForceN, FeedTargetKind.ChipThickness => after.MaxChipMm, _ => after.MaxLoadPct };
             double saved = before.CycleTimeS > 0 ? 100 * (before.CycleTimeS - after.CycleTimeS) / before.CycleTimeS : 0;
@@ -158,53 +157,5 @@ internal static class OptimizeCommand
     }
 
     // Latin-1 both ways (as the interpreter reads): every byte of the original outside the rewritten words comes back unchanged.
-    private static FeedOptimizer.Result Rewrite(string file, FeedOptimizer optimizer, TextWriter w) => optimizer.Rewrite(File.ReadLines(file, Encoding.Latin1), w);
-
-    /// <summary>One simulation pass: interpret, plan, remove material, compute loads; the optimiser (if given) observes every move.</summary>
-    private static PassResult Pass(SimulationSetup setup, string file, VoxelStock stock, FeedOptimizer? optimizer)
-    {
-        var warnings = new List<string>();
-        var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = warnings.Add };
-        var moves = new List<MoveShape>();
-        var plan = setup.RunPass(file, stock, loads,
-            (m, interp) => { moves.Add(new MoveShape(m.Kind, m.Start, m.End, m.Source.Line)); optimizer?.AddMove(m, interp.Modal); },
-            (_, _, l, _) => optimizer?.AddLoads(l), warnings.Add);
-        return new PassResult(plan.CycleTimeS, loads.MaxForceN, loads.MaxChipMm, loads.MaxLoadPct, moves, warnings);
-    }
-
-    /// <summary>
-    /// Null when the optimised moves trace the original path: same kinds, arcs and rapids identical, and each
-    /// original straight feed covered exactly by one or more collinear pieces. Otherwise the first difference.
-    /// </summary>
-    private static string? SameGeometry(List<MoveShape> a, List<MoveShape> b, double tolMm = 2e-3)
-    {
-        int j = 0;
-        foreach (var o in a)
-        {
-            if (j >= b.Count) return $"the optimised program ends early (original line {o.Line} has no counterpart)";
-            if (o.Kind != MotionKind.Feed)
-            {
-                var p = b[j++];
-                if (p.Kind != o.Kind || (p.Start - o.Start).Length > tolMm || (p.End - o.End).Length > tolMm)
-                    return $"original line {o.Line} ({o.Kind}) vs optimised line {p.Line}";
-                continue;
-            }
-            var d = o.End - o.Start;
-            double len = d.Length;
-            while (true)
-            {
-                if (j >= b.Count) return $"the optimised program ends inside original line {o.Line}";
-                var p = b[j++];
-                if (p.Kind != MotionKind.Feed) return $"original line {o.Line} is a straight feed, optimised line {p.Line} is {p.Kind}";
-                // The piece's end lies on the original segment.
-                var e = p.End - o.Start;
-                double t = len > 1e-12 ? (e.X * d.X + e.Y * d.Y + e.Z * d.Z) / (len * len) : 1;
-                var foot = o.Start + d * Math.Clamp(t, 0, 1);
-                if ((p.End - foot).Length > tolMm || t < -1e-9 || t > 1 + tolMm / Math.Max(len, 1e-9))
-                    return string.Create(CultureInfo.InvariantCulture, $"optimised line {p.Line} leaves the path of original line {o.Line} by {(p.End - foot).Length:0.####} mm");
-                if ((p.End - o.End).Length <= tolMm) break;
-            }
-        }
-        return j == b.Count ? null : $"the optimised program has {b.Count - j} extra moves";
-    }
+    private static ProgramFeedRewriter.Result Rewrite(string file, ProgramFeedRewriter rewriter, TextWriter w) => rewriter.Rewrite(File.ReadLines(file, Encoding.Latin1), w);
 }

@@ -1,27 +1,11 @@
 using System.CommandLine;
-using CncTwin.Twin;
 using CncTwin.Web;
 
 namespace CncTwin.Cli;
 
-/// <summary><c>cnctwin serve [--port P] [--bind ADDR] [--token T]</c>: the web dashboard (thin: the work is the CLI's own commands).</summary>
+/// <summary><c>cnctwin serve [--port P] [--bind ADDR] [--token T]</c>: the web dashboard (it runs simulations and replays through CncTwin.Simulation).</summary>
 internal static class ServeCommand
 {
-    internal sealed class Runner(string? tools, string historyDb) : IDashboardRunner
-    {
-        public Task<int> SimulateAsync(string programPath, string? uploadedTools, string material, string outDir, CancellationToken ct) => Task.Run(() =>
-            SimulateCommand.Run(programPath, null, uploadedTools ?? tools, outDir, 0.01, 0, false, true,
-                new SimulateCommand.RemovalArgs(null, 0.5, "auto", null, 0), new SimulateCommand.MechanicsArgs(material, null, null, null)), ct);
-
-        public async Task<int> ReplayAsync(string programPath, string telemetryPath, string format, string[] extraArgs, string outDir,
-            Action<AlignedSample> onSample, Action<TwinAlarm> onAlarm, CancellationToken ct)
-        {
-            TwinCommands.Observers.Value = (onSample, onAlarm);
-            string[] args = ["replay", "--program", programPath, "--source", "csv:" + telemetryPath, "--format", format, "--out", outDir, "--db", historyDb, .. (tools != null ? new[] { "--tools", tools } : []), .. extraArgs];
-            return await CliApp.Build().Parse(args).InvokeAsync(cancellationToken: ct);
-        }
-    }
-
     public static Command Build()
     {
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 5080 };
@@ -39,10 +23,11 @@ internal static class ServeCommand
             {
                 Port = pr.GetValue(port), Bind = pr.GetValue(bind)!, Token = pr.GetValue(token) ?? Environment.GetEnvironmentVariable("CNCTWIN_TOKEN"),
                 Workspace = ws, HistoryDb = pr.GetValue(db) ?? Path.Combine(ws, "cnctwin-history.db"), MaxUploadBytes = (long)Math.Max(1, pr.GetValue(maxUpload)) << 20,
+                ToolsPath = pr.GetValue(tools),
             };
             try
             {
-                var app = Dashboard.Build(options, new Runner(pr.GetValue(tools), options.HistoryDb));
+                var app = Dashboard.Build(options);
                 Console.WriteLine($"CncTwin dashboard on http://{options.Bind}:{options.Port}/{(options.Token != null ? "?token=…" : "")} (Ctrl-C stops)");
                 await app.StartAsync(ct);
                 try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }

@@ -8,6 +8,7 @@ using CncTwin.Motion;
 using CncTwin.Mechanics;
 using CncTwin.Mechanics.Stability;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 using CncTwin.Wear;
 using Spectre.Console;
 
@@ -60,143 +61,47 @@ internal static class SimulateCommand
     }
 
     /// <summary>Work material when none is given: the most common one in job shops (and the bundled samples).</summary>
-    public const string DefaultMaterial = "al6061";
+    public const string DefaultMaterial = SimulationRequest.DefaultMaterial;
 
     internal sealed record RemovalArgs(string? Stock, double ResolutionMm, string Device, string? Design, double MeshResolutionMm, string HomeZ = "auto");
     internal sealed record MechanicsArgs(string? Material, string? Materials, string? Coefficients, string? Dynamics, string ChatterMethod = "sdm", double VbLimitUm = 300, string? InitialWear = null,
         double? SpindlePowerW = null);
 
     /// <summary>Default cap on timeline.csv rows (about 6.5 GB): a program's own time can be absurd (a dwell of years).</summary>
-    public const long DefaultMaxTimelineRows = 100_000_000;
+    public const long DefaultMaxTimelineRows = SimulationRequest.DefaultMaxTimelineRows;
 
     internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null,
         long maxTimelineRows = DefaultMaxTimelineRows)
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
-        if (!(removal.MeshResolutionMm >= 0) || !double.IsFinite(removal.MeshResolutionMm))
-        {
-            Console.Error.WriteLine("--mesh-resolution: error: must be a non-negative number of mm");
-            return CliApp.ExitUsage;
-        }
-        if (removal.Design != null && !File.Exists(removal.Design)) { Console.Error.WriteLine($"{removal.Design}: error: file not found"); return CliApp.ExitUsage; }
-        if (!(dt > 0) || !double.IsFinite(dt) || dt > 10)
-        {
-            Console.Error.WriteLine($"--dt {dt.ToString(CultureInfo.InvariantCulture)}: error: the time step must be in (0, 10] seconds");
-            return CliApp.ExitUsage;
-        }
-        if (maxTimelineRows < 1)
-        {
-            Console.Error.WriteLine($"--max-timeline-rows {maxTimelineRows}: error: must be at least 1");
-            return CliApp.ExitUsage;
-        }
-        int code = SimulationSetup.TryCreate(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate", out var setup);
-        if (setup == null) return code;
-        var machine = setup.Machine;
-        var library = setup.Library;
-        string summaryPath = Path.Combine(outDir, "summary.json"), timelinePath = Path.Combine(outDir, "timeline.csv");
+        var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate");
+        if (request == null) return CliApp.ExitUsage;
+        request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir };
+        int code = CliSimulation.Setup(request, "simulate", out var context);
+        if (context == null) return code;
+        string timelinePath = Path.Combine(outDir, "timeline.csv");
         try
         {
-            Directory.CreateDirectory(outDir);
-            // A summary left from an earlier run must not pass for this one if this one fails.
-            if (File.Exists(summaryPath)) File.Delete(summaryPath);
-
-            VoxelStock stockModel;
-            try { stockModel = setup.NewStock(); }
-            catch (StockSpec.StockSpecException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
-            string stockDescription = setup.StockDescription;
-            if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stockModel)) return CliApp.ExitUsage;
-            MaterialRemovalSimulator sim;
-            try { sim = new MaterialRemovalSimulator(stockModel, library, setup.Device); }
-            catch (InvalidOperationException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
-            using var _sim = sim;
-            var warnings = new List<string>();
-            sim.Warn = w => { warnings.Add(w); Console.Error.WriteLine($"{file}: warning: {w}"); };
-            var loads = new CuttingLoadSimulator(setup.LoadOptions) { Warn = sim.Warn };
-            var report = new ReportBuilder(file, machine);
-            ToolWearSimulator wear;
-            try { wear = WearSetup.Create(setup, mechanics, sim.Warn); }
-            catch (ArgumentException ex) { Console.Error.WriteLine($"simulate: error: {ex.Message}"); return CliApp.ExitUsage; }
-
-            using var interp = setup.NewInterpreter();
-            var toolpath = new ToolpathSummary();
-            var plan = new PlanSummary();
-            var planner = new MotionPlanner(machine);
-            var travel = new TravelCheck(machine)
+            var sinks = SimulationSinks.ForFolder(outDir);
+            sinks.Add(new ConsoleWarnings(file, machinePath == null));
+            // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's moves.
+            long totalMoves = Console.IsErrorRedirected ? 0 : context.CountMoves();
+            var moves = new ProgressCounter();
+            SimulationResult result;
+            using (totalMoves > 2000 ? new ProgressDisplay(file, totalMoves, () => Interlocked.Read(ref moves.Done)) : null)
+                result = Simulator.RunAsync(context, sinks, totalMoves > 2000 ? moves : null).GetAwaiter().GetResult();
+            if (result.Error is { } error)
             {
-                OnExceeded = t => Console.Error.WriteLine($"{t.Source}: warning: over-travel: {t.Message}" + (machinePath == null ? " (built-in machine; give --machine for yours)" : "")),
-            };
-            long rows;
-            double timelineCutS = double.NaN;
-            // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's
-            // moves (counted by a quick interpretation pass first; the interpreter reads far ahead of the voxels).
-            long totalMoves = Console.IsErrorRedirected ? 0 : CountMoves(setup);
-            using (var progress = totalMoves > 2000 ? new ProgressDisplay(file, totalMoves, () => sim.Moves) : null)
-            using (var stream = new FileStream(timelinePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
-            using (var writer = new TimelineCsvWriter(stream, RemovalColumns.Timeline.Concat(CuttingLoadSimulator.TimelineColumns).Concat(ToolWearSimulator.TimelineColumns).ToList()))
-            using (var moves = new MovesCsvWriter(Path.Combine(outDir, "moves.csv"), CuttingLoadSimulator.MoveColumns.Concat(ToolWearSimulator.MoveColumns).ToList()))
-            {
-                MoveRemoval? current = null;
-                MoveLoads? currentLoads = null;
-                MoveWear? currentWear = null;
-                int nLoadMove = CuttingLoadSimulator.MoveColumns.Count;
-                var moveExtra = new double[nLoadMove + ToolWearSimulator.MoveColumns.Count];
-                IEnumerable<PlanItem> Removal(IEnumerable<PlanItem> items)
-                {
-                    foreach (var item in items)
-                    {
-                        if (item is PlannedMove m)
-                        {
-                            current = sim.Process(m);
-                            currentLoads = loads.Process(current, sim.CutterFor(m.Move.Tool));
-                            currentWear = wear.Process(currentLoads);
-                            CuttingLoadSimulator.FillMove(currentLoads, moveExtra.AsSpan(0, nLoadMove));
-                            ToolWearSimulator.FillMove(currentWear, moveExtra.AsSpan(nLoadMove));
-                            moves.Write(current, moveExtra);
-                            report.AddMove(m, currentLoads);
-                        }
-                        else { current = null; currentLoads = null; currentWear = null; }
-                        yield return item;
-                    }
-                }
-                // Interpretation runs ahead on another core; planning, material removal and sampling stream behind it.
-                int nRemoval = RemovalColumns.Timeline.Count, nLoads = CuttingLoadSimulator.TimelineColumns.Count;
-                Span<double> extra = stackalloc double[nRemoval + nLoads + ToolWearSimulator.TimelineColumns.Count];
-                int toolInSpindle = setup.InitialTool;
-                foreach (var sample in Timeline.Sample(Removal(travel.Observe(plan.Observe(planner.Plan(ReadAhead.Run(toolpath.Observe(setup.WorkFrame(interp.Run()))))))), dt, maxTimelineRows,
-                    t => { timelineCutS = t; Console.Error.WriteLine($"{file}: warning: timeline.csv stops at t = {t.ToString("0.###", CultureInfo.InvariantCulture)} s after {maxTimelineRows:N0} rows (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json"); }))
-                {
-                    RemovalColumns.Fill(current, sample, extra[..nRemoval]);
-                    loads.Fill(currentLoads, sample, extra.Slice(nRemoval, nLoads));
-                    if (current != null) toolInSpindle = current.Tool;
-                    wear.Fill(currentWear, sample.TimeS, toolInSpindle, extra[(nRemoval + nLoads)..]);
-                    writer.Write(sample, extra);
-                    report.AddSample(sample, extra[0], extra[nRemoval + 3], extra[nRemoval + 5], extra[nRemoval + 6], extra[nRemoval + nLoads]);
-                }
-                rows = writer.Rows;
+                int rc = CliSimulation.Report([error], "simulate");
+                if (error.Kind == DiagnosticKind.ProgramError)
+                    Console.Error.WriteLine($"simulation stopped at that line; {timelinePath} holds the timeline up to it, no summary.json was written");
+                return rc;
             }
-            sim.Finish();
-
-            int factor = removal.MeshResolutionMm > 0 ? Math.Max(1, (int)Math.Round(removal.MeshResolutionMm / stockModel.CellMm)) : StockField.AutoFactor(stockModel);
-            var mesh = StockMesh.Write(stockModel, factor, Path.Combine(outDir, "stock.stl"), Path.Combine(outDir, "stock.glb"));
-            DesignComparison.Result? deviation = null;
-            if (removal.Design != null)
-            {
-                try { deviation = DesignComparison.Run(stockModel, removal.Design, outDir); }
-                catch (CncTwin.Geometry.MeshFormatException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
-            }
-
-            WriteSummary(summaryPath, file, machine, machinePath, dt, rows, timelineCutS, plan, travel, toolpath, sim, stockDescription, mesh, deviation, loads, wear);
-            report.Finish(Path.Combine(outDir, "report.html"), plan, sim, loads, wear, stockModel, travel.Found);
-            if (!quiet) PrintSummary(file, machine, plan, travel, toolpath, outDir, sim, mesh, loads, wear);
+            if (!quiet) PrintSummary(file, context.Machine, result, outDir);
             return CliApp.ExitOk;
         }
-        catch (GCodeException ex)
-        {
-            Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}");
-            Console.Error.WriteLine($"simulation stopped at that line; {timelinePath} holds the timeline up to it, no summary.json was written");
-            return CliApp.ExitProgramError;
-        }
+        catch (SimulationSetupException ex) { return CliSimulation.Report(ex.Diagnostics, "simulate"); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"{outDir}: error: {ex.Message}");
@@ -204,33 +109,36 @@ internal static class SimulateCommand
         }
     }
 
-    private static void WriteSummary(string path, string program, MachineProfile machine, string? machinePath, double dt, long rows, double timelineCutS, PlanSummary plan, TravelCheck travel, ToolpathSummary toolpath,
-        MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? deviation, CuttingLoadSimulator loads, ToolWearSimulator wear)
+    /// <summary>Moves done, as the library reports them, for the terminal's progress bar.</summary>
+    private sealed class ProgressCounter : IProgress<SimulationProgress>
     {
-        using var stream = File.Create(path);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("program", Path.GetFullPath(program));
-        w.WriteString("machine", machine.Name);
-        if (machinePath != null) w.WriteString("machine_file", Path.GetFullPath(machinePath));
-        plan.WriteJsonProperties(w);
-        travel.WriteJsonProperty(w);
-        w.WriteNumber("moves", toolpath.Moves);
-        w.WriteStartArray("tools");
-        foreach (var t in toolpath.Tools) w.WriteNumberValue(t);
-        w.WriteEndArray();
-        w.WriteNumber("timeline_step_s", dt);
-        w.WriteNumber("timeline_rows", rows);
-        // Only when the cap cut the timeline: the time of the first sample not written.
-        if (double.IsFinite(timelineCutS)) w.WriteNumber("timeline_truncated_at_s", Math.Round(timelineCutS, 6));
-        RemovalColumns.WriteSummary(w, sim, stockDescription, mesh, deviation);
-        loads.WriteSummary(w);
-        wear.WriteSummary(w);
-        w.WriteEndObject();
+        public long Done;
+        public void Report(SimulationProgress value) => Interlocked.Exchange(ref Done, value.MovesDone);
     }
 
-    private static void PrintSummary(string file, MachineProfile machine, PlanSummary p, TravelCheck travel, ToolpathSummary toolpath, string outDir, MaterialRemovalSimulator sim, StockMesh.Result mesh, CuttingLoadSimulator loads, ToolWearSimulator wear)
+    /// <summary>Warnings on standard error as the run finds them, worded for the command line.</summary>
+    private sealed class ConsoleWarnings(string file, bool builtInMachine) : ISimulationSink
     {
+        public void OnWarning(Diagnostic w)
+        {
+            switch (w.Code)
+            {
+                case "over-travel":
+                    Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}" + (builtInMachine ? " (built-in machine; give --machine for yours)" : ""));
+                    break;
+                case "timeline-truncated":
+                    Console.Error.WriteLine($"{file}: warning: {w.Message.Replace("the timeline stops", "timeline.csv stops").Replace("; the rest of the program is still simulated and summarised", " (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json")}");
+                    break;
+                default:
+                    Console.Error.WriteLine($"{file}: warning: {w.Message}");
+                    break;
+            }
+        }
+    }
+
+    private static void PrintSummary(string file, MachineProfile machine, SimulationResult r, string outDir)
+    {
+        var (p, travel, toolpath, sim, mesh, loads, wear) = (r.Plan, r.Travel, r.Toolpath, r.Removal, r.Mesh!, r.Loads, r.Wear);
         var ic = CultureInfo.InvariantCulture;
         var table = new Table().Title(Markup.Escape($"{Path.GetFileName(file)} on {machine.Name}")).AddColumn("").AddColumn(new TableColumn("").RightAligned());
         table.HideHeaders();
@@ -267,18 +175,6 @@ internal static class SimulateCommand
             AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind}: {c.Message}"));
         if (sim.Collisions.Count > 10) AnsiConsole.MarkupLine($"  ... {sim.Collisions.Count - 10} more in summary.json");
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, report.html, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
-    }
-
-    private static long CountMoves(SimulationSetup setup)
-    {
-        try
-        {
-            using var counter = setup.NewInterpreter();
-            long n = 0;
-            foreach (var c in counter.Run()) if (c is Move) n++;
-            return n;
-        }
-        catch (GCodeException) { return 0; } // the real pass reports it with its line
     }
 
     private static string Clock(double s) =>

@@ -5,7 +5,10 @@ using CncTwin.Core;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
+using CncTwin.Studies;
 using CncTwin.Twin;
+using CncTwin.Wear.Learning;
 using CncTwin.Wear;
 using Spectre.Console;
 
@@ -19,9 +22,6 @@ namespace CncTwin.Cli;
 internal static class TwinCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
-    /// <summary>Observers of a run started in this flow (the dashboard's live view): every aligned sample, each new alarm.</summary>
-    internal static readonly AsyncLocal<(Action<AlignedSample> OnSample, Action<TwinAlarm> OnAlarm)?> Observers = new();
 
     public static Command Build(bool live)
     {
@@ -69,28 +69,6 @@ internal static class TwinCommands
         return cmd;
     }
 
-    /// <summary>Simulates the program once, keeping per move what the twin needs (path, loads, wear).</summary>
-    internal static Prediction Predict(SimulationSetup setup, string machinePath, SimulateCommand.RemovalArgs removal)
-    {
-        var stock = setup.NewStock();
-        if (!setup.ResolveHomeZ(removal.HomeZ, machinePath, stock)) throw new ArgumentException("bad --home-z");
-        var loads = new CuttingLoadSimulator(setup.LoadOptions);
-        var wear = WearSetup.Create(setup, new SimulateCommand.MechanicsArgs(null, null, null, null), null);
-        var moves = new List<PredictedMove>();
-        setup.RunPass(setup.File, stock, loads, null, (pm, _, l, cutter) =>
-        {
-            var w = wear.Process(l);
-            moves.Add(new PredictedMove
-            {
-                Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
-                ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = cutter.Flutes, Loads = l, WearStartUm = w.StartUm, WearEndUm = w.EndUm,
-            });
-        });
-        double cutMin = 0, gained = 0;
-        foreach (var m in moves) if (m.WearEndUm > m.WearStartUm) { gained += m.WearEndUm - m.WearStartUm; cutMin += m.DurationS / 60; }
-        return new Prediction(moves, setup.Machine.Spindle, setup.File) { VbLimitUm = wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0 };
-    }
-
     private static IObservationSource OpenSource(string uri, string format, DeviceModel? model, out DataItemMapping? sourceMapping)
     {
         sourceMapping = null;
@@ -135,7 +113,10 @@ internal static class TwinCommands
             Console.Error.WriteLine($"--publish {pp}: error: a TCP port, 1 to 65535");
             return CliApp.ExitUsage;
         }
-        int code = SimulationSetup.TryCreate(programPath, machinePath, toolsPath, initialTool, false, removal, mechanics, live ? "watch" : "replay", out var setup);
+        string command = live ? "watch" : "replay";
+        var request = CliSimulation.Request(programPath, machinePath, toolsPath, initialTool, false, removal, mechanics, command);
+        if (request == null) return CliApp.ExitUsage;
+        int code = CliSimulation.Setup(request, command, out var setup);
         if (setup == null) return code;
         Vec3 offset;
         DataItemMapping mapping;
@@ -152,10 +133,10 @@ internal static class TwinCommands
         try
         {
             Console.Error.WriteLine($"simulating {programPath} ...");
-            prediction = Predict(setup, machinePath ?? "", removal);
+            prediction = TwinSession.Predict(setup, ct);
         }
         catch (CncTwin.GCode.GCodeException ex) { Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}"); return CliApp.ExitProgramError; }
-        catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+        catch (SimulationSetupException ex) { return CliSimulation.Report(ex.Diagnostics, command); }
 
         Directory.CreateDirectory(outDir);
         IObservationSource source;
@@ -163,118 +144,57 @@ internal static class TwinCommands
         try { source = OpenSource(sourceUri, format, model, out fileMapping); }
         catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
         if (fileMapping != null && mappingPath == null) mapping = fileMapping;
-        var events = new List<SourceEvent>();
-        Action? onDisconnect = null;
-        source.OnEvent = e =>
-        {
-            lock (events) events.Add(e);
-            Console.Error.WriteLine($"{e.Kind}: {e.Message}");
-            if (e.Kind == "disconnected") onDisconnect?.Invoke();
-        };
-        var monitor = new TwinMonitor(prediction, options);
-        var assembler = new SampleAssembler(mapping, model);
         dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
-        using var history = new TwinHistory(dbPath, Path.GetFullPath(programPath), source.Description, DateTimeOffset.UtcNow);
+        var session = new TwinSession(prediction, new TwinSessionOptions
+        {
+            Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live,
+        });
         await using var adapter = publishPort is int port ? new ShdrAdapterServer(port) : null;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        AlignedSample? last = null;
-        long samples = 0;
-        int lastMove = prediction.Moves.Count - 1;
-        using (var telemetry = new TelemetryCsvWriter(Path.Combine(outDir, "telemetry.csv")))
+        var status = live && !Console.IsOutputRedirected;
+        var lastShown = DateTime.MinValue;
+        TwinEndEvent? end = null;
+        try
         {
-            void Handle(TelemetrySample s)
+            await foreach (var e in session.RunAsync(source, cts.Token).ConfigureAwait(false))
             {
-                if (offset != Vec3.Zero && s.HasPosition) s = s with { X = s.X - offset.X, Y = s.Y - offset.Y, Z = s.Z - offset.Z };
-                int alarmsBefore = monitor.Alarms.Count;
-                var a = monitor.Process(s);
-                telemetry.Write(a);
-                if (Observers.Value is { } obs)
+                switch (e)
                 {
-                    obs.OnSample(a);
-                    for (int k = alarmsBefore; k < monitor.Alarms.Count; k++) obs.OnAlarm(monitor.Alarms[k]);
+                    case TwinSourceEvent se:
+                        Console.Error.WriteLine($"{se.Event.Kind}: {se.Event.Message}");
+                        break;
+                    case TwinSampleEvent { Sample: var a }:
+                        adapter?.Publish([
+                            ("line", a.Line.ToString(Inv)), ("predicted_load", a.PredictedLoadPct.ToString("0.##", Inv)),
+                            ("tool_wear", double.IsFinite(a.WearUm) ? a.WearUm.ToString("0.###", Inv) : "UNAVAILABLE"),
+                            ("remaining_life", double.IsFinite(prediction.RemainingLifeMin(a.WearUm)) ? prediction.RemainingLifeMin(a.WearUm).ToString("0.##", Inv) : "UNAVAILABLE"),
+                            ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
+                        ]);
+                        if (status && (DateTime.UtcNow - lastShown).TotalSeconds > 0.5)
+                        {
+                            lastShown = DateTime.UtcNow;
+                            AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv,
+                                $"line {a.Line,5}  load {a.MeasuredLoadPct,6:0.0} %  predicted {a.PredictedLoadPct,6:0.0} %  wear {a.WearUm,6:0.0} µm  alarms {session.Monitor.Alarms.Count}")));
+                        }
+                        break;
+                    case TwinEndEvent te:
+                        end = te;
+                        break;
                 }
-                history.Add(a);
-                samples++;
-                last = a;
-                adapter?.Publish([
-                    ("line", a.Line.ToString(Inv)), ("predicted_load", a.PredictedLoadPct.ToString("0.##", Inv)),
-                    ("tool_wear", double.IsFinite(a.WearUm) ? a.WearUm.ToString("0.###", Inv) : "UNAVAILABLE"),
-                    ("remaining_life", double.IsFinite(prediction.RemainingLifeMin(a.WearUm)) ? prediction.RemainingLifeMin(a.WearUm).ToString("0.##", Inv) : "UNAVAILABLE"),
-                    ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
-                ]);
-            }
-            bool Ended() => last is { Move: var mv } && mv == lastMove && last.Sample.Execution is "READY" or "STOPPED" or "PROGRAM_COMPLETED";
-            // The stream closed: what the last instant reported is complete; if the program had ended, so has the watch.
-            onDisconnect = () =>
-            {
-                if (assembler.Flush() is { } pendingSample) Handle(pendingSample);
-                if (Ended()) cts.Cancel();
-            };
-            var status = live && !Console.IsOutputRedirected;
-            var lastShown = DateTime.MinValue;
-            try
-            {
-                await foreach (var o in source.ReadAsync(cts.Token).ConfigureAwait(false))
-                {
-                    if (assembler.Add(o) is { } s) Handle(s);
-                    if (status && last != null && (DateTime.UtcNow - lastShown).TotalSeconds > 0.5)
-                    {
-                        lastShown = DateTime.UtcNow;
-                        AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv,
-                            $"line {last.Line,5}  load {last.MeasuredLoadPct,6:0.0} %  predicted {last.PredictedLoadPct,6:0.0} %  wear {last.WearUm,6:0.0} µm  alarms {monitor.Alarms.Count}")));
-                    }
-                    // The program has ended when the machine sits at the last move and reports it is no longer running.
-                    if (live && Ended()) break;
-                }
-            }
-            catch (OperationCanceledException) { }
-            catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException)
-            {
-                Console.Error.WriteLine(ex.Message);
-                FinishOutputs();
-                return CliApp.ExitProgramError;
-            }
-            if (assembler.Flush() is { } tail) Handle(tail);
-            FinishOutputs();
-
-            void FinishOutputs()
-            {
-                AlarmsJson.Write(Path.Combine(outDir, "alarms.json"), monitor.Alarms);
-                history.Finish(samples, monitor.Alarms);
-                WriteSummary(Path.Combine(outDir, "summary.json"), programPath, source.Description, samples, telemetry.Rows, monitor.Alarms, events, dbPath, history.RunId);
             }
         }
-        Console.CancelKeyPress -= onCancel;
-        Console.WriteLine(string.Create(Inv, $"{samples} samples, {monitor.Alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {history.RunId})"));
-        foreach (var a in monitor.Alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
+        finally { Console.CancelKeyPress -= onCancel; }
+        if (end?.Error is { } error)
+        {
+            Console.Error.WriteLine(error);
+            return CliApp.ExitProgramError;
+        }
+        var alarms = session.Monitor.Alarms;
+        Console.WriteLine(string.Create(Inv, $"{session.Samples} samples, {alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {session.HistoryRunId})"));
+        foreach (var a in alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
         return CliApp.ExitOk;
-    }
-
-    private static void WriteSummary(string path, string program, string source, long samples, long rows, IReadOnlyList<TwinAlarm> alarms, List<SourceEvent> events, string db, long run)
-    {
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("program", Path.GetFullPath(program));
-        w.WriteString("source", source);
-        w.WriteNumber("samples", samples);
-        w.WriteNumber("telemetry_rows", rows);
-        w.WriteNumber("alarms", alarms.Count);
-        w.WriteString("history_db", Path.GetFullPath(db));
-        w.WriteNumber("history_run", run);
-        w.WriteStartArray("source_events");
-        lock (events)
-            foreach (var e in events)
-            {
-                w.WriteStartObject();
-                w.WriteString("kind", e.Kind); w.WriteString("message", e.Message);
-                if (e.Kind == "gap") { w.WriteNumber("from_sequence", e.GapFrom); w.WriteNumber("to_sequence", e.GapTo); }
-                w.WriteEndObject();
-            }
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CncTwin.Wear;
+using CncTwin.Wear.Learning;
 
 namespace CncTwin.Cli;
 

@@ -16,7 +16,7 @@ public sealed record CuttingLoadOptions
     /// <summary>Tool-tip modal parameters (machine X/Y); null: no chatter check.</summary>
     public ToolDynamics? Dynamics { get; init; }
     /// <summary>zoa or sdm.</summary>
-    public string ChatterMethod { get; init; } = "sdm";
+    public ChatterMethod ChatterMethod { get; init; } = ChatterMethod.Sdm;
     public int StepsPerPitch { get; init; } = ForceSignature.DefaultStepsPerPitch;
 }
 
@@ -58,7 +58,7 @@ public sealed class MoveLoads
 /// engagement; stability limits are cached per tool, speed, immersion (in 11.25° steps, widened so the check
 /// errs on the safe side) and feed axis.
 /// </summary>
-public sealed class CuttingLoadSimulator
+public sealed class CuttingLoadSimulator : CncTwin.Core.IO.ISummaryContributor
 {
     private readonly CuttingLoadOptions _opt;
     private readonly Dictionary<SignatureKey, ForceSignature> _signatures = new();
@@ -319,7 +319,7 @@ public sealed class CuttingLoadSimulator
         if (_opt.Dynamics == null) { w.WriteNull("chatter"); w.WriteNull("chatter_method"); }
         else
         {
-            w.WriteString("chatter_method", _opt.ChatterMethod);
+            w.WriteString("chatter_method", _opt.ChatterMethod.WireName());
             w.WriteStartArray("chatter");
             foreach (var (line, rpm, ap, alim) in _chatter)
             {

@@ -7,7 +7,7 @@ namespace CncTwin.Motion;
 /// Times of a planned program, gathered as the plan streams past (<see cref="Observe"/>): cycle time (first
 /// motion to last motion), time per program line, time by motion type and by kind of pause, path lengths.
 /// </summary>
-public sealed class PlanSummary
+public sealed class PlanSummary : CncTwin.Core.IO.ISummaryContributor
 {
     // Per-line times in flat arrays indexed by line number: a million-line program costs ~21 MB here,
     // not a dictionary node and an object per line.
@@ -102,7 +102,7 @@ public sealed class PlanSummary
     /// Writes the motion part of <c>summary.json</c> (the caller owns the enclosing object):
     /// cycle_time_s, total_time_s, times by kind, lengths, and per_line as [{"line", "time_s", ...}].
     /// </summary>
-    public void WriteJsonProperties(Utf8JsonWriter w)
+    public void WriteSummary(Utf8JsonWriter w)
     {
         w.WriteNumber("cycle_time_s", Round(CycleTimeS));
         w.WriteNumber("first_motion_s", Round(FirstMotionS));

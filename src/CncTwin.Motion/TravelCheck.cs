@@ -18,7 +18,7 @@ public sealed record TravelExceeded(SourceLocation Source, int Tool, char Axis, 
 /// travel. An axis with no declared travel (max ≤ min) is not checked. The first overrun per tool and axis is
 /// recorded, at the line whose move makes it.
 /// </summary>
-public sealed class TravelCheck(MachineProfile machine)
+public sealed class TravelCheck(MachineProfile machine) : CncTwin.Core.IO.ISummaryContributor
 {
     private readonly Dictionary<int, (Vec3 Min, Vec3 Max, int Reported)> _bounds = new();
     private readonly List<TravelExceeded> _found = new();
@@ -107,7 +107,7 @@ public sealed class TravelCheck(MachineProfile machine)
     private static double Component(Vec3 v, int axis) => axis switch { 0 => v.X, 1 => v.Y, _ => v.Z };
 
     /// <summary>Writes <c>"travel_exceeded": [{"line", "tool", "axis", "span_mm", "travel_mm", "message"}]</c>.</summary>
-    public void WriteJsonProperty(Utf8JsonWriter w)
+    public void WriteSummary(Utf8JsonWriter w)
     {
         w.WriteStartArray("travel_exceeded");
         foreach (var t in _found)

@@ -72,7 +72,14 @@ public static class RemovalColumns
         values[1] = e.AxialDepthMm; values[2] = e.RadialDepthMm; values[3] = e.EntryDeg; values[4] = e.ExitDeg;
     }
 
-    public static void WriteSummary(Utf8JsonWriter w, MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? design)
+    public static void WriteSummary(Utf8JsonWriter w, MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result mesh, DesignComparison.Result? design) =>
+        new RemovalSummary(sim, stockDescription, mesh, design).WriteSummary(w);
+}
+
+/// <summary>The material-removal keys of summary.json: the stock, volumes, crashes, the stock mesh and the design comparison.</summary>
+public sealed class RemovalSummary(MaterialRemovalSimulator sim, string stockDescription, StockMesh.Result? mesh, DesignComparison.Result? design) : CncTwin.Core.IO.ISummaryContributor
+{
+    public void WriteSummary(Utf8JsonWriter w)
     {
         w.WriteString("stock", stockDescription);
         w.WriteNumber("voxel_size_mm", sim.Stock.CellMm);
@@ -95,11 +102,14 @@ public static class RemovalColumns
         w.WriteStartArray("unknown_tools");
         foreach (var t in sim.UnknownTools.Order()) w.WriteNumberValue(t);
         w.WriteEndArray();
-        w.WriteStartObject("stock_mesh");
-        w.WriteNumber("triangles", mesh.Triangles);
-        w.WriteNumber("volume_mm3", Math.Round(mesh.VolumeMm3, 4));
-        w.WriteNumber("cell_mm", Math.Round(mesh.MeshCellMm, 6));
-        w.WriteEndObject();
+        if (mesh != null)
+        {
+            w.WriteStartObject("stock_mesh");
+            w.WriteNumber("triangles", mesh.Triangles);
+            w.WriteNumber("volume_mm3", Math.Round(mesh.VolumeMm3, 4));
+            w.WriteNumber("cell_mm", Math.Round(mesh.MeshCellMm, 6));
+            w.WriteEndObject();
+        }
         design?.WriteJson(w);
     }
 }

@@ -14,7 +14,7 @@ public sealed record MoveWear(MoveLoads Loads, int Tool, double StartUm, double 
 /// largest chip, counting only the share of the move the cutter is engaged; keeps Taylor's damage sum
 /// (Palmgren–Miner: Σ t/T) beside it. Tools start at their given wear (0 = new).
 /// </summary>
-public sealed class ToolWearSimulator
+public sealed class ToolWearSimulator : CncTwin.Core.IO.ISummaryContributor
 {
     private sealed class ToolState
     {

@@ -5,7 +5,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using CncTwin.Core;
 using CncTwin.Report;
+using CncTwin.Simulation;
 using CncTwin.Twin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,15 +20,6 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace CncTwin.Web;
 
-/// <summary>What the dashboard asks the rest of CncTwin to do (the CLI supplies it: the web app stays thin).</summary>
-public interface IDashboardRunner
-{
-    /// <summary>Simulates a program into outDir (summary.json, timeline.csv, report.html, stock.glb ...); returns the exit code.</summary>
-    Task<int> SimulateAsync(string programPath, string? toolsPath, string material, string outDir, CancellationToken ct);
-    /// <summary>Replays a telemetry log against a program as fast as possible, reporting every aligned sample and each new alarm.</summary>
-    Task<int> ReplayAsync(string programPath, string telemetryPath, string format, string[] extraArgs, string outDir, Action<AlignedSample> onSample, Action<TwinAlarm> onAlarm, CancellationToken ct);
-}
-
 public sealed record DashboardOptions
 {
     public int Port { get; init; } = 5080;
@@ -36,6 +29,8 @@ public sealed record DashboardOptions
     public required string Workspace { get; init; }
     public required string HistoryDb { get; init; }
     public long MaxUploadBytes { get; init; } = 20 << 20;
+    /// <summary>Tool library for uploaded programs that bring none.</summary>
+    public string? ToolsPath { get; init; }
 }
 
 /// <summary>
@@ -53,11 +48,12 @@ public static class Dashboard
         public volatile string Status = "running";
         public string? Error;
         public DateTimeOffset Started = DateTimeOffset.UtcNow;
+        public readonly CancellationTokenSource Cancel = new();
     }
 
     private static readonly Regex IdPattern = new("^[0-9a-f]{32}$", RegexOptions.Compiled);
 
-    public static WebApplication Build(DashboardOptions o, IDashboardRunner runner)
+    public static WebApplication Build(DashboardOptions o)
     {
         if (!IPAddress.TryParse(o.Bind, out var bind)) throw new ArgumentException($"--bind {o.Bind}: not an IP address");
         bool loopback = IPAddress.IsLoopback(bind);
@@ -127,10 +123,18 @@ public static class Dashboard
             {
                 try
                 {
-                    int rc = await runner.SimulateAsync(program, tools, material, Path.Combine(dir, "out"), CancellationToken.None);
-                    if (rc == 0) sim.Status = "done"; else { sim.Error = $"simulate exited with {rc}"; sim.Status = "failed"; }
+                    // The library directly: the same request the CLI's simulate builds, with the dashboard's defaults (10 ms timeline, 0.5 mm voxels).
+                    var request = new SimulationRequest
+                    {
+                        ProgramPath = program, ToolsPath = tools ?? o.ToolsPath, Material = material, TimelineStepS = 0.01, ResolutionMm = 0.5, OutputFolder = Path.Combine(dir, "out"),
+                    };
+                    var (result, diagnostics) = await Simulator.RunToFolderAsync(request, null, sim.Cancel.Token);
+                    var error = result?.Error ?? diagnostics.FirstOrDefault(d => d.IsError);
+                    if (error == null) sim.Status = "done";
+                    else { sim.Error = error.Format(FieldName, "simulate").Replace(program, sim.Program); sim.Status = "failed"; }
                 }
-                catch (Exception ex) { sim.Error = ex.Message; sim.Status = "failed"; }
+                catch (OperationCanceledException) { sim.Error = "stopped"; sim.Status = "cancelled"; }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException) { sim.Error = ex.Message; sim.Status = "failed"; }
             });
             return Results.Json(new { id });
         });
@@ -140,6 +144,12 @@ public static class Dashboard
             if (!IdPattern.IsMatch(id) || !sims.TryGetValue(id, out var s)) return Results.NotFound();
             using var summary = s.Status == "done" ? ReadSummary(s) : null;
             return Results.Json(new { id, program = s.Program, status = s.Status, error = s.Error, summary = summary?.RootElement.Clone() });
+        });
+        app.MapPost("/api/simulations/{id}/cancel", (string id) =>
+        {
+            if (!IdPattern.IsMatch(id) || !sims.TryGetValue(id, out var s)) return Results.NotFound();
+            s.Cancel.Cancel();
+            return Results.Json(new { id, status = s.Status });
         });
         app.MapGet("/api/simulations/{id}/report", (string id) =>
             IdPattern.IsMatch(id) && sims.TryGetValue(id, out var s) && File.Exists(Path.Combine(s.Dir, "out", "report.html"))
@@ -161,14 +171,39 @@ public static class Dashboard
             var p = form.Files.GetFile("program"); var t = form.Files.GetFile("telemetry");
             if (p == null || t == null) return Results.BadRequest("upload both the program and the telemetry log");
             string format = form["format"].ToString() == "umich" ? "umich" : "generic";
-            // Extra options: only --name value pairs of known-safe options, never paths.
-            var extra = new List<string>();
-            var allowed = new HashSet<string> { "--material", "--tool", "--stock", "--resolution", "--overload-margin", "--hold", "--position-tolerance", "--spindle-power-w", "--home-z", "--work-offset" };
+            // Extra options: only --name value pairs of known settings, never paths; each sets a typed field of the request.
+            var request = new SimulationRequest { ProgramPath = "program.ngc", ToolsPath = o.ToolsPath, ResolutionMm = 0.5, HomeZ = HomeZ.Zero };
+            var monitor = new MonitorOptions();
+            var offset = Vec3.Zero;
             var words = form["options"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length % 2 != 0) return Results.BadRequest($"option '{words[^1]}' needs a value");
             for (int i = 0; i + 1 < words.Length; i += 2)
             {
-                if (!allowed.Contains(words[i]) || !Regex.IsMatch(words[i + 1], "^[A-Za-z0-9_.,:-]{1,80}$")) return Results.BadRequest($"option '{words[i]}' is not allowed here");
-                extra.Add(words[i]); extra.Add(words[i + 1]);
+                string name = words[i], v = words[i + 1];
+                if (!Regex.IsMatch(v, "^[A-Za-z0-9_.,:-]{1,80}$")) return Results.BadRequest($"option '{name}': value '{v}' is not allowed here");
+                bool ok = true;
+                double Num() { ok &= double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d); return ok ? double.Parse(v, CultureInfo.InvariantCulture) : 0; }
+                switch (name)
+                {
+                    case "--material": request = request with { Material = v }; break;
+                    case "--tool": ok = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int tn) && tn >= 0; request = request with { InitialTool = ok ? tn : 0 }; break;
+                    case "--stock": request = request with { Stock = v }; break;
+                    case "--resolution": request = request with { ResolutionMm = Num() }; break;
+                    case "--spindle-power-w": request = request with { SpindlePowerW = Num() }; break;
+                    case "--home-z": { var h = HomeZ.Parse(v); ok = h != null; if (ok) request = request with { HomeZ = h!.Value }; break; }
+                    case "--overload-margin": monitor = monitor with { OverloadMarginPct = Num() }; break;
+                    case "--hold": monitor = monitor with { HoldS = Num() }; break;
+                    case "--position-tolerance": monitor = monitor with { PositionToleranceMm = Num() }; break;
+                    case "--work-offset":
+                        {
+                            var p3 = v.Split(',');
+                            ok = p3.Length == 3 && p3.All(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                            if (ok) offset = new Vec3(double.Parse(p3[0], CultureInfo.InvariantCulture), double.Parse(p3[1], CultureInfo.InvariantCulture), double.Parse(p3[2], CultureInfo.InvariantCulture));
+                            break;
+                        }
+                    default: return Results.BadRequest($"option '{name}' is not allowed here");
+                }
+                if (!ok) return Results.BadRequest($"option '{name}': '{v}' is not a valid value");
             }
             string id = Guid.NewGuid().ToString("N");
             string dir = Path.Combine(o.Workspace, "replay-" + id);
@@ -176,24 +211,47 @@ public static class Dashboard
             string prog = Path.Combine(dir, "program.ngc"), tel = Path.Combine(dir, "telemetry.csv");
             await using (var fs = File.Create(prog)) await p.CopyToAsync(fs, ct);
             await using (var fs = File.Create(tel)) await t.CopyToAsync(fs, ct);
+            request = request with { ProgramPath = prog };
             live.Publish("status", new { status = "running" });
             _ = Task.Run(async () =>
             {
                 double t0 = double.NaN;
                 try
                 {
-                    int rc = await runner.ReplayAsync(prog, tel, format, extra.ToArray(), Path.Combine(dir, "out"),
-                        a =>
+                    var (context, diagnostics) = SimulationContext.Create(request);
+                    if (context == null)
+                    {
+                        live.Publish("status", new { status = "failed: " + string.Join("; ", diagnostics.Select(d => d.Format(FieldName, "replay").Replace(prog, p.FileName))) });
+                        return;
+                    }
+                    var prediction = TwinSession.Predict(context);
+                    var source = new CsvReplaySource(tel, format);
+                    var session = new TwinSession(prediction, new TwinSessionOptions
+                    {
+                        Monitor = monitor, WorkOffset = offset, Mapping = source.Mapping, OutputFolder = Path.Combine(dir, "out"), HistoryDb = o.HistoryDb,
+                    });
+                    string? error = null;
+                    await foreach (var e in session.RunAsync(source))
+                    {
+                        switch (e)
                         {
-                            double ts = a.Sample.Time.ToUnixTimeMilliseconds() / 1000.0;
-                            if (double.IsNaN(t0)) t0 = ts;
-                            live.Publish("sample", new { t = Math.Round(ts - t0, 3), line = a.Line, measured = Finite(a.MeasuredLoadPct), predicted = Finite(a.PredictedLoadPct), wear = Finite(a.WearUm), alarm = a.Alarm });
-                        },
-                        al => live.Publish("alarm", new { line = al.Line, kind = al.Kind, message = al.Message }),
-                        CancellationToken.None);
-                    live.Publish("status", new { status = rc == 0 ? "finished" : $"failed ({rc})" });
+                            case TwinSampleEvent { Sample: var a }:
+                                double ts = a.Sample.Time.ToUnixTimeMilliseconds() / 1000.0;
+                                if (double.IsNaN(t0)) t0 = ts;
+                                live.Publish("sample", new { t = Math.Round(ts - t0, 3), line = a.Line, measured = Finite(a.MeasuredLoadPct), predicted = Finite(a.PredictedLoadPct), wear = Finite(a.WearUm), alarm = a.Alarm });
+                                break;
+                            case TwinAlarmEvent { Alarm: var al }:
+                                live.Publish("alarm", new { line = al.Line, kind = al.Kind, message = al.Message });
+                                break;
+                            case TwinEndEvent end:
+                                error = end.Error;
+                                break;
+                        }
+                    }
+                    live.Publish("status", new { status = error == null ? "finished" : "failed: " + error });
                 }
-                catch (Exception ex) { live.Publish("status", new { status = "failed: " + ex.Message }); }
+                catch (CncTwin.GCode.GCodeException ex) { live.Publish("status", new { status = $"failed: {p.FileName}:{ex.Line}:{ex.Column}: {ex.Reason}" }); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or SimulationSetupException) { live.Publish("status", new { status = "failed: " + ex.Message }); }
             });
             return Results.Json(new { id });
         });
@@ -219,6 +277,13 @@ public static class Dashboard
         });
         return app;
     }
+
+    /// <summary>How the page names each request field (the replay options are written as the command line's flags).</summary>
+    private static string FieldName(RequestField f) => f switch
+    {
+        RequestField.ResolutionMm => "--resolution", RequestField.Stock => "--stock", RequestField.Material => "--material", RequestField.HomeZ => "--home-z",
+        RequestField.SpindlePowerW => "--spindle-power-w", RequestField.InitialTool => "--tool", RequestField.Tools => "tools", _ => f.ToString().ToLowerInvariant(),
+    };
 
     private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 3) : null;
 

@@ -1,18 +1,36 @@
 namespace CncTwin.Mechanics.Stability;
 
+/// <summary>How a stability limit is computed: Altintas–Budak zero-order approximation or Insperger–Stépán semi-discretization.</summary>
+public enum ChatterMethod { Zoa, Sdm }
+
+public static class ChatterMethods
+{
+    /// <summary>The name used in files and on the command line: zoa or sdm.</summary>
+    public static string WireName(this ChatterMethod m) => m == ChatterMethod.Zoa ? "zoa" : "sdm";
+
+    public static ChatterMethod Parse(string name) => name switch
+    {
+        "zoa" => ChatterMethod.Zoa,
+        "sdm" => ChatterMethod.Sdm,
+        _ => throw new ArgumentException($"unknown method '{name}' (zoa or sdm)"),
+    };
+}
+
 /// <summary>A stability chart over requested speeds, by the zero-order method or by semi-discretization.</summary>
 public sealed record StabilityResult(string Method, LobePoint[] Points, int SdmSteps, double SdmConvergenceRel);
 
 public static class StabilityChart
 {
     public static StabilityResult Compute(string method, ToolDynamics dynamics, CuttingProcess process, IReadOnlyList<double> rpms, int sdmSteps = 40,
+        IProgress<double>? progress = null) => Compute(ChatterMethods.Parse(method), dynamics, process, rpms, sdmSteps, progress);
+
+    public static StabilityResult Compute(ChatterMethod method, ToolDynamics dynamics, CuttingProcess process, IReadOnlyList<double> rpms, int sdmSteps = 40,
         IProgress<double>? progress = null)
     {
         if (rpms.Count == 0) throw new ArgumentException("no spindle speeds given");
         if (rpms.Any(r => !(r > 0) || !double.IsFinite(r))) throw new ArgumentException("spindle speeds must be positive");
         var zoa = new ZeroOrderLobes(dynamics, process).Chart(rpms);
-        if (method == "zoa") return new StabilityResult("zoa", zoa, 0, 0);
-        if (method != "sdm") throw new ArgumentException($"unknown method '{method}' (zoa or sdm)");
+        if (method == ChatterMethod.Zoa) return new StabilityResult("zoa", zoa, 0, 0);
         double floor = zoa.Min(p => p.AlimMm);
         var sdm = new SemiDiscretization(dynamics, process, sdmSteps);
         var points = new LobePoint[rpms.Count];
@@ -41,13 +59,12 @@ public static class StabilityChart
     /// The limiting depth (mm) at one speed, for the simulation's per-move chatter check: ZOA directly, or SDM
     /// scanned up to well above the zero-order limit (floor from a ZOA chart over a ±4× speed band).
     /// </summary>
-    public static double LimitingDepthAt(string method, ToolDynamics dynamics, CuttingProcess process, double rpm)
+    public static double LimitingDepthAt(ChatterMethod method, ToolDynamics dynamics, CuttingProcess process, double rpm)
     {
         if (!(rpm > 0)) throw new ArgumentException("spindle speed must be positive");
         var lobes = new ZeroOrderLobes(dynamics, process);
         double zoa = lobes.Chart([rpm])[0].AlimMm;
-        if (method == "zoa") return zoa;
-        if (method != "sdm") throw new ArgumentException($"unknown method '{method}' (zoa or sdm)");
+        if (method == ChatterMethod.Zoa) return zoa;
         var band = Enumerable.Range(0, 200).Select(i => rpm / 4 * Math.Pow(16, i / 199.0)).ToArray();
         double floor = lobes.Chart(band).Min(p => p.AlimMm);
         if (!double.IsFinite(floor)) floor = zoa;

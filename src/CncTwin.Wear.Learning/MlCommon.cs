@@ -1,7 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace CncTwin.Wear;
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Learning;
 
 /// <summary>One training or scoring row for ML.NET: a feature vector and a label.</summary>
 public sealed class MlRow

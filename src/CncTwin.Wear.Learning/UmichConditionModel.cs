@@ -1,6 +1,8 @@
 using Microsoft.ML;
 
-namespace CncTwin.Wear;
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Learning;
 
 /// <summary>One held-out experiment: windows classified correctly, the experiment's verdict (mean probability), the baseline's.</summary>
 public sealed record ClassFold(int Experiment, bool Worn, int Windows, double WindowAccuracy, double MeanProbabilityWorn, bool ExperimentCorrect, bool BaselineCorrect, double BrierModel, double BrierBaseline);

@@ -7,17 +7,34 @@ using CncTwin.Removal;
 using CncTwin.Report;
 using CncTwin.Wear;
 
-namespace CncTwin.Cli;
+namespace CncTwin.Simulation;
 
-/// <summary>Gathers what `simulate` computes into the report's data as it streams by, then writes report.html.</summary>
-internal sealed class ReportBuilder(string program, MachineProfile machine)
+/// <summary>report.html: gathers what the run computes into the report's data as it streams by, then writes the page.</summary>
+public sealed class ReportSink(string path) : ISimulationSink
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    private readonly ReportData _d = new() { ProgramPath = program, Machine = machine.Name };
+    private ReportData _d = new() { ProgramPath = "", Machine = "" };
+    private MachineProfile _machine = MachineProfile.DefaultVmc;
+    private int _mrr, _force, _power, _load, _wear;
+
+    public void Begin(SimulationResult run)
+    {
+        _machine = run.Context.Machine;
+        _d = new ReportData { ProgramPath = run.Context.ProgramPath, Machine = _machine.Name };
+        var t = run.TimelineLayout;
+        _mrr = t.Require(TimelineChannels.MrrMm3PerS); _force = t.Require(TimelineChannels.ForceN); _power = t.Require(TimelineChannels.SpindlePowerW);
+        _load = t.Require(TimelineChannels.SpindleLoadPct); _wear = t.Require(TimelineChannels.ToolWearUm);
+    }
+
+    public void OnMove(MoveResult move, ReadOnlySpan<double> values) { if (move.Loads is { } l) AddMove(move.Planned, l); }
+
+    public void OnSample(in TimelineSample sample, ReadOnlySpan<double> values) => AddSample(sample, values[_mrr], values[_force], values[_power], values[_load], values[_wear]);
+
+    public void Complete(SimulationResult r) => r.Times.Time(Stages.Report, () => Finish(path, r.Plan, r.Removal, r.Loads, r.Wear, r.Stock, r.Travel.Found));
     private readonly List<(double Rpm, double DepthMm, bool Chatter)> _operating = new();
     private MoveLoads? _worst;
 
-    public void AddMove(PlannedMove m, MoveLoads l)
+    private void AddMove(PlannedMove m, MoveLoads l)
     {
         bool rapid = m.Move.Kind == MotionKind.Rapid;
         double load = double.IsFinite(l.MaxLoadPct) ? l.MaxLoadPct / 100 : 0;
@@ -35,16 +52,16 @@ internal sealed class ReportBuilder(string program, MachineProfile machine)
         if (l.Cutting && (_worst == null || l.MaxForceN > _worst.MaxForceN)) _worst = l;
     }
 
-    public void AddSample(in TimelineSample s, double mrr, double force, double power, double load, double wear)
+    private void AddSample(in TimelineSample s, double mrr, double force, double power, double load, double wear)
     {
         Span<double> v = [s.FeedMmPerMin, s.ProgrammedFeedMmPerMin, mrr, force, power, load, wear];
         _d.Timeline.Add(s.TimeS, v);
     }
 
-    public void Finish(string path, PlanSummary plan, MaterialRemovalSimulator sim, CuttingLoadSimulator loads, ToolWearSimulator wear, VoxelStock stock, IReadOnlyList<TravelExceeded>? travel = null)
+    private void Finish(string path, PlanSummary plan, MaterialRemovalSimulator sim, CuttingLoadSimulator loads, ToolWearSimulator wear, VoxelStock stock, IReadOnlyList<TravelExceeded>? travel = null)
     {
         string Clock(double sec) => TimeSpan.FromSeconds(sec).ToString(sec >= 3600 ? @"h\:mm\:ss" : @"m\:ss\.f", Inv);
-        _d.SpindleRatedPowerW = machine.Spindle.RatedPowerW > 0 ? machine.Spindle.RatedPowerW : double.NaN;
+        _d.SpindleRatedPowerW = _machine.Spindle.RatedPowerW > 0 ? _machine.Spindle.RatedPowerW : double.NaN;
         _d.Summary.Add(("cycle time", $"{Clock(plan.CycleTimeS)} ({plan.CycleTimeS.ToString("0.###", Inv)} s)", false));
         _d.Summary.Add(("material", loads.Options.MaterialName, false));
         _d.Summary.Add(("removed / final stock", string.Create(Inv, $"{sim.RemovedMm3:N0} mm³ / {sim.FinalVolumeMm3:N0} mm³"), false));
@@ -71,7 +88,7 @@ internal sealed class ReportBuilder(string program, MachineProfile machine)
                 var process = new CuttingProcess(_worst.Cutter.Flutes, loads.Options.Coefficients.Ktc * 1e6, loads.Options.Coefficients.Krc * 1e6, peak.EntryDeg * Math.PI / 180, Math.Max(peak.ExitDeg, peak.EntryDeg + 1) * Math.PI / 180);
                 double lo = Math.Max(100, _operating.Min(o => o.Rpm) * 0.5), hi = Math.Max(lo * 2, _operating.Max(o => o.Rpm) * 1.5);
                 var rpms = Enumerable.Range(0, 400).Select(i => lo + (hi - lo) * i / 399.0).ToArray();
-                var chart = StabilityChart.Compute("zoa", dyn, process, rpms);
+                var chart = StabilityChart.Compute(ChatterMethod.Zoa, dyn, process, rpms);
                 var pts = _operating.Distinct().Take(2000).ToList();
                 _d.LobesSvg = LobeSvg.Render(chart.Points, $"ZOA lobes at the heaviest cut's immersion ({peak.EntryDeg:0}–{peak.ExitDeg:0}°)", pts.Select(o => (o.Rpm, o.DepthMm, o.Chatter)).ToList());
             }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using CncTwin.Mechanics;
 using Microsoft.ML;
 
-namespace CncTwin.Wear;
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Learning;
 
 public sealed record NasaModelSpec(string Trainer, string[] Features, double LineA, double LineB, int[] TrainedOnCases);
 

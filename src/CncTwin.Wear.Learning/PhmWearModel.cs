@@ -2,7 +2,9 @@ using System.Text.Json;
 using CncTwin.Mechanics;
 using Microsoft.ML;
 
-namespace CncTwin.Wear;
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Learning;
 
 /// <summary>What a trained PHM 2010 model needs besides its ML.NET file: which features, how they are made, the trainer.</summary>
 /// <summary>FeatureMin/FeatureMax: the training range of each model input; inputs are clamped to it, so a sensor reading far outside what the model saw cannot extrapolate a linear model wildly (the physics prior, input 0, is not clamped).</summary>

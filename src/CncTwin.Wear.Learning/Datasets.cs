@@ -2,7 +2,9 @@ using System.Globalization;
 using System.IO.Compression;
 using CsvHelper;
 
-namespace CncTwin.Wear;
+using CncTwin.Wear;
+
+namespace CncTwin.Wear.Learning;
 
 /// <summary>A dataset file that is missing, truncated or malformed: names the file and line.</summary>
 public sealed class DatasetException(string message) : Exception(message);

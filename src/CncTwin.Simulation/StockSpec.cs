@@ -4,15 +4,19 @@ using CncTwin.Geometry;
 using CncTwin.GCode;
 using CncTwin.Removal;
 
-namespace CncTwin.Cli;
+namespace CncTwin.Simulation;
 
 /// <summary>
-/// <c>--stock</c>: <c>box:xmin,ymin,zmin,xmax,ymax,zmax</c>, <c>cylinder:cx,cy,zmin,zmax,radius</c>, or an STL file
-/// (<c>stl:PATH</c> or any path ending in .stl). mm, machine coordinates.
+/// A stock given as text: <c>box:xmin,ymin,zmin,xmax,ymax,zmax</c>, <c>cylinder:cx,cy,zmin,zmax,radius</c>, or an
+/// STL file (<c>stl:PATH</c> or any path ending in .stl). mm, work coordinates. Or, without one, the automatic
+/// block around what the program cuts.
 /// </summary>
-internal static class StockSpec
+public static class StockSpec
 {
-    public sealed class StockSpecException(string message) : Exception(message);
+    public sealed class StockSpecException(Diagnostic diagnostic) : Exception(diagnostic.ToString())
+    {
+        public Diagnostic Diagnostic { get; } = diagnostic;
+    }
 
     public static VoxelStock Build(string spec, double cellMm)
     {
@@ -36,42 +40,44 @@ internal static class StockSpec
                     return FromStl(rest, cellMm);
                 default:
                     if (spec.EndsWith(".stl", StringComparison.OrdinalIgnoreCase)) return FromStl(spec, cellMm);
-                    throw new StockSpecException($"--stock {spec}: error: expected box:xmin,ymin,zmin,xmax,ymax,zmax, cylinder:cx,cy,zmin,zmax,radius or an .stl file");
+                    throw new StockSpecException(Diagnostic.InvalidValue(RequestField.Stock, spec, "expected box:xmin,ymin,zmin,xmax,ymax,zmax, cylinder:cx,cy,zmin,zmax,radius or an .stl file"));
             }
         }
-        catch (ArgumentException ex) { throw new StockSpecException($"--stock {spec}: error: {ex.Message}"); }
+        catch (ArgumentException ex) { throw new StockSpecException(Diagnostic.InvalidValue(RequestField.Stock, spec, ex.Message)); }
     }
 
     private static VoxelStock FromStl(string path, double cellMm)
     {
-        if (!File.Exists(path)) throw new StockSpecException($"{path}: error: file not found");
+        if (!File.Exists(path)) throw new StockSpecException(Diagnostic.BadFile(path, "file not found"));
         try { return VoxelStock.FromMesh(StlReader.Read(path), cellMm); }
-        catch (MeshFormatException ex) { throw new StockSpecException(ex.Message); }
+        catch (MeshFormatException ex) { throw new StockSpecException(Diagnostic.Preformatted(DiagnosticKind.InvalidFile, ex.Message)); }
     }
 
     private static double[] Numbers(string text, int count, string form)
     {
         var parts = text.Split(',');
-        if (parts.Length != count) throw new StockSpecException($"--stock: error: expected {form} ({count} numbers, got {parts.Length})");
+        if (parts.Length != count) throw new StockSpecException(Diagnostic.InvalidValue(RequestField.Stock, null, $"expected {form} ({count} numbers, got {parts.Length})"));
         var v = new double[count];
         for (int i = 0; i < count; i++)
             if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
-                throw new StockSpecException($"--stock: error: \"{parts[i]}\" is not a number (expected {form})");
+                throw new StockSpecException(Diagnostic.InvalidValue(RequestField.Stock, null, $"\"{parts[i]}\" is not a number (expected {form})"));
         return v;
     }
 
     /// <summary>
-    /// Without --stock: a block around what the program cuts — the feed moves' extent widened by the largest
+    /// Without a stock: a block around what the program cuts — the feed moves' extent widened by the largest
     /// cutter radius plus 2 mm, from 2 mm under the deepest feed up to Z 0 (the usual top-of-stock zero), or up
     /// to the highest feed if the program never feeds below Z 0. Needs one extra interpretation pass.
     /// </summary>
-    public static (Vec3 Min, Vec3 Max)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools)
+    public static (Vec3 Min, Vec3 Max)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools, CancellationToken ct = default)
     {
         double x0 = double.MaxValue, y0 = double.MaxValue, z0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, z1 = double.MinValue;
         double reach = 0;
         using var interp = interpreter();
+        long n = 0;
         foreach (var c in interp.Run())
         {
+            if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
             if (c is not Move m || m.Kind == MotionKind.Rapid) continue;
             reach = Math.Max(reach, tools.Get(m.Tool)?.Cutter.RadiusMm ?? 3);
             foreach (var p in new[] { m.Start, m.End })

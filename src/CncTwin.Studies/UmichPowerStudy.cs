@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text;
 using CncTwin.Core;
-using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
-using CncTwin.Wear;
+using CncTwin.Simulation;
 using CsvHelper;
 
-namespace CncTwin.Twin;
+namespace CncTwin.Studies;
 
 /// <summary>Predicted against measured spindle power for one U-Mich experiment.</summary>
 public sealed record UmichPowerFold(int Experiment, bool Calibration, int Samples, double Correlation, double RmseW, double BaselineRmseW, double MeanMeasuredCutW, double MeanPredictedCutW,
@@ -78,21 +77,25 @@ public static class UmichPowerReplay
         g.Append("M2\n");
         var tools = new ToolLibrary();
         tools.Add(new ToolDefinition(1, new FlatEndMill(AssumedToolDiameterMm, AssumedFlutes, 19, 30, 40, AssumedToolDiameterMm, 20), 0, "assumed 1/4 in end mill"));
-        using var removal = new MaterialRemovalSimulator(stock, tools, SweepDevice.Cpu);
         var unitCut = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = new CuttingCoefficients(1, 0, 0, 0, 0, 0), Spindle = MachineProfile.DefaultVmc.Spindle });
         var unitEdge = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = new CuttingCoefficients(1e-9, 0, 0, 1, 0, 0), Spindle = MachineProfile.DefaultVmc.Spindle });
-        using var interp = new Interpreter(LineSource.FromString(g.ToString(), Path.GetFileName(path)), new InterpreterOptions { InitialTool = 1 });
+        // The pipeline up to removal; the two unit-coefficient load models run on each move's engagement.
+        var context = SimulationContext.CreateOrThrow(new SimulationRequest
+        {
+            ProgramPath = Path.GetFileName(path), ProgramText = g.ToString(), Machine = MachineProfile.DefaultVmc, Tools = tools, InitialTool = 1,
+            StockFactory = () => stock, HomeZ = HomeZ.Zero, Device = SweepDevice.Cpu,
+        });
         var result = new List<(double, double, double, bool)>();
         int lineOffset = 5; // program lines before the first sample's G1
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
+        using var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Removal, ReadAhead = false });
+        foreach (var m in pass.Moves())
         {
-            if (item is not PlannedMove pm || pm.IsBlend) continue;
+            var pm = m.Planned;
+            if (pm.IsBlend) continue;
             int k = pm.Source.Line - lineOffset;
-            var r = removal.Process(pm);
             if (k < 0 || k >= index.Count || pm.Move.Kind == MotionKind.Rapid) continue;
-            var cutter = removal.CutterFor(1);
-            var lc = unitCut.Process(r, cutter);
-            var le = unitEdge.Process(r, cutter);
+            var lc = unitCut.Process(m.Removal, m.Cutter);
+            var le = unitEdge.Process(m.Removal, m.Cutter);
             var row = rows[index[k]];
             result.Add((row.PowerW - Idle(row), lc.MaxPowerW, le.MaxPowerW, row.Process.StartsWith("Layer", StringComparison.OrdinalIgnoreCase)));
         }

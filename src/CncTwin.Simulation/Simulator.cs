@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using CncTwin.GCode;
+using CncTwin.Mechanics;
+using CncTwin.Motion;
+using CncTwin.Removal;
+using CncTwin.Wear;
+
+namespace CncTwin.Simulation;
+
+/// <summary>
+/// Runs the whole pipeline — interpreter → planner → removal → loads → wear, sampled into a timeline — and
+/// streams what it computes into sinks. The front ends (CLI, dashboard, fleet) call this; nothing here prints.
+/// </summary>
+public static class Simulator
+{
+    /// <summary>
+    /// Runs the program of the context into the sinks. A program error does not throw: the result carries it
+    /// (<see cref="SimulationResult.Error"/>) and the sinks have everything computed before it. Cancellation
+    /// throws <see cref="OperationCanceledException"/> after the sinks are closed.
+    /// </summary>
+    public static Task<SimulationResult> RunAsync(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress = null,
+        CancellationToken ct = default) =>
+        Task.Factory.StartNew(() => Run(context, sinks, progress, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Sets up the request and runs it into the standard files of its output folder; setup problems come back as diagnostics.</summary>
+    public static async Task<(SimulationResult? Result, IReadOnlyList<Diagnostic> Diagnostics)> RunToFolderAsync(SimulationRequest request,
+        IProgress<SimulationProgress>? progress = null, CancellationToken ct = default)
+    {
+        var (context, diagnostics) = await Task.Run(() => SimulationContext.Create(request, ct), ct).ConfigureAwait(false);
+        if (context == null) return (null, diagnostics);
+        try
+        {
+            var sinks = SimulationSinks.ForFolder(request.OutputFolder ?? "out", request.Outputs);
+            return (await RunAsync(context, sinks, progress, ct).ConfigureAwait(false), []);
+        }
+        catch (SimulationSetupException ex) { return (null, ex.Diagnostics); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, [new Diagnostic(DiagnosticKind.Environment, ex.Message) { Field = RequestField.OutputFolder, Value = request.OutputFolder }]);
+        }
+    }
+
+    /// <summary>The timeline channels of a full run: removal's, then the loads', then wear's.</summary>
+    public static ChannelLayout TimelineLayout()
+    {
+        var t = new ChannelLayout();
+        t.AddStage(Stages.Removal, RemovalColumns.Timeline);
+        t.AddStage(Stages.Forces, CuttingLoadSimulator.TimelineColumns);
+        t.AddStage(Stages.Wear, ToolWearSimulator.TimelineColumns);
+        return t;
+    }
+
+    /// <summary>The per-move channels after moves.csv's removal columns: the loads', then wear's.</summary>
+    public static ChannelLayout MoveLayout()
+    {
+        var m = new ChannelLayout();
+        m.AddStage(Stages.Forces, CuttingLoadSimulator.MoveColumns);
+        m.AddStage(Stages.Wear, ToolWearSimulator.MoveColumns);
+        return m;
+    }
+
+    private static SimulationResult Run(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress, CancellationToken ct)
+    {
+        var timeline = TimelineLayout();
+        var moveLayout = MoveLayout();
+        var moveValues = new double[moveLayout.Count];
+        Range loadMove = moveLayout.StageRange(Stages.Forces), wearMove = moveLayout.StageRange(Stages.Wear);
+        SimulationResult? result = null;
+        long writingTicks = 0;
+        void Warn(Diagnostic w)
+        {
+            result!.Warnings.Add(w);
+            foreach (var s in sinks) s.OnWarning(w);
+        }
+        void OnMove(MoveResult r)
+        {
+            CuttingLoadSimulator.FillMove(r.Loads!, moveValues.AsSpan(loadMove));
+            ToolWearSimulator.FillMove(r.Wear!, moveValues.AsSpan(wearMove));
+            long t0 = Stopwatch.GetTimestamp();
+            foreach (var s in sinks) s.OnMove(r, moveValues);
+            writingTicks += Stopwatch.GetTimestamp() - t0;
+        }
+        var pass = new SimulationPass(context, new PassOptions
+        {
+            OnWarning = Warn,
+            OnTravelExceeded = t => Warn(new Diagnostic(DiagnosticKind.Warning, $"over-travel: {t.Message}")
+            {
+                Code = "over-travel", File = t.Source.File, Line = t.Source.Line, Column = t.Source.Column,
+            }),
+            OnMove = OnMove,
+        });
+        result = new SimulationResult { Context = context, Pass = pass, TimelineLayout = timeline, MoveLayout = moveLayout };
+        var open = new List<ISimulationSink>();
+        try
+        {
+            foreach (var s in sinks) { s.Begin(result); open.Add(s); }
+            var req = context.Request;
+            Range removalT = timeline.StageRange(Stages.Removal), loadsT = timeline.StageRange(Stages.Forces), wearT = timeline.StageRange(Stages.Wear);
+            var values = new double[timeline.Count];
+            long rows = 0;
+            int toolInSpindle = context.InitialTool;
+            long total = progress != null ? context.CountMoves(ct) : 0;
+            var clock = Stopwatch.StartNew();
+            long nextReport = 0;
+            try
+            {
+                foreach (var sample in Timeline.Sample(pass.Items(ct), req.TimelineStepS, req.MaxTimelineRows, t =>
+                         {
+                             result.TimelineTruncatedAtS = t;
+                             Warn(new Diagnostic(DiagnosticKind.Warning, string.Create(CultureInfo.InvariantCulture,
+                                 $"the timeline stops at t = {t:0.###} s after {req.MaxTimelineRows:N0} rows; the rest of the program is still simulated and summarised"))
+                             { Code = "timeline-truncated", File = context.ProgramPath });
+                         }))
+                {
+                    var current = pass.Current;
+                    RemovalColumns.Fill(current?.Removal, sample, values.AsSpan(removalT));
+                    pass.Loads.Fill(current?.Loads, sample, values.AsSpan(loadsT));
+                    if (current != null) toolInSpindle = current.Removal.Tool;
+                    pass.Wear.Fill(current?.Wear, sample.TimeS, toolInSpindle, values.AsSpan(wearT));
+                    long t0 = Stopwatch.GetTimestamp();
+                    foreach (var s in sinks) s.OnSample(sample, values);
+                    writingTicks += Stopwatch.GetTimestamp() - t0;
+                    rows++;
+                    if ((rows & 1023) == 0)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        if (progress != null && clock.ElapsedMilliseconds >= nextReport)
+                        {
+                            nextReport = clock.ElapsedMilliseconds + 200;
+                            progress.Report(new SimulationProgress(Stages.Removal, pass.MovesDone, total, sample.TimeS));
+                        }
+                    }
+                }
+                result.TimelineRows = rows;
+                pass.Times.Add(Stages.Writing, writingTicks);
+                progress?.Report(new SimulationProgress(Stages.Meshes, pass.MovesDone, total, pass.Plan.TotalTimeS));
+                foreach (var s in sinks) s.Complete(result);
+            }
+            catch (GCodeException ex)
+            {
+                result.TimelineRows = rows;
+                result.Error = Diagnostic.FromProgram(ex);
+                foreach (var s in sinks) s.Fail(result);
+            }
+            catch (SimulationSetupException ex)
+            {
+                result.TimelineRows = rows;
+                result.Error = ex.Diagnostics[0];
+                foreach (var s in sinks) s.Fail(result);
+            }
+            return result;
+        }
+        finally
+        {
+            foreach (var s in open) (s as IDisposable)?.Dispose();
+            pass.Dispose();
+        }
+    }
+}

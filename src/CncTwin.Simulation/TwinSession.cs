@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using CncTwin.Core;
+using CncTwin.Twin;
+
+namespace CncTwin.Simulation;
+
+/// <summary>What a twin session reports as the machine runs.</summary>
+public abstract record TwinEvent;
+/// <summary>One telemetry sample aligned to the program, with the prediction there.</summary>
+public sealed record TwinSampleEvent(AlignedSample Sample) : TwinEvent;
+/// <summary>A new alarm (raised once, when its hold time has passed).</summary>
+public sealed record TwinAlarmEvent(TwinAlarm Alarm) : TwinEvent;
+/// <summary>The machine moved on to another program line.</summary>
+public sealed record TwinLineChangeEvent(int FromLine, int ToLine, DateTimeOffset Time) : TwinEvent;
+/// <summary>The source connected, dropped, or lost data (gap).</summary>
+public sealed record TwinSourceEvent(SourceEvent Event) : TwinEvent;
+/// <summary>The session is over: the stream ended, the program ended, or the caller stopped it.</summary>
+public sealed record TwinEndEvent(long Samples, IReadOnlyList<TwinAlarm> Alarms, string Reason, string? Error = null) : TwinEvent;
+
+public sealed record TwinSessionOptions
+{
+    public MonitorOptions Monitor { get; init; } = new();
+    /// <summary>The controller's active work offset: added to the program's positions to get the machine's, mm.</summary>
+    public Vec3 WorkOffset { get; init; }
+    public DataItemMapping? Mapping { get; init; }
+    public DeviceModel? DeviceModel { get; init; }
+    /// <summary>Folder for telemetry.csv, alarms.json and summary.json; null writes none.</summary>
+    public string? OutputFolder { get; init; }
+    /// <summary>SQLite history database; null keeps no history.</summary>
+    public string? HistoryDb { get; init; }
+    /// <summary>A live machine: stop once it sits at the last move and reports it is no longer running (a recorded log is read to its end).</summary>
+    public bool StopAtProgramEnd { get; init; }
+}
+
+/// <summary>
+/// The live twin of one machine running one program: the prediction (a simulation of the program), the monitor
+/// that aligns each sample to it and raises alarms, and the history. Consumes a telemetry source and reports
+/// <see cref="TwinEvent"/>s. Nothing here prints; the CLI, the dashboard and the fleet consume the events.
+/// </summary>
+public sealed class TwinSession
+{
+    private readonly TwinSessionOptions _opt;
+    private readonly List<SourceEvent> _sourceEvents = new();
+
+    public Prediction Prediction { get; }
+    public TwinMonitor Monitor { get; }
+    public long Samples { get; private set; }
+    public long TelemetryRows { get; private set; }
+    public long HistoryRunId { get; private set; } = -1;
+    public AlignedSample? Last { get; private set; }
+    public IReadOnlyList<SourceEvent> SourceEvents { get { lock (_sourceEvents) return _sourceEvents.ToList(); } }
+
+    public TwinSession(Prediction prediction, TwinSessionOptions? options = null)
+    {
+        Prediction = prediction;
+        _opt = options ?? new TwinSessionOptions();
+        Monitor = new TwinMonitor(prediction, _opt.Monitor);
+    }
+
+    /// <summary>Simulates the program once, keeping per move what the twin needs (path, loads, wear).</summary>
+    public static Prediction Predict(SimulationContext context, CancellationToken ct = default)
+    {
+        var moves = new List<PredictedMove>();
+        using var pass = new SimulationPass(context, new PassOptions { ReadAhead = false });
+        foreach (var r in pass.Moves(ct))
+        {
+            var pm = r.Planned;
+            moves.Add(new PredictedMove
+            {
+                Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
+                ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = r.Cutter.Flutes, Loads = r.Loads,
+                WearStartUm = r.Wear!.StartUm, WearEndUm = r.Wear.EndUm,
+            });
+        }
+        double cutMin = 0, gained = 0;
+        foreach (var m in moves) if (m.WearEndUm > m.WearStartUm) { gained += m.WearEndUm - m.WearStartUm; cutMin += m.DurationS / 60; }
+        return new Prediction(moves, context.Machine.Spindle, context.ProgramPath) { VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0 };
+    }
+
+    /// <summary>
+    /// Follows the source until it ends (or the program ends on a live machine, or ct is cancelled), reporting
+    /// every aligned sample, each new alarm, line changes, source events and, last, the end.
+    /// </summary>
+    public async IAsyncEnumerable<TwinEvent> RunAsync(IObservationSource source, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var events = Channel.CreateUnbounded<TwinEvent>(new UnboundedChannelOptions { SingleReader = true });
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var producer = Task.Run(() => Produce(source, events.Writer, cts), CancellationToken.None);
+        try
+        {
+            await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                yield return e;
+        }
+        finally
+        {
+            // The consumer stopped early: stop reading the machine, and wait so the outputs are complete.
+            cts.Cancel();
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task Produce(IObservationSource source, ChannelWriter<TwinEvent> events, CancellationTokenSource cts)
+    {
+        var mapping = _opt.Mapping ?? DataItemMapping.Default;
+        var assembler = new SampleAssembler(mapping, _opt.DeviceModel);
+        var gate = new Lock();
+        string reason = "end of stream";
+        string? error = null;
+        int lastMove = Prediction.Moves.Count - 1;
+        TelemetryCsvWriter? telemetry = null;
+        TwinHistory? history = null;
+        try
+        {
+            if (_opt.OutputFolder != null)
+            {
+                Directory.CreateDirectory(_opt.OutputFolder);
+                telemetry = new TelemetryCsvWriter(Path.Combine(_opt.OutputFolder, "telemetry.csv"));
+            }
+            if (_opt.HistoryDb != null)
+            {
+                history = new TwinHistory(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow);
+                HistoryRunId = history.RunId;
+            }
+            void Handle(TelemetrySample s)
+            {
+                var offset = _opt.WorkOffset;
+                if (offset != Vec3.Zero && s.HasPosition) s = s with { X = s.X - offset.X, Y = s.Y - offset.Y, Z = s.Z - offset.Z };
+                int alarmsBefore = Monitor.Alarms.Count;
+                int lineBefore = Last?.Line ?? 0;
+                var a = Monitor.Process(s);
+                telemetry?.Write(a);
+                history?.Add(a);
+                Samples++;
+                Last = a;
+                events.TryWrite(new TwinSampleEvent(a));
+                if (a.Line != lineBefore && lineBefore != 0) events.TryWrite(new TwinLineChangeEvent(lineBefore, a.Line, a.Sample.Time));
+                for (int k = alarmsBefore; k < Monitor.Alarms.Count; k++) events.TryWrite(new TwinAlarmEvent(Monitor.Alarms[k]));
+            }
+            bool Ended() => Last is { Move: var mv } && mv == lastMove && Last.Sample.Execution is "READY" or "STOPPED" or "PROGRAM_COMPLETED";
+            source.OnEvent = e =>
+            {
+                lock (_sourceEvents) _sourceEvents.Add(e);
+                events.TryWrite(new TwinSourceEvent(e));
+                // The stream closed: what the last instant reported is complete; if the program had ended, so has the watch.
+                if (e.Kind == "disconnected")
+                    lock (gate)
+                    {
+                        if (assembler.Flush() is { } pending) Handle(pending);
+                        if (Ended()) { reason = "program end"; cts.Cancel(); }
+                    }
+            };
+            try
+            {
+                await foreach (var o in source.ReadAsync(cts.Token).ConfigureAwait(false))
+                {
+                    lock (gate)
+                        if (assembler.Add(o) is { } s) Handle(s);
+                    // The program has ended when the machine sits at the last move and reports it is no longer running.
+                    if (_opt.StopAtProgramEnd && Ended()) { reason = "program end"; break; }
+                }
+            }
+            catch (OperationCanceledException) { if (reason == "end of stream") reason = "stopped"; }
+            catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException) { error = ex.Message; reason = "error"; }
+            lock (gate)
+                if (assembler.Flush() is { } tail) Handle(tail);
+        }
+        finally
+        {
+            TelemetryRows = telemetry?.Rows ?? 0;
+            telemetry?.Dispose();
+            if (_opt.OutputFolder != null)
+            {
+                AlarmsJson.Write(Path.Combine(_opt.OutputFolder, "alarms.json"), Monitor.Alarms);
+                WriteSummary(Path.Combine(_opt.OutputFolder, "summary.json"), source.Description);
+            }
+            history?.Finish(Samples, Monitor.Alarms);
+            history?.Dispose();
+            events.TryWrite(new TwinEndEvent(Samples, Monitor.Alarms, reason, error));
+            events.TryComplete();
+        }
+    }
+
+    private void WriteSummary(string path, string sourceDescription)
+    {
+        using var fs = File.Create(path);
+        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("program", Path.GetFullPath(Prediction.Program));
+        w.WriteString("source", sourceDescription);
+        w.WriteNumber("samples", Samples);
+        w.WriteNumber("telemetry_rows", TelemetryRows);
+        w.WriteNumber("alarms", Monitor.Alarms.Count);
+        if (_opt.HistoryDb != null)
+        {
+            w.WriteString("history_db", Path.GetFullPath(_opt.HistoryDb));
+            w.WriteNumber("history_run", HistoryRunId);
+        }
+        w.WriteStartArray("source_events");
+        foreach (var e in SourceEvents)
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", e.Kind); w.WriteString("message", e.Message);
+            if (e.Kind == "gap") { w.WriteNumber("from_sequence", e.GapFrom); w.WriteNumber("to_sequence", e.GapTo); }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
