@@ -15,11 +15,17 @@ namespace CncTwin.GCode;
 //  * G40: the held move is finished at its offset end and the next move goes to the programmed point.
 public sealed partial class Interpreter
 {
-    private int _compSide;                 // +1 left (G41), -1 right (G42), 0 off
-    private bool _arcNotAllowed;           // set by G40 until the next straight move
-    private double _compRadius;            // mm
-    private bool _compEntry;               // next plane move is the entry move
-    private CompMove? _held;
+    /// <summary>Cutter radius compensation in force, and the move it holds back until the next one is known.</summary>
+    private sealed class CutterCompState
+    {
+        public int Side;                   // +1 left (G41), -1 right (G42), 0 off
+        public bool ArcNotAllowed;         // set by G40 until the next straight move
+        public double Radius;              // mm
+        public bool Entry;                 // next plane move is the entry move
+        public CompMove? Held;
+        public int HeldIndex = -1;         // where the held move's place marker is in the output
+    }
+
     private static readonly CanonicalCommand HeldMarker = new Message(new SourceLocation("", 0, 0), "held by cutter compensation", true);
 
     // LinuxCNC's TOLERANCE_CONCAVE_CORNER: corners turning less than this are joined by intersection.
@@ -42,38 +48,38 @@ public sealed partial class Interpreter
         public readonly List<(Vec3 End, bool Rapid, SourceLocation Loc, FeedRateMode Mode, double Feed)> Riders = new();
     }
 
-    private void SetCutterComp(int code, int col)
+    private void ConvertCutterComp(int code, int col)
     {
         if (code == 400)
         {
-            if (_compSide != 0 && _compRadius > 0)
+            if (_comp.Side != 0 && _comp.Radius > 0)
             {
                 // LinuxCNC finishes the held move with the same gouge checks as a corner, and then wants a straight
                 // move before any arc.
-                if (_held != null)
+                if (_comp.Held != null)
                 {
-                    var (ea, eb, _) = _plane.Split(_held.End);
-                    CheckCutBack(_held, ea, eb, col);
+                    var (ea, eb, _) = _modal.Plane.Split(_comp.Held.End);
+                    CheckCutBack(_comp.Held, ea, eb, col);
                 }
-                _arcNotAllowed = true;
+                _comp.ArcNotAllowed = true;
             }
             FlushComp();
-            _compSide = 0;
+            _comp.Side = 0;
             return;
         }
-        if (_compSide != 0) throw Err(col, "cannot turn cutter radius compensation on when it is already on");
-        if (_plane == Plane.YZ) throw Err(col, "cutter radius compensation works only in the XY (G17) and XZ (G18) planes");
+        if (_comp.Side != 0) throw Err(col, "cannot turn cutter radius compensation on when it is already on");
+        if (_modal.Plane == Plane.YZ) throw Err(col, "cutter radius compensation works only in the XY (G17) and XZ (G18) planes");
         double radius;
         if (code is 411 or 421)
         {
             if (!_block.Has('d')) throw Err(col, $"{GName(code)} needs a D word (tool diameter)");
             double d = _block.Get('d');
             if (d < 0) throw Err(_block.Col('d'), "negative tool diameter D");
-            radius = d * _unit / 2;
+            radius = d * _modal.MmPerUnit / 2;
         }
         else
         {
-            int tool = _toolInSpindle;
+            int tool = _modal.ToolInSpindle;
             if (_block.Has('d'))
             {
                 double d = _block.Get('d');
@@ -84,9 +90,9 @@ public sealed partial class Interpreter
             if (entry == null && tool != 0) throw Err(_block.Has('d') ? _block.Col('d') : col, $"tool {tool} is not in the tool table (cutter compensation)");
             radius = entry?.RadiusMm ?? 0;
         }
-        _compRadius = radius;
-        _compSide = code is 410 or 411 ? 1 : -1;
-        _compEntry = true;
+        _comp.Radius = radius;
+        _comp.Side = code is 410 or 411 ? 1 : -1;
+        _comp.Entry = true;
     }
 
     private void FlushCompIfPending() { }
@@ -94,23 +100,23 @@ public sealed partial class Interpreter
     /// <summary>Finishes a held move at its tentative end point.</summary>
     private void FlushComp()
     {
-        if (_held == null) return;
+        if (_comp.Held == null) return;
         ReleaseHeld(null);
     }
 
     private (double A, double B) Normal(double da, double db) =>
-        _compSide > 0 ? (-db, da) : (db, -da);
+        _comp.Side > 0 ? (-db, da) : (db, -da);
 
     private void CompStraight(Vec3 end, bool rapid, int col)
     {
-        var plane = _plane;
+        var plane = _modal.Plane;
         var (a0, b0, _) = plane.Split(_pos);
         var (a1, b1, n1) = plane.Split(end);
         double len = Math.Sqrt((a1 - a0) * (a1 - a0) + (b1 - b0) * (b1 - b0));
         if (len < 1e-9)
         {
             // along the normal axis only: rides with the held move (or runs at the current point)
-            if (_held != null) { _held.Riders.Add((end, rapid, Loc(col), _feedMode, _feedRate)); return; }
+            if (_comp.Held != null) { _comp.Held.Riders.Add((end, rapid, Loc(col), _modal.FeedMode, _modal.FeedRate)); return; }
             var cur = FromMachine(_machineLast);
             var (ca, cb, _) = plane.Split(cur);
             var target = plane.Join(ca, cb, n1);
@@ -119,19 +125,19 @@ public sealed partial class Interpreter
         }
         double da = (a1 - a0) / len, db = (b1 - b0) / len;
         var (na, nb) = Normal(da, db);
-        double r = _compRadius;
-        if (_compEntry)
+        double r = _comp.Radius;
+        if (_comp.Entry)
         {
             var (ea, eb) = (a1 + r * na, b1 + r * nb);
             if (len <= r && r > 0) throw Err(col, "length of cutter compensation entry move is not greater than the tool radius");
             var start = FromMachine(_machineLast);
-            var mv = new CompMove { Rapid = rapid, Start = start, End = plane.Join(ea, eb, n1), DirA = da, DirB = db, CheckA = na, CheckB = nb, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
-            if (_held != null) ReleaseHeld(null);
+            var mv = new CompMove { Rapid = rapid, Start = start, End = plane.Join(ea, eb, n1), DirA = da, DirB = db, CheckA = na, CheckB = nb, Loc = Loc(col), FeedMode = _modal.FeedMode, FeedRate = _modal.FeedRate };
+            if (_comp.Held != null) ReleaseHeld(null);
             Hold(mv);
-            _compEntry = false;
+            _comp.Entry = false;
             return;
         }
-        var next = new CompMove { Rapid = rapid, DirA = da, DirB = db, CheckA = da, CheckB = db, Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate };
+        var next = new CompMove { Rapid = rapid, DirA = da, DirB = db, CheckA = da, CheckB = db, Loc = Loc(col), FeedMode = _modal.FeedMode, FeedRate = _modal.FeedRate };
         var (sa, sb) = (a0 + r * na, b0 + r * nb);
         next.Start = plane.Join(sa, sb, n1);
         next.End = plane.Join(a1 + r * na, b1 + r * nb, n1);
@@ -140,14 +146,14 @@ public sealed partial class Interpreter
 
     private void CompArc(Vec3 end, Vec3 center, bool clockwise, int turns, int col)
     {
-        var plane = _plane;
+        var plane = _modal.Plane;
         var (a0, b0, _) = plane.Split(_pos);
         var (a1, b1, n1) = plane.Split(end);
         var (ca, cb, _) = plane.Split(center);
-        double r = _compRadius;
+        double r = _comp.Radius;
         double progRadius = Math.Sqrt((a1 - ca) * (a1 - ca) + (b1 - cb) * (b1 - cb));
         // Left of a counter-clockwise arc is towards the centre.
-        bool towardsCentre = (_compSide > 0) != clockwise;
+        bool towardsCentre = (_comp.Side > 0) != clockwise;
         double offR = towardsCentre ? progRadius - r : progRadius + r;
         if (offR <= 1e-9) throw Err(col, "tool radius is not less than the arc radius with cutter compensation");
         double ua1 = (a1 - ca) / progRadius, ub1 = (b1 - cb) / progRadius;
@@ -162,9 +168,9 @@ public sealed partial class Interpreter
             IsArc = true, Clockwise = clockwise, Turns = turns, Center = plane.Join(ca, cb, 0), Radius = offR,
             End = plane.Join(ca + offR * ua1, cb + offR * ub1, n1), DirA = ta1, DirB = tb1,
             ProgrammedSweep = Sweep(a0 - ca, b0 - cb, a1 - ca, b1 - cb, clockwise, turns),
-            Loc = Loc(col), FeedMode = _feedMode, FeedRate = _feedRate,
+            Loc = Loc(col), FeedMode = _modal.FeedMode, FeedRate = _modal.FeedRate,
         };
-        if (_compEntry)
+        if (_comp.Entry)
         {
             // Entry arc: it starts at the uncompensated point and ends offset by the radius, so its centre
             // slides along the end radius until it is equidistant from both ends.
@@ -185,9 +191,9 @@ public sealed partial class Interpreter
             // a later cut-back is checked against the sweep of this arc as it is cut, not as programmed
             var (fca, fcb, _) = plane.Split(mv.Center);
             mv.ProgrammedSweep = Sweep(sa - fca, sb - fcb, ea - fca, eb - fcb, clockwise, turns);
-            if (_held != null) ReleaseHeld(null);
+            if (_comp.Held != null) ReleaseHeld(null);
             Hold(mv);
-            _compEntry = false;
+            _comp.Entry = false;
             return;
         }
         mv.Start = plane.Join(ca + offR * ua0, cb + offR * ub0, n1);
@@ -197,8 +203,8 @@ public sealed partial class Interpreter
     /// <summary>Resolves the corner between the held move and <paramref name="next"/> (whose start tangent is (ta, tb)), then holds <paramref name="next"/>.</summary>
     private void JoinAndHold(CompMove next, double ta, double tb, int col)
     {
-        var plane = _plane;
-        var held = _held;
+        var plane = _modal.Plane;
+        var held = _comp.Held;
         if (held == null)
         {
             // first move after a normal-axis-only move or after the entry was flushed: start where the tool is
@@ -210,7 +216,7 @@ public sealed partial class Interpreter
         // [-90 deg, 270 deg). Positive is convex (the tool must swing round the corner), negative concave.
         double cross = held.DirA * tb - held.DirB * ta;
         double dot = held.DirA * ta + held.DirB * tb;
-        double beta = -_compSide * Math.Atan2(cross, dot);
+        double beta = -_comp.Side * Math.Atan2(cross, dot);
         if (beta < -Math.PI / 2) beta += 2 * Math.PI;
         const double small = SmallCornerRadians;
         bool concave = beta < -small || beta > Math.PI + small;
@@ -240,7 +246,7 @@ public sealed partial class Interpreter
             var (sa, sb, _) = plane.Split(arcStart);
             var target = plane.Join(sa, sb, n);
             if (next.Rapid && !next.IsArc) EmitRapid(target, next.Loc);
-            else EmitArc(target, plane.Join(pa, pb, n), plane, clockwise: _compSide > 0, 1, next.Loc, next.FeedMode, next.FeedRate);
+            else EmitArc(target, plane.Join(pa, pb, n), plane, clockwise: _comp.Side > 0, 1, next.Loc, next.FeedMode, next.FeedRate);
             next.Start = target;
             Hold(next);
             return;
@@ -279,8 +285,8 @@ public sealed partial class Interpreter
     /// <summary>Where the held offset line meets the next offset arc.</summary>
     private (double A, double B) LineToArcCorner(CompMove line, CompMove arc, double beta, int col)
     {
-        var (ca, cb, _) = _plane.Split(arc.Center);
-        double r = _compRadius;
+        var (ca, cb, _) = _modal.Plane.Split(arc.Center);
+        double r = _comp.Radius;
         bool inside = ToolInsideArc(arc);
         double progRadius = inside ? arc.Radius + r : arc.Radius - r;
         double lineDir = Math.Atan2(line.DirB, line.DirA);
@@ -297,8 +303,8 @@ public sealed partial class Interpreter
     /// <summary>Where the held offset arc meets the next offset line (through the programmed corner (pa, pb)).</summary>
     private (double A, double B) ArcToLineCorner(CompMove arc, CompMove line, double pa, double pb, int col)
     {
-        var (ca, cb, _) = _plane.Split(arc.Center);
-        double r = _compRadius;
+        var (ca, cb, _) = _modal.Plane.Split(arc.Center);
+        double r = _comp.Radius;
         bool inside = ToolInsideArc(arc);
         double lineDir = Math.Atan2(line.DirB, line.DirA);
         double normal = arc.Clockwise ? lineDir - Math.PI / 2 : lineDir + Math.PI / 2;
@@ -314,8 +320,8 @@ public sealed partial class Interpreter
     /// <summary>Where the held offset arc meets the next offset arc.</summary>
     private (double A, double B) ArcToArcCorner(CompMove held, CompMove next, int col)
     {
-        var (c1a, c1b, _) = _plane.Split(held.Center);
-        var (c2a, c2b, _) = _plane.Split(next.Center);
+        var (c1a, c1b, _) = _modal.Plane.Split(held.Center);
+        var (c2a, c2b, _) = _modal.Plane.Split(next.Center);
         double between = Math.Sqrt((c2a - c1a) * (c2a - c1a) + (c2b - c1b) * (c2b - c1b));
         if (held.Radius == 0 || between == 0) throw Err(col, "cutter compensation: arc to arc motion with both arcs about the same centre");
         double cosPull = (held.Radius * held.Radius + between * between - next.Radius * next.Radius) / (2 * held.Radius * between);
@@ -327,7 +333,7 @@ public sealed partial class Interpreter
     }
 
     /// <summary>Left of a counter-clockwise arc (or right of a clockwise one) is towards its centre.</summary>
-    private bool ToolInsideArc(CompMove arc) => (_compSide > 0) != arc.Clockwise;
+    private bool ToolInsideArc(CompMove arc) => (_comp.Side > 0) != arc.Clockwise;
 
     /// <summary>
     /// A held move cut back to a concave corner must still run the way it was programmed: a line cut back past its
@@ -335,7 +341,7 @@ public sealed partial class Interpreter
     /// </summary>
     private void CheckCutBack(CompMove held, double a, double b, int col)
     {
-        var (sa, sb, _) = _plane.Split(held.Start);
+        var (sa, sb, _) = _modal.Plane.Split(held.Start);
         if (!held.IsArc)
         {
             if (held.CheckA * (a - sa) + held.CheckB * (b - sb) < 0)
@@ -343,9 +349,9 @@ public sealed partial class Interpreter
             return;
         }
         if (held.ProgrammedSweep == 0) return;
-        var (ca, cb, _) = _plane.Split(held.Center);
+        var (ca, cb, _) = _modal.Plane.Split(held.Center);
         double sweep = Sweep(sa - ca, sb - cb, a - ca, b - cb, held.Clockwise, held.Turns);
-        double tol = _unit == 1 ? 0.0254 : 0.001;
+        double tol = _modal.MmPerUnit == 1 ? 0.0254 : 0.001;
         if (Math.Abs(sweep) > Math.Abs(held.ProgrammedSweep) + tol)
             throw Err(col, "cutter compensation: arc move in this concave corner cannot be reached by the tool without gouging");
     }
@@ -366,7 +372,7 @@ public sealed partial class Interpreter
 
     private (double A, double B) Intersect(CompMove m1, CompMove m2, double nearA, double nearB, int col)
     {
-        var plane = _plane;
+        var plane = _modal.Plane;
         Span<(double A, double B)> cands = stackalloc (double, double)[2];
         int count;
         if (!m1.IsArc && !m2.IsArc)
@@ -432,19 +438,17 @@ public sealed partial class Interpreter
 
     private void Hold(CompMove mv)
     {
-        _held = mv;
-        _heldIndex = _out.Count;
+        _comp.Held = mv;
+        _comp.HeldIndex = _out.Count;
         _out.Add(HeldMarker);
     }
-
-    private int _heldIndex = -1;
 
     /// <summary>Emits the held move ending at <paramref name="end"/> (or its tentative end) with its riders, in its place in the output.</summary>
     private void ReleaseHeld(Vec3? end)
     {
-        var held = _held!;
-        _held = null;
-        var plane = _plane;
+        var held = _comp.Held!;
+        _comp.Held = null;
+        var plane = _modal.Plane;
         var scratch = new List<CanonicalCommand>(2 + held.Riders.Count);
         _emitScratch = scratch;
         try
@@ -468,8 +472,8 @@ public sealed partial class Interpreter
             }
         }
         finally { _emitScratch = null; }
-        _out.RemoveAt(_heldIndex);
-        _out.InsertRange(_heldIndex, scratch);
-        _heldIndex = -1;
+        _out.RemoveAt(_comp.HeldIndex);
+        _out.InsertRange(_comp.HeldIndex, scratch);
+        _comp.HeldIndex = -1;
     }
 }

@@ -61,8 +61,53 @@ public sealed partial class Interpreter
         ApplyAssignments();
         if (_block.OKeyword != OWordKeyword.None) { ExecuteOWord(); return; }
 
+        // The block's G- and M-codes by modal group (-1: none from that group on the line), and their columns.
         Span<int> g = stackalloc int[16];
         Span<int> gCol = stackalloc int[16];
+        Span<int> m = stackalloc int[12];
+        Span<int> mCol = stackalloc int[12];
+        GroupGCodes(g, gCol);
+        GroupMCodes(m, mCol);
+        CheckBlock(g, gCol, m, mCol);
+
+        // LinuxCNC's order of execution:
+        ConvertComment();                                                  // 1. comments and messages
+        if (g[5] >= 0) ConvertFeedMode(g[5]);                              // 2. feed rate mode
+        if (_block.Has('f')) ConvertFeedRate(UnitFor(g));                  // 3. feed rate
+        if (_block.Has('s')) ConvertSpindleSpeed();                        // 4. spindle speed
+        if (_block.Has('t')) ConvertToolSelect();                          // 5. tool select
+        if (m[6] == 6) ConvertToolChange(mCol[6]);                         // 6. tool change
+        else if (m[6] == 61) ConvertSetCurrentTool(mCol[6]);
+        if (m[7] >= 0) ConvertSpindleControl(m[7], mCol[7]);               // 7. spindle
+        if (m[8] >= 0) ConvertCoolant(m[8], mCol[8]);                      // 8. coolant
+        if (g[0] == 40) ConvertDwell(gCol[0]);                             // 9. dwell
+        if (g[2] >= 0) ConvertPlane(g[2], gCol[2]);                        // 10. plane
+        if (g[6] >= 0) ConvertLengthUnits(g[6]);                           // 11. units
+        if (g[7] >= 0) ConvertCutterComp(g[7], gCol[7]);                   // 12. cutter radius compensation
+        if (g[8] >= 0) ConvertToolLengthOffset(g[8], gCol[8]);             // 13. tool length offset
+        if (g[12] >= 0) ConvertCoordinateSystem(g[12], gCol[12]);          // 14. coordinate system
+        if (g[13] >= 0) ConvertPathControl(g[13], gCol[13]);               // 15. path control
+        if (g[3] >= 0) ConvertDistanceMode(g[3]);                          // 16. distance modes
+        if (g[4] >= 0) ConvertArcDistanceMode(g[4]);
+        if (g[10] >= 0) ConvertRetractMode(g[10]);                         // 17. retract mode
+        RefuseLatheModes(g[14], gCol[14], g[15], gCol[15]);
+        // 18. home, offsets, G53
+        // G43.1 takes its axis words as the dynamic tool length, so they are not a move.
+        bool axesUsedByGroup0 = g[8] == 431;
+        if (g[0] >= 0 && g[0] != 40 && g[0] != 530)
+        {
+            axesUsedByGroup0 = true;
+            ConvertNonModal(g[0], gCol[0]);
+        }
+        ConvertMotion(g[1], gCol[1], g53: g[0] == 530, axesUsedByGroup0);  // 19. motion
+        // 20. Fanuc subprogram call / return and program stops. The call happens after the modal settings of its line.
+        if (m[10] == 98) CallFanucSub(mCol[10]);
+        else if (m[4] >= 0) ConvertStop(m[4], mCol[4]);
+    }
+
+    /// <summary>Sorts the block's G-codes into their modal groups, refusing unknown codes and two from one group.</summary>
+    private void GroupGCodes(Span<int> g, Span<int> gCol)
+    {
         g.Fill(-1);
         foreach (var (code, col) in _block.GCodes)
         {
@@ -76,8 +121,11 @@ public sealed partial class Interpreter
             }
             g[grp] = code; gCol[grp] = col;
         }
-        Span<int> m = stackalloc int[12];
-        Span<int> mCol = stackalloc int[12];
+    }
+
+    /// <summary>Sorts the block's M-codes into their modal groups, refusing unknown and user-defined codes and two from one group.</summary>
+    private void GroupMCodes(Span<int> m, Span<int> mCol)
+    {
         m.Fill(-1);
         if (_block.MCodes.Count > 5) throw Err(_block.MCodes[5].Column, "too many M-codes on one line");
         foreach (var (code, col) in _block.MCodes)
@@ -88,170 +136,167 @@ public sealed partial class Interpreter
             if (m[grp] >= 0 && grp != 10) throw Err(col, $"two M-codes from the same modal group on one line (M{m[grp]} and M{code})");
             m[grp] = code; mCol[grp] = col;
         }
-        CheckBlock(g, gCol, m, mCol);
-
-        // 1. comments and messages
-        if (_block.MessageText != null) _out.Add(new Message(Loc(), _block.MessageText.Trim(), false));
-        else if (_block.CommentText != null && _opt.EmitComments) _out.Add(new Message(Loc(), _block.CommentText, true));
-
-        // 2. feed rate mode
-        if (g[5] >= 0)
-        {
-            var mode = g[5] switch { 930 => FeedRateMode.InverseTime, 950 => FeedRateMode.UnitsPerRevolution, _ => FeedRateMode.UnitsPerMinute };
-            if (mode != _feedMode && mode == FeedRateMode.InverseTime) _feedRate = 0; // LinuxCNC: G93 needs an F on every feed move
-            _feedMode = mode;
-        }
-        // 3. feed rate
-        if (_block.Has('f'))
-        {
-            double f = _block.Get('f');
-            if (f < 0) throw Err(_block.Col('f'), "negative feed rate F");
-            _feedRate = _feedMode == FeedRateMode.InverseTime ? f : f * UnitFor(g);
-            _out.Add(new SetFeedRate(Loc(_block.Col('f')), _feedMode == FeedRateMode.InverseTime ? f : _feedRate, _feedMode));
-        }
-        // 4. spindle speed
-        if (_block.Has('s'))
-        {
-            double s = _block.Get('s');
-            if (s < 0) throw Err(_block.Col('s'), "negative spindle speed S");
-            _spindleRpm = s;
-            _out.Add(new SetSpindleSpeed(Loc(_block.Col('s')), s));
-        }
-        // 5. tool select
-        if (_block.Has('t'))
-        {
-            double t = _block.Get('t');
-            if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
-            // With a tool table loaded, a tool that is not in it is an error at the T word, as on LinuxCNC.
-            // Without one (a bare interpretation) any tool is accepted, with zero offsets.
-            if (t != 0 && _opt.Tools.Tools.Count > 0 && _opt.Tools.Get((int)t) == null)
-                throw Err(_block.Col('t'), $"requested tool {(int)t} is not in the tool table");
-            _selectedTool = (int)t;
-            _out.Add(new SelectTool(Loc(_block.Col('t')), _selectedTool));
-        }
-        // 6. tool change
-        if (m[6] == 6)
-        {
-            FlushComp();
-            if (_compSide != 0) throw Err(mCol[6], "cannot change tools with cutter radius compensation on");
-            if (_spindleDir != SpindleDirection.Off) { _spindleDir = SpindleDirection.Off; _out.Add(new SpindleStop(Loc(mCol[6]))); }
-            _toolInSpindle = _selectedTool;
-            if (_opt.ToolChangeAtMachineZ0)
-            {
-                // The changer lifts the spindle to machine Z0 as part of M6 (its time is the tool-change time):
-                // the next move starts from there.
-                var here = ToMachine(_pos);
-                _machineLast = new Vec3(here.X, here.Y, -_toolOffset.Z);
-                _pos = FromMachine(_machineLast);
-            }
-            _out.Add(new ToolChange(Loc(mCol[6]), _toolInSpindle));
-        }
-        else if (m[6] == 61)
-        {
-            if (!_block.Has('q')) throw Err(mCol[6], "M61 needs a Q word (tool number)");
-            double q = _block.Get('q');
-            if (q < 0 || q != Math.Floor(q)) throw Err(_block.Col('q'), "M61 Q must be a whole tool number");
-            _toolInSpindle = _selectedTool = (int)q;
-            _out.Add(new ToolChange(Loc(mCol[6]), _toolInSpindle));
-        }
-        // 7. spindle
-        if (m[7] is 3 or 4)
-        {
-            _spindleDir = m[7] == 3 ? SpindleDirection.Clockwise : SpindleDirection.CounterClockwise;
-            _out.Add(new SpindleStart(Loc(mCol[7]), _spindleDir, _spindleRpm));
-        }
-        else if (m[7] == 5)
-        {
-            _spindleDir = SpindleDirection.Off;
-            _out.Add(new SpindleStop(Loc(mCol[7])));
-        }
-        // 8. coolant
-        if (m[8] >= 0)
-        {
-            if (m[8] == 7) _mist = true; else if (m[8] == 8) _flood = true; else { _mist = _flood = false; }
-            _out.Add(new Coolant(Loc(mCol[8]), _mist, _flood));
-        }
-        // Fanuc subprogram call happens after the modal settings of its line
-        // 9. dwell
-        if (g[0] == 40)
-        {
-            if (!_block.Has('p')) throw Err(gCol[0], "G4 dwell needs a P word (seconds)");
-            double p = _block.Get('p');
-            if (p < 0) throw Err(_block.Col('p'), "negative dwell time");
-            FlushComp();
-            _out.Add(new Dwell(Loc(gCol[0]), p));
-        }
-        // 10. plane
-        if (g[2] >= 0)
-        {
-            var plane = g[2] switch { 170 => Plane.XY, 180 => Plane.XZ, 190 => Plane.YZ, _ => throw Err(gCol[2], $"{GName(g[2])} (UVW planes) is not supported") };
-            if (plane != _plane && _compSide != 0) throw Err(gCol[2], "cannot change planes with cutter radius compensation on");
-            _plane = plane;
-        }
-        // 11. units
-        if (g[6] >= 0) _unit = g[6] == 200 ? 25.4 : 1.0;
-        // 12. cutter radius compensation
-        if (g[7] >= 0) SetCutterComp(g[7], gCol[7]);
-        // 13. tool length offset
-        if (g[8] >= 0) SetToolLength(g[8], gCol[8]);
-        // 14. coordinate system
-        if (g[12] >= 0)
-        {
-            int cs = g[12] switch { 540 => 1, 550 => 2, 560 => 3, 570 => 4, 580 => 5, 590 => 6, 591 => 7, 592 => 8, _ => 9 };
-            if (_compSide != 0) throw Err(gCol[12], "cannot change coordinate systems with cutter radius compensation on");
-            ChangeOffsetsKeepingMachinePosition(() => _coordSystem = cs);
-        }
-        // 15. path control
-        if (g[13] >= 0)
-        {
-            FlushCompIfPending();
-            if (g[13] == 610) { _pathMode = PathControlMode.ExactPath; }
-            else if (g[13] == 611) { _pathMode = PathControlMode.ExactStop; }
-            else
-            {
-                _pathMode = PathControlMode.Continuous;
-                _pathTolerance = _block.Has('p') ? _block.Get('p') * _unit : 0;
-                _naiveTolerance = _block.Has('q') ? _block.Get('q') * _unit : _pathTolerance;
-                if (_pathTolerance < 0) throw Err(_block.Col('p'), "G64 P tolerance must not be negative");
-            }
-            _out.Add(new PathControl(Loc(gCol[13]), _pathMode, _pathTolerance, _naiveTolerance));
-        }
-        // 16. distance modes
-        if (g[3] >= 0) _absolute = g[3] == 900;
-        if (g[4] >= 0) _arcAbsolute = g[4] == 901;
-        // 17. retract mode
-        if (g[10] >= 0) _retractToOldZ = g[10] == 980;
-        if (g[14] == 960) throw Err(gCol[14], "G96 constant surface speed is a lathe mode and is not supported");
-        if (g[15] >= 0) throw Err(gCol[15], $"{GName(g[15])} (lathe diameter/radius mode) is not supported on a mill");
-        // 18. home, offsets, G53
-        // G43.1 takes its axis words as the dynamic tool length, so they are not a move.
-        bool axesUsedByGroup0 = g[8] == 431;
-        if (g[0] >= 0 && g[0] != 40 && g[0] != 530)
-        {
-            axesUsedByGroup0 = true;
-            ExecuteNonModal(g[0], gCol[0]);
-        }
-        // 19. motion
-        int motion = g[1] >= 0 ? g[1] : _motionMode;
-        _prevMotionMode = _motionMode;
-        if (g[1] >= 0) _motionMode = g[1] == 800 ? 800 : g[1];
-        bool g53 = g[0] == 530;
-        if (!axesUsedByGroup0 && (g[1] >= 0 ? true : _block.HasAxis))
-        {
-            if (g[1] >= 0 || _block.HasAxis) ExecuteMotion(motion, g[1] >= 0 ? gCol[1] : FirstAxisColumn(), g53, g[1] >= 0);
-        }
-        else if (g53 && !_block.HasAxis)
-        {
-            // G53 without axis words does nothing
-        }
-        // 20. Fanuc subprogram call / return and program stops
-        if (m[10] == 98) { CallFanucSub(mCol[10]); return; }
-        if (m[4] >= 0) ExecuteStop(m[4], mCol[4]);
     }
 
-    private int _prevMotionMode = 800;
+    private void ConvertComment()
+    {
+        if (_block.MessageText != null) _out.Add(new Message(Loc(), _block.MessageText.Trim(), false));
+        else if (_block.CommentText != null && _opt.EmitComments) _out.Add(new Message(Loc(), _block.CommentText, true));
+    }
 
-    private double UnitFor(Span<int> g) => g[6] >= 0 ? (g[6] == 200 ? 25.4 : 1.0) : _unit;
+    private void ConvertFeedMode(int code)
+    {
+        var mode = code switch { 930 => FeedRateMode.InverseTime, 950 => FeedRateMode.UnitsPerRevolution, _ => FeedRateMode.UnitsPerMinute };
+        if (mode != _modal.FeedMode && mode == FeedRateMode.InverseTime) _modal.FeedRate = 0; // LinuxCNC: G93 needs an F on every feed move
+        _modal.FeedMode = mode;
+    }
+
+    /// <summary>F, read in the units of its line (<paramref name="mmPerUnit"/>: a G20/G21 on the line applies already).</summary>
+    private void ConvertFeedRate(double mmPerUnit)
+    {
+        double f = _block.Get('f');
+        if (f < 0) throw Err(_block.Col('f'), "negative feed rate F");
+        _modal.FeedRate = _modal.FeedMode == FeedRateMode.InverseTime ? f : f * mmPerUnit;
+        _out.Add(new SetFeedRate(Loc(_block.Col('f')), _modal.FeedMode == FeedRateMode.InverseTime ? f : _modal.FeedRate, _modal.FeedMode));
+    }
+
+    private void ConvertSpindleSpeed()
+    {
+        double s = _block.Get('s');
+        if (s < 0) throw Err(_block.Col('s'), "negative spindle speed S");
+        _modal.SpindleRpm = s;
+        _out.Add(new SetSpindleSpeed(Loc(_block.Col('s')), s));
+    }
+
+    private void ConvertToolSelect()
+    {
+        double t = _block.Get('t');
+        if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
+        // With a tool table loaded, a tool that is not in it is an error at the T word, as on LinuxCNC.
+        // Without one (a bare interpretation) any tool is accepted, with zero offsets.
+        if (t != 0 && _opt.Tools.Tools.Count > 0 && _opt.Tools.Get((int)t) == null)
+            throw Err(_block.Col('t'), $"requested tool {(int)t} is not in the tool table");
+        _modal.SelectedTool = (int)t;
+        _out.Add(new SelectTool(Loc(_block.Col('t')), _modal.SelectedTool));
+    }
+
+    /// <summary>M6: the selected tool goes into the spindle.</summary>
+    private void ConvertToolChange(int col)
+    {
+        FlushComp();
+        if (_comp.Side != 0) throw Err(col, "cannot change tools with cutter radius compensation on");
+        if (_modal.Spindle != SpindleDirection.Off) { _modal.Spindle = SpindleDirection.Off; _out.Add(new SpindleStop(Loc(col))); }
+        _modal.ToolInSpindle = _modal.SelectedTool;
+        if (_opt.ToolChangeAtMachineZ0)
+        {
+            // The changer lifts the spindle to machine Z0 as part of M6 (its time is the tool-change time):
+            // the next move starts from there.
+            var here = ToMachine(_pos);
+            _machineLast = new Vec3(here.X, here.Y, -_offsets.ToolLength.Z);
+            _pos = FromMachine(_machineLast);
+        }
+        _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+    }
+
+    /// <summary>M61 Q: tells the control which tool is in the spindle, without a change.</summary>
+    private void ConvertSetCurrentTool(int col)
+    {
+        if (!_block.Has('q')) throw Err(col, "M61 needs a Q word (tool number)");
+        double q = _block.Get('q');
+        if (q < 0 || q != Math.Floor(q)) throw Err(_block.Col('q'), "M61 Q must be a whole tool number");
+        _modal.ToolInSpindle = _modal.SelectedTool = (int)q;
+        _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+    }
+
+    /// <summary>M3, M4, M5 (M19, spindle orient, has no effect here).</summary>
+    private void ConvertSpindleControl(int code, int col)
+    {
+        if (code is 3 or 4)
+        {
+            _modal.Spindle = code == 3 ? SpindleDirection.Clockwise : SpindleDirection.CounterClockwise;
+            _out.Add(new SpindleStart(Loc(col), _modal.Spindle, _modal.SpindleRpm));
+        }
+        else if (code == 5)
+        {
+            _modal.Spindle = SpindleDirection.Off;
+            _out.Add(new SpindleStop(Loc(col)));
+        }
+    }
+
+    private void ConvertCoolant(int code, int col)
+    {
+        if (code == 7) _modal.Mist = true; else if (code == 8) _modal.Flood = true; else { _modal.Mist = _modal.Flood = false; }
+        _out.Add(new Coolant(Loc(col), _modal.Mist, _modal.Flood));
+    }
+
+    private void ConvertDwell(int col)
+    {
+        if (!_block.Has('p')) throw Err(col, "G4 dwell needs a P word (seconds)");
+        double p = _block.Get('p');
+        if (p < 0) throw Err(_block.Col('p'), "negative dwell time");
+        FlushComp();
+        _out.Add(new Dwell(Loc(col), p));
+    }
+
+    private void ConvertPlane(int code, int col)
+    {
+        var plane = code switch { 170 => Plane.XY, 180 => Plane.XZ, 190 => Plane.YZ, _ => throw Err(col, $"{GName(code)} (UVW planes) is not supported") };
+        if (plane != _modal.Plane && _comp.Side != 0) throw Err(col, "cannot change planes with cutter radius compensation on");
+        _modal.Plane = plane;
+    }
+
+    private void ConvertLengthUnits(int code) => _modal.MmPerUnit = code == 200 ? 25.4 : 1.0;
+
+    private void ConvertCoordinateSystem(int code, int col)
+    {
+        int cs = code switch { 540 => 1, 550 => 2, 560 => 3, 570 => 4, 580 => 5, 590 => 6, 591 => 7, 592 => 8, _ => 9 };
+        if (_comp.Side != 0) throw Err(col, "cannot change coordinate systems with cutter radius compensation on");
+        ChangeOffsetsKeepingMachinePosition(() => _offsets.CoordSystem = cs);
+    }
+
+    private void ConvertPathControl(int code, int col)
+    {
+        FlushCompIfPending();
+        if (code == 610) { _modal.PathMode = PathControlMode.ExactPath; }
+        else if (code == 611) { _modal.PathMode = PathControlMode.ExactStop; }
+        else
+        {
+            _modal.PathMode = PathControlMode.Continuous;
+            _modal.PathTolerance = _block.Has('p') ? _block.Get('p') * _modal.MmPerUnit : 0;
+            _modal.NaiveTolerance = _block.Has('q') ? _block.Get('q') * _modal.MmPerUnit : _modal.PathTolerance;
+            if (_modal.PathTolerance < 0) throw Err(_block.Col('p'), "G64 P tolerance must not be negative");
+        }
+        _out.Add(new PathControl(Loc(col), _modal.PathMode, _modal.PathTolerance, _modal.NaiveTolerance));
+    }
+
+    private void ConvertDistanceMode(int code) => _modal.Absolute = code == 900;
+
+    private void ConvertArcDistanceMode(int code) => _modal.ArcCentersAbsolute = code == 901;
+
+    private void ConvertRetractMode(int code) => _modal.RetractToOldZ = code == 980;
+
+    /// <summary>G96 (constant surface speed) and G7/G8 (diameter/radius mode) belong to lathes.</summary>
+    private void RefuseLatheModes(int spindleMode, int spindleModeCol, int latheMode, int latheModeCol)
+    {
+        if (spindleMode == 960) throw Err(spindleModeCol, "G96 constant surface speed is a lathe mode and is not supported");
+        if (latheMode >= 0) throw Err(latheModeCol, $"{GName(latheMode)} (lathe diameter/radius mode) is not supported on a mill");
+    }
+
+    /// <summary>
+    /// The motion mode (group 1) and a move in it: <paramref name="code"/> is the block's motion code (-1 for
+    /// none: the modal one moves if the block has axis words).
+    /// </summary>
+    private void ConvertMotion(int code, int col, bool g53, bool axesUsedByGroup0)
+    {
+        int motion = code >= 0 ? code : _modal.Motion;
+        _modal.PreviousMotion = _modal.Motion;
+        if (code >= 0) _modal.Motion = code;
+        // A block without a motion code moves only if it has axis words (G53 alone does nothing).
+        if (!axesUsedByGroup0 && (code >= 0 || _block.HasAxis))
+            ExecuteMotion(motion, code >= 0 ? col : FirstAxisColumn(), g53, code >= 0);
+    }
+
+    private double UnitFor(Span<int> g) => g[6] >= 0 ? (g[6] == 200 ? 25.4 : 1.0) : _modal.MmPerUnit;
 
     private int FirstAxisColumn()
     {
@@ -266,7 +311,7 @@ public sealed partial class Interpreter
         // Say "not supported" before complaining about the words such a G-code would have used.
         if (g[1] >= 0 && g[1] is 50 or 51 or 52 or 330 or 331 or 760 or 741 or 742)
             throw Err(gCol[1], $"{GName(g[1])} is not supported by this interpreter (splines, spindle-synchronised and lathe cycles)");
-        int motion = g[1] >= 0 ? g[1] : _motionMode;
+        int motion = g[1] >= 0 ? g[1] : _modal.Motion;
         bool motionOnLine = g[1] >= 0;
         bool g0UsesAxes = g[0] is 100 or 280 or 300 or 520 or 920;
         if (g0UsesAxes && motionOnLine && g[1] != 800 && _block.HasAxis)
@@ -305,7 +350,7 @@ public sealed partial class Interpreter
             throw Err(_block.Has('@') ? _block.PolarColumn : _block.AngleColumn, "cannot mix polar (@ ^) and X Y words on one line");
     }
 
-    private void ExecuteStop(int code, int col)
+    private void ConvertStop(int code, int col)
     {
         switch (code)
         {
@@ -325,22 +370,22 @@ public sealed partial class Interpreter
     /// <summary>M2/M30 resets (RS274/NGC): G54, G17, G90, G94, G40, G80, spindle and coolant off.</summary>
     private void ProgramEndReset()
     {
-        if (_spindleDir != SpindleDirection.Off) { _spindleDir = SpindleDirection.Off; _out.Add(new SpindleStop(Loc())); }
-        if (_mist || _flood) { _mist = _flood = false; _out.Add(new Coolant(Loc(), false, false)); }
-        _motionMode = 800;
-        _compSide = 0;
+        if (_modal.Spindle != SpindleDirection.Off) { _modal.Spindle = SpindleDirection.Off; _out.Add(new SpindleStop(Loc())); }
+        if (_modal.Mist || _modal.Flood) { _modal.Mist = _modal.Flood = false; _out.Add(new Coolant(Loc(), false, false)); }
+        _modal.Motion = 800;
+        _comp.Side = 0;
     }
 
-    private void SetToolLength(int code, int col)
+    private void ConvertToolLengthOffset(int code, int col)
     {
         FlushCompIfPending();
-        var before = _toolOffset;
+        var before = _offsets.ToolLength;
         switch (code)
         {
-            case 490: _toolOffset = Vec3.Zero; break;
+            case 490: _offsets.ToolLength = Vec3.Zero; break;
             case 430:
                 {
-                    int h = _toolInSpindle;
+                    int h = _modal.ToolInSpindle;
                     if (_block.Has('h'))
                     {
                         double hv = _block.Get('h');
@@ -349,70 +394,70 @@ public sealed partial class Interpreter
                     }
                     var t = _opt.Tools.Get(h);
                     if (t == null && h != 0) throw Err(_block.Has('h') ? _block.Col('h') : col, $"tool {h} is not in the tool table (G43)");
-                    _toolOffset = t?.Offset ?? Vec3.Zero;
+                    _offsets.ToolLength = t?.Offset ?? Vec3.Zero;
                     break;
                 }
             case 431:
-                _toolOffset = new Vec3(Axis('x', 0) , Axis('y', 0), Axis('z', 0));
+                _offsets.ToolLength = new Vec3(Axis('x', 0) , Axis('y', 0), Axis('z', 0));
                 break;
             case 432:
                 {
                     if (!_block.Has('h')) throw Err(col, "G43.2 needs an H word");
                     var t = _opt.Tools.Get((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
-                    _toolOffset += t.Offset;
+                    _offsets.ToolLength += t.Offset;
                     break;
                 }
         }
         // The spindle does not move when the offset changes, so the tool tip (our frame) moves by the change.
-        _pos -= _toolOffset - before;
+        _pos -= _offsets.ToolLength - before;
         _machineLast = ToMachine(_pos);
-        _out.Add(new ToolLengthOffset(Loc(col), _toolOffset));
+        _out.Add(new ToolLengthOffset(Loc(col), _offsets.ToolLength));
     }
 
-    private double Axis(char c, double fallback) => _block.Has(c) ? _block.Get(c) * _unit : fallback;
+    private double Axis(char c, double fallback) => _block.Has(c) ? _block.Get(c) * _modal.MmPerUnit : fallback;
 
     // ---- system parameters ---------------------------------------------------------------------
 
     internal bool TryGetSystemParameter(int index, out double value)
     {
         value = 0;
-        double u = _unit;
+        double u = _modal.MmPerUnit;
         // G28/G30 positions are kept in mm and read in the program's units, so a G20/G21 switch between G28.1
         // and G28 does not move the stored point.
         if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { value = _params.RawNumbered(index) / u; return true; }
-        if (index == 5210) { value = _g92Enabled ? 1 : 0; return true; }
-        if (index >= 5211 && index <= 5213) { value = Comp(_g92, index - 5211) / u; return true; }
-        if (index == 5220) { value = _coordSystem; return true; }
+        if (index == 5210) { value = _offsets.G92Enabled ? 1 : 0; return true; }
+        if (index >= 5211 && index <= 5213) { value = Comp(_offsets.G92, index - 5211) / u; return true; }
+        if (index == 5220) { value = _offsets.CoordSystem; return true; }
         if (index >= 5221 && index <= 5390)
         {
             int cs = (index - 5201) / 20, k = (index - 5201) % 20;
-            if (k < 3) { value = Comp(_workOffsets[cs], k) / u; return true; }
-            if (k == 9) { value = _workRotation[cs]; return true; }
+            if (k < 3) { value = Comp(_offsets.WorkOffset[cs], k) / u; return true; }
+            if (k == 9) { value = _offsets.XyRotation[cs]; return true; }
             return false;
         }
-        if (index == 5400) { value = _toolInSpindle; return true; }
-        if (index >= 5401 && index <= 5403) { value = Comp(_toolOffset, index - 5401) / u; return true; }
-        if (index == 5410) { value = (_opt.Tools.Get(_toolInSpindle)?.DiameterMm ?? 0) / u; return true; }
+        if (index == 5400) { value = _modal.ToolInSpindle; return true; }
+        if (index >= 5401 && index <= 5403) { value = Comp(_offsets.ToolLength, index - 5401) / u; return true; }
+        if (index == 5410) { value = (_opt.Tools.Get(_modal.ToolInSpindle)?.DiameterMm ?? 0) / u; return true; }
         if (index >= 5420 && index <= 5422) { value = Comp(_pos, index - 5420) / u; return true; }
         return false;
     }
 
     internal bool TrySetSystemParameter(int index, double value)
     {
-        if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { _params.SetRawNumbered(index, value * _unit); return true; }
+        if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { _params.SetRawNumbered(index, value * _modal.MmPerUnit); return true; }
         if (index >= 5221 && index <= 5390)
         {
             int cs = (index - 5201) / 20, k = (index - 5201) % 20;
             if (k < 3)
             {
-                var o = _workOffsets[cs];
-                double v = value * _unit;
+                var o = _offsets.WorkOffset[cs];
+                double v = value * _modal.MmPerUnit;
                 o = k == 0 ? o with { X = v } : k == 1 ? o with { Y = v } : o with { Z = v };
-                if (cs == _coordSystem) ChangeOffsetsKeepingMachinePosition(() => _workOffsets[cs] = o);
-                else _workOffsets[cs] = o;
+                if (cs == _offsets.CoordSystem) ChangeOffsetsKeepingMachinePosition(() => _offsets.WorkOffset[cs] = o);
+                else _offsets.WorkOffset[cs] = o;
                 return true;
             }
-            if (k == 9) { _workRotation[cs] = value; return true; }
+            if (k == 9) { _offsets.XyRotation[cs] = value; return true; }
         }
         return index is 5210 or 5211 or 5212 or 5213 or 5220 or 5400 or 5401 or 5402 or 5403 or 5410 or 5420 or 5421 or 5422;
     }
@@ -426,43 +471,43 @@ public sealed partial class Interpreter
         value = 0;
         switch (name)
         {
-            case "_x": value = _pos.X / _unit; return true;
-            case "_y": value = _pos.Y / _unit; return true;
-            case "_z": value = _pos.Z / _unit; return true;
-            case "_metric": value = _unit == 1 ? 1 : 0; return true;
-            case "_imperial": value = _unit == 1 ? 0 : 1; return true;
-            case "_absolute": value = _absolute ? 1 : 0; return true;
-            case "_incremental": value = _absolute ? 0 : 1; return true;
-            case "_feed": value = _feedMode == FeedRateMode.InverseTime ? _feedRate : _feedRate / _unit; return true;
-            case "_rpm": value = _spindleRpm; return true;
-            case "_current_tool": value = _toolInSpindle; return true;
-            case "_selected_tool": value = _selectedTool; return true;
-            case "_coord_system": value = _coordSystem <= 6 ? 530 + 10 * _coordSystem : 590 + (_coordSystem - 6); return true;
-            case "_motion_mode": value = _motionMode / 10.0; return true;
-            case "_plane": value = _plane == Plane.XY ? 170 : _plane == Plane.XZ ? 180 : 190; return true;
-            case "_call_level": value = _callStack.Count; return true;
+            case "_x": value = _pos.X / _modal.MmPerUnit; return true;
+            case "_y": value = _pos.Y / _modal.MmPerUnit; return true;
+            case "_z": value = _pos.Z / _modal.MmPerUnit; return true;
+            case "_metric": value = _modal.MmPerUnit == 1 ? 1 : 0; return true;
+            case "_imperial": value = _modal.MmPerUnit == 1 ? 0 : 1; return true;
+            case "_modal.Absolute": value = _modal.Absolute ? 1 : 0; return true;
+            case "_incremental": value = _modal.Absolute ? 0 : 1; return true;
+            case "_feed": value = _modal.FeedMode == FeedRateMode.InverseTime ? _modal.FeedRate : _modal.FeedRate / _modal.MmPerUnit; return true;
+            case "_rpm": value = _modal.SpindleRpm; return true;
+            case "_current_tool": value = _modal.ToolInSpindle; return true;
+            case "_selected_tool": value = _modal.SelectedTool; return true;
+            case "_coord_system": value = _offsets.CoordSystem <= 6 ? 530 + 10 * _offsets.CoordSystem : 590 + (_offsets.CoordSystem - 6); return true;
+            case "_motion_mode": value = _modal.Motion / 10.0; return true;
+            case "_modal.Plane": value = _modal.Plane == Plane.XY ? 170 : _modal.Plane == Plane.XZ ? 180 : 190; return true;
+            case "_call_level": value = _flow.CallStack.Count; return true;
             case "_line": value = _block.Line; return true;
-            case "_ccomp": value = _compSide == 0 ? 400 : _compSide > 0 ? 410 : 420; return true;
-            case "_inverse_time": value = _feedMode == FeedRateMode.InverseTime ? 1 : 0; return true;
-            case "_units_per_minute": value = _feedMode == FeedRateMode.UnitsPerMinute ? 1 : 0; return true;
-            case "_units_per_rev": value = _feedMode == FeedRateMode.UnitsPerRevolution ? 1 : 0; return true;
-            case "_tool_offset": value = _toolOffset == Vec3.Zero ? 0 : 1; return true;
-            case "_retract_r": value = _retractToOldZ ? 0 : 1; return true;
-            case "_retract_old": value = _retractToOldZ ? 1 : 0; return true;
-            case "_spindle_on": value = _spindleDir == SpindleDirection.Off ? 0 : 1; return true;
-            case "_spindle_cw": value = _spindleDir == SpindleDirection.Clockwise ? 1 : 0; return true;
-            case "_mist": value = _mist ? 1 : 0; return true;
-            case "_flood": value = _flood ? 1 : 0; return true;
+            case "_ccomp": value = _comp.Side == 0 ? 400 : _comp.Side > 0 ? 410 : 420; return true;
+            case "_inverse_time": value = _modal.FeedMode == FeedRateMode.InverseTime ? 1 : 0; return true;
+            case "_units_per_minute": value = _modal.FeedMode == FeedRateMode.UnitsPerMinute ? 1 : 0; return true;
+            case "_units_per_rev": value = _modal.FeedMode == FeedRateMode.UnitsPerRevolution ? 1 : 0; return true;
+            case "_tool_offset": value = _offsets.ToolLength == Vec3.Zero ? 0 : 1; return true;
+            case "_retract_r": value = _modal.RetractToOldZ ? 0 : 1; return true;
+            case "_retract_old": value = _modal.RetractToOldZ ? 1 : 0; return true;
+            case "_spindle_on": value = _modal.Spindle == SpindleDirection.Off ? 0 : 1; return true;
+            case "_spindle_cw": value = _modal.Spindle == SpindleDirection.Clockwise ? 1 : 0; return true;
+            case "_modal.Mist": value = _modal.Mist ? 1 : 0; return true;
+            case "_modal.Flood": value = _modal.Flood ? 1 : 0; return true;
             // A twin runs the program as written: overrides enabled (M48) and no feed hold or adaptive feed.
             case "_speed_override" or "_feed_override" or "_feed_hold": value = 1; return true;
             case "_adaptive_feed": value = 0; return true;
             case "_a" or "_b" or "_c" or "_u" or "_v" or "_w": value = 0; return true;
-            case "_abs_x": value = _machineLast.X / _unit; return true;
-            case "_abs_y": value = _machineLast.Y / _unit; return true;
-            case "_abs_z": value = _machineLast.Z / _unit; return true;
+            case "_abs_x": value = _machineLast.X / _modal.MmPerUnit; return true;
+            case "_abs_y": value = _machineLast.Y / _modal.MmPerUnit; return true;
+            case "_abs_z": value = _machineLast.Z / _modal.MmPerUnit; return true;
             case "_abs_a" or "_abs_b" or "_abs_c" or "_abs_u" or "_abs_v" or "_abs_w": value = 0; return true;
-            case "_current_pocket": value = _opt.Tools.Get(_toolInSpindle)?.Pocket ?? 0; return true;
-            case "_selected_pocket": value = _selectedTool > 0 ? _opt.Tools.Get(_selectedTool)?.Pocket ?? -1 : -1; return true;
+            case "_current_pocket": value = _opt.Tools.Get(_modal.ToolInSpindle)?.Pocket ?? 0; return true;
+            case "_selected_pocket": value = _modal.SelectedTool > 0 ? _opt.Tools.Get(_modal.SelectedTool)?.Pocket ?? -1 : -1; return true;
             // rs274 on its own reports 0 (a preview); the twin stands for the machine's task, which reports 1.
             case "_task": value = 1; return true;
             case "_remap_level": value = 0; return true;

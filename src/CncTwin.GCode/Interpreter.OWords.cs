@@ -20,21 +20,6 @@ public sealed partial class Interpreter
         public readonly Dictionary<string, int> Labels = new(StringComparer.Ordinal); // control labels used in this call
     }
 
-    private readonly Dictionary<string, int> _mainLabels = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// LinuxCNC lets a label open one if/while/do/repeat only, at one line, per call (main program or each
-    /// subroutine call): a second block on another line with the same label is refused.
-    /// </summary>
-    private void UseControlLabel(string name, int col)
-    {
-        var labels = _callStack.Count > 0 ? _callStack.Peek().Labels : _mainLabels;
-        int line = _source.LineNumber;
-        if (labels.TryGetValue(name, out int first) && first != line)
-            throw Err(col, $"duplicate O-word label o{name}: it already opened a block at line {first}");
-        labels[name] = line;
-    }
-
     private sealed class ControlFrame
     {
         public required string Name;
@@ -47,11 +32,32 @@ public sealed partial class Interpreter
         public long RepeatsLeft;
     }
 
-    private readonly Stack<CallFrame> _callStack = new();
-    private readonly Stack<ControlFrame> _control = new();
-    private readonly Dictionary<string, (long Offset, int Line)> _subs = new(StringComparer.Ordinal);     // o<name> sub: first body line
-    private readonly Dictionary<string, (long Offset, int Line)> _labels = new(StringComparer.Ordinal);   // Fanuc O1234: first body line
-    private bool _scannedWholeFile;
+    /// <summary>Subroutine calls in progress, the if / while / do / repeat blocks open, and where subroutines and programs start.</summary>
+    private sealed class ProgramFlow
+    {
+        public readonly Stack<CallFrame> CallStack = new();
+        public readonly Stack<ControlFrame> Control = new();
+        public readonly Dictionary<string, (long Offset, int Line)> Subroutines = new(StringComparer.Ordinal);     // o<name> sub: first body line
+        public readonly Dictionary<string, (long Offset, int Line)> ProgramNumbers = new(StringComparer.Ordinal);  // Fanuc O1234: first body line
+        public readonly Dictionary<string, int> MainLabels = new(StringComparer.Ordinal);  // control labels used in the main program
+        public bool ScannedWholeFile;
+
+        /// <summary>The innermost open if / while / do / repeat block, if any.</summary>
+        public ControlFrame? InnermostControl => Control.Count > 0 ? Control.Peek() : null;
+    }
+
+    /// <summary>
+    /// LinuxCNC lets a label open one if/while/do/repeat only, at one line, per call (main program or each
+    /// subroutine call): a second block on another line with the same label is refused.
+    /// </summary>
+    private void UseControlLabel(string name, int col)
+    {
+        var labels = _flow.CallStack.Count > 0 ? _flow.CallStack.Peek().Labels : _flow.MainLabels;
+        int line = _source.LineNumber;
+        if (labels.TryGetValue(name, out int first) && first != line)
+            throw Err(col, $"duplicate O-word label o{name}: it already opened a block at line {first}");
+        labels[name] = line;
+    }
 
     private void ExecuteOWord()
     {
@@ -59,189 +65,232 @@ public sealed partial class Interpreter
         int col = _block.OColumn;
         switch (_block.OKeyword)
         {
-            case OWordKeyword.ProgramNumber:
-                // Fanuc program number / subprogram label: remember where its body starts.
-                _labels.TryAdd(name, (_source.NextOffset, _source.LineNumber + 1));
-                return;
-            case OWordKeyword.Sub:
-                if (_callStack.Count > 0 && _callStack.Peek().Name == name && !_callStack.Peek().Fanuc)
-                    throw Err(col, $"o<{name}> sub is nested inside itself");
-                _subs[name] = (_source.NextOffset, _source.LineNumber + 1);
-                SkipTo(b => b.OKeyword == OWordKeyword.EndSub && b.OName == name, $"o<{name}> endsub");
-                return;
-            case OWordKeyword.EndSub:
-            case OWordKeyword.Return:
-                {
-                    // LinuxCNC lets "oNNN return" name an enclosing if/while label; any return leaves the current subroutine.
-                    if (_callStack.Count == 0 || _callStack.Peek().Fanuc || (_block.OKeyword == OWordKeyword.EndSub && _callStack.Peek().Name != name))
-                    {
-                        if (_block.OKeyword == OWordKeyword.Return && _callStack.Count == 0) throw Err(col, $"o<{name}> return outside a subroutine");
-                        if (_callStack.Count == 0) throw Err(col, $"o<{name}> endsub without a call");
-                        throw Err(col, $"o<{name}> {(_block.OKeyword == OWordKeyword.Return ? "return" : "endsub")} does not match the subroutine being executed (o<{_callStack.Peek().Name}>)");
-                    }
-                    var frame = _callStack.Pop();
-                    while (_control.Count > frame.ControlDepth) _control.Pop();
-                    _params.PopCall();
-                    if (frame.CallerSource != null) { _source.Dispose(); _source = frame.CallerSource; }
-                    _params.SetNamed("_value", _block.OValue ?? 0);
-                    _params.SetNamed("_value_returned", _block.OValue.HasValue ? 1 : 0);
-                    _source.Seek(frame.ReturnOffset, frame.ReturnLine);
-                    return;
-                }
-            case OWordKeyword.Call:
-                {
-                    if (_callStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subroutine calls nested deeper than {_opt.MaxCallDepth} levels");
-                    // Finding the definition (further down this file, or in NAME.ngc) parses other lines into the
-                    // block, so the call's arguments are taken first.
-                    var args = _block.OArgs.ToArray();
-                    var frame = new CallFrame { Name = name, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, ControlDepth = _control.Count };
-                    if (_source == _mainSource || _subs.ContainsKey(name))
-                    {
-                        // LinuxCNC's order: a subroutine already seen, then NAME.ngc beside the program, then a
-                        // search down this file (which stops at a line it cannot read).
-                        if (!_subs.TryGetValue(name, out var loc) && (SubroutineFileExists(name) || !TryFindDefinition(_subs, name, out loc)))
-                        {
-                            var external = OpenSubroutineFile(name, col);
-                            frame.CallerSource = _source;
-                            _source = external;
-                        }
-                        else _source.Seek(loc.Offset, loc.Line);
-                    }
-                    else
-                    {
-                        var external = OpenSubroutineFile(name, col);
-                        frame.CallerSource = _source;
-                        _source = external;
-                    }
-                    _callStack.Push(frame);
-                    _params.PushCall(args);
-                    return;
-                }
-            case OWordKeyword.If:
-                {
-                    UseControlLabel(name, col);
-                    var frame = new ControlFrame { Name = name, Kind = OWordKeyword.If };
-                    if (EvaluateOCondition() != 0) { _control.Push(frame); return; }
-                    _control.Push(frame);
-                    SkipIfBranch(name);
-                    return;
-                }
+            case OWordKeyword.ProgramNumber: RememberProgramNumber(name); return;
+            case OWordKeyword.Sub: DefineSubroutine(name, col); return;
+            case OWordKeyword.EndSub: ExecuteEndSub(name, col); return;
+            case OWordKeyword.Return: ExecuteReturn(name, col); return;
+            case OWordKeyword.Call: CallSubroutine(name, col); return;
+            case OWordKeyword.If: ExecuteIf(name, col); return;
             case OWordKeyword.ElseIf:
-            case OWordKeyword.Else:
-                {
-                    // Reached after executing a taken branch: skip to the matching endif.
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} without a matching o{name} if");
-                    SkipTo(b => b.OKeyword == OWordKeyword.EndIf && b.OName == name, $"o{name} endif");
-                    _control.Pop();
-                    return;
-                }
-            case OWordKeyword.EndIf:
-                {
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} endif without a matching o{name} if");
-                    _control.Pop();
-                    return;
-                }
-            case OWordKeyword.Do:
-                {
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top != null && top.Kind == OWordKeyword.Do && top.Name == name && top.Line == _source.LineNumber) return; // looping
-                    UseControlLabel(name, col);
-                    _control.Push(new ControlFrame { Name = name, Kind = OWordKeyword.Do, Offset = _source.LineOffset, Line = _source.LineNumber, BodyOffset = _source.NextOffset, BodyLine = _source.LineNumber + 1 });
-                    return;
-                }
-            case OWordKeyword.While:
-                {
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top != null && top.Kind == OWordKeyword.Do && top.Name == name)
-                    {
-                        // end of a do ... while loop
-                        if (EvaluateOCondition() != 0)
-                        {
-                            if (++top.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
-                            _source.Seek(top.BodyOffset, top.BodyLine);
-                        }
-                        else _control.Pop();
-                        return;
-                    }
-                    UseControlLabel(name, col);
-                    ControlFrame frame;
-                    if (top != null && top.Kind == OWordKeyword.While && top.Name == name && top.Line == _source.LineNumber) frame = top;
-                    else
-                    {
-                        frame = new ControlFrame { Name = name, Kind = OWordKeyword.While, Offset = _source.LineOffset, Line = _source.LineNumber };
-                        _control.Push(frame);
-                    }
-                    if (EvaluateOCondition() != 0)
-                    {
-                        if (++frame.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
-                        return;
-                    }
-                    _control.Pop();
-                    SkipTo(b => b.OKeyword == OWordKeyword.EndWhile && b.OName == name, $"o{name} endwhile");
-                    return;
-                }
-            case OWordKeyword.EndWhile:
-                {
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top == null || top.Kind != OWordKeyword.While || top.Name != name) throw Err(col, $"o{name} endwhile without a matching o{name} while");
-                    _source.Seek(top.Offset, top.Line);
-                    return;
-                }
-            case OWordKeyword.Repeat:
-                {
-                    UseControlLabel(name, col);
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    ControlFrame frame;
-                    if (top != null && top.Kind == OWordKeyword.Repeat && top.Name == name && top.Line == _source.LineNumber) frame = top;
-                    else
-                    {
-                        double n = EvaluateOCondition();
-                        frame = new ControlFrame { Name = name, Kind = OWordKeyword.Repeat, Offset = _source.LineOffset, Line = _source.LineNumber, RepeatsLeft = (long)Math.Floor(n) };
-                        _control.Push(frame);
-                    }
-                    if (frame.RepeatsLeft-- > 0)
-                    {
-                        if (++frame.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
-                        return;
-                    }
-                    _control.Pop();
-                    SkipTo(b => b.OKeyword == OWordKeyword.EndRepeat && b.OName == name, $"o{name} endrepeat");
-                    return;
-                }
-            case OWordKeyword.EndRepeat:
-                {
-                    var top = _control.Count > 0 ? _control.Peek() : null;
-                    if (top == null || top.Kind != OWordKeyword.Repeat || top.Name != name) throw Err(col, $"o{name} endrepeat without a matching o{name} repeat");
-                    _source.Seek(top.Offset, top.Line);
-                    return;
-                }
-            case OWordKeyword.Break:
-            case OWordKeyword.Continue:
-                {
-                    // find the innermost loop with this name
-                    ControlFrame? loop = null;
-                    foreach (var f in _control) { if (f.Name == name && f.Kind is OWordKeyword.While or OWordKeyword.Do or OWordKeyword.Repeat) { loop = f; break; } }
-                    if (loop == null) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} outside an o{name} loop");
-                    while (_control.Peek() != loop) _control.Pop();
-                    if (_block.OKeyword == OWordKeyword.Continue)
-                    {
-                        if (loop.Kind == OWordKeyword.Do)
-                        {
-                            // continue in a do-loop jumps to its while test
-                            SkipTo(b => b.OKeyword == OWordKeyword.While && b.OName == name, $"o{name} while");
-                            _source.Seek(_source.LineOffset, _source.LineNumber);
-                        }
-                        else _source.Seek(loop.Offset, loop.Line);
-                        return;
-                    }
-                    _control.Pop();
-                    var endKw = loop.Kind switch { OWordKeyword.While => OWordKeyword.EndWhile, OWordKeyword.Repeat => OWordKeyword.EndRepeat, _ => OWordKeyword.While };
-                    SkipTo(b => b.OKeyword == endKw && b.OName == name, $"o{name} {endKw.ToString().ToLowerInvariant()}");
-                    return;
-                }
+            case OWordKeyword.Else: SkipToEndIf(name, col); return;
+            case OWordKeyword.EndIf: ExecuteEndIf(name, col); return;
+            case OWordKeyword.Do: ExecuteDo(name, col); return;
+            case OWordKeyword.While: ExecuteWhile(name, col); return;
+            case OWordKeyword.EndWhile: ExecuteEndWhile(name, col); return;
+            case OWordKeyword.Repeat: ExecuteRepeat(name, col); return;
+            case OWordKeyword.EndRepeat: ExecuteEndRepeat(name, col); return;
+            case OWordKeyword.Break: ExecuteBreak(name, col); return;
+            case OWordKeyword.Continue: ExecuteContinue(name, col); return;
         }
+    }
+
+    /// <summary>Fanuc program number / subprogram label: remember where its body starts.</summary>
+    private void RememberProgramNumber(string name) =>
+        _flow.ProgramNumbers.TryAdd(name, (_source.NextOffset, _source.LineNumber + 1));
+
+    /// <summary>o&lt;name&gt; sub: remember where the body starts and skip it (it runs when called).</summary>
+    private void DefineSubroutine(string name, int col)
+    {
+        if (_flow.CallStack.Count > 0 && _flow.CallStack.Peek().Name == name && !_flow.CallStack.Peek().Fanuc)
+            throw Err(col, $"o<{name}> sub is nested inside itself");
+        _flow.Subroutines[name] = (_source.NextOffset, _source.LineNumber + 1);
+        SkipTo(b => b.OKeyword == OWordKeyword.EndSub && b.OName == name, $"o<{name}> endsub");
+    }
+
+    private void ExecuteEndSub(string name, int col)
+    {
+        if (_flow.CallStack.Count == 0) throw Err(col, $"o<{name}> endsub without a call");
+        var frame = _flow.CallStack.Peek();
+        if (frame.Fanuc || frame.Name != name) throw Err(col, $"o<{name}> endsub does not match the subroutine being executed (o<{frame.Name}>)");
+        ReturnFromSubroutine();
+    }
+
+    private void ExecuteReturn(string name, int col)
+    {
+        // LinuxCNC lets "oNNN return" name an enclosing if/while label; any return leaves the current subroutine.
+        if (_flow.CallStack.Count == 0) throw Err(col, $"o<{name}> return outside a subroutine");
+        var frame = _flow.CallStack.Peek();
+        if (frame.Fanuc) throw Err(col, $"o<{name}> return does not match the subroutine being executed (o<{frame.Name}>)");
+        ReturnFromSubroutine();
+    }
+
+    /// <summary>Leaves the subroutine being executed (endsub or return), with its value if the line gives one.</summary>
+    private void ReturnFromSubroutine()
+    {
+        var frame = _flow.CallStack.Pop();
+        while (_flow.Control.Count > frame.ControlDepth) _flow.Control.Pop();
+        _params.PopCall();
+        if (frame.CallerSource != null) { _source.Dispose(); _source = frame.CallerSource; }
+        _params.SetNamed("_value", _block.OValue ?? 0);
+        _params.SetNamed("_value_returned", _block.OValue.HasValue ? 1 : 0);
+        _source.Seek(frame.ReturnOffset, frame.ReturnLine);
+    }
+
+    private void CallSubroutine(string name, int col)
+    {
+        if (_flow.CallStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subroutine calls nested deeper than {_opt.MaxCallDepth} levels");
+        // Finding the definition (further down this file, or in NAME.ngc) parses other lines into the
+        // block, so the call's arguments are taken first.
+        var args = _block.OArgs.ToArray();
+        var frame = new CallFrame { Name = name, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, ControlDepth = _flow.Control.Count };
+        if (_source == _mainSource || _flow.Subroutines.ContainsKey(name))
+        {
+            // LinuxCNC's order: a subroutine already seen, then NAME.ngc beside the program, then a
+            // search down this file (which stops at a line it cannot read).
+            if (!_flow.Subroutines.TryGetValue(name, out var loc) && (SubroutineFileExists(name) || !TryFindDefinition(_flow.Subroutines, name, out loc)))
+            {
+                var external = OpenSubroutineFile(name, col);
+                frame.CallerSource = _source;
+                _source = external;
+            }
+            else _source.Seek(loc.Offset, loc.Line);
+        }
+        else
+        {
+            var external = OpenSubroutineFile(name, col);
+            frame.CallerSource = _source;
+            _source = external;
+        }
+        _flow.CallStack.Push(frame);
+        _params.PushCall(args);
+    }
+
+    private void ExecuteIf(string name, int col)
+    {
+        UseControlLabel(name, col);
+        var frame = new ControlFrame { Name = name, Kind = OWordKeyword.If };
+        if (EvaluateOCondition() != 0) { _flow.Control.Push(frame); return; }
+        _flow.Control.Push(frame);
+        SkipIfBranch(name);
+    }
+
+    /// <summary>elseif / else, reached after executing a taken branch: skip to the matching endif.</summary>
+    private void SkipToEndIf(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} without a matching o{name} if");
+        SkipTo(b => b.OKeyword == OWordKeyword.EndIf && b.OName == name, $"o{name} endif");
+        _flow.Control.Pop();
+    }
+
+    private void ExecuteEndIf(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top == null || top.Kind != OWordKeyword.If || top.Name != name) throw Err(col, $"o{name} endif without a matching o{name} if");
+        _flow.Control.Pop();
+    }
+
+    private void ExecuteDo(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top != null && top.Kind == OWordKeyword.Do && top.Name == name && top.Line == _source.LineNumber) return; // looping
+        UseControlLabel(name, col);
+        _flow.Control.Push(new ControlFrame { Name = name, Kind = OWordKeyword.Do, Offset = _source.LineOffset, Line = _source.LineNumber, BodyOffset = _source.NextOffset, BodyLine = _source.LineNumber + 1 });
+    }
+
+    /// <summary>The while of a do ... while loop (its end), or the start of a while ... endwhile loop (each time round).</summary>
+    private void ExecuteWhile(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top != null && top.Kind == OWordKeyword.Do && top.Name == name) { EndDoWhile(top, name, col); return; }
+        UseControlLabel(name, col);
+        ControlFrame frame;
+        if (top != null && top.Kind == OWordKeyword.While && top.Name == name && top.Line == _source.LineNumber) frame = top;
+        else
+        {
+            frame = new ControlFrame { Name = name, Kind = OWordKeyword.While, Offset = _source.LineOffset, Line = _source.LineNumber };
+            _flow.Control.Push(frame);
+        }
+        if (EvaluateOCondition() != 0)
+        {
+            CountIteration(frame, name, col);
+            return;
+        }
+        _flow.Control.Pop();
+        SkipTo(b => b.OKeyword == OWordKeyword.EndWhile && b.OName == name, $"o{name} endwhile");
+    }
+
+    /// <summary>End of a do ... while loop: back to the first line of the body while the condition holds.</summary>
+    private void EndDoWhile(ControlFrame loop, string name, int col)
+    {
+        if (EvaluateOCondition() != 0)
+        {
+            CountIteration(loop, name, col);
+            _source.Seek(loop.BodyOffset, loop.BodyLine);
+        }
+        else _flow.Control.Pop();
+    }
+
+    private void ExecuteEndWhile(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top == null || top.Kind != OWordKeyword.While || top.Name != name) throw Err(col, $"o{name} endwhile without a matching o{name} while");
+        _source.Seek(top.Offset, top.Line);
+    }
+
+    private void ExecuteRepeat(string name, int col)
+    {
+        UseControlLabel(name, col);
+        var top = _flow.InnermostControl;
+        ControlFrame frame;
+        if (top != null && top.Kind == OWordKeyword.Repeat && top.Name == name && top.Line == _source.LineNumber) frame = top;
+        else
+        {
+            double n = EvaluateOCondition();
+            frame = new ControlFrame { Name = name, Kind = OWordKeyword.Repeat, Offset = _source.LineOffset, Line = _source.LineNumber, RepeatsLeft = (long)Math.Floor(n) };
+            _flow.Control.Push(frame);
+        }
+        if (frame.RepeatsLeft-- > 0)
+        {
+            CountIteration(frame, name, col);
+            return;
+        }
+        _flow.Control.Pop();
+        SkipTo(b => b.OKeyword == OWordKeyword.EndRepeat && b.OName == name, $"o{name} endrepeat");
+    }
+
+    private void ExecuteEndRepeat(string name, int col)
+    {
+        var top = _flow.InnermostControl;
+        if (top == null || top.Kind != OWordKeyword.Repeat || top.Name != name) throw Err(col, $"o{name} endrepeat without a matching o{name} repeat");
+        _source.Seek(top.Offset, top.Line);
+    }
+
+    /// <summary>Guard against runaway loops: counts one more time round <paramref name="loop"/>.</summary>
+    private void CountIteration(ControlFrame loop, string name, int col)
+    {
+        if (++loop.Iterations > _opt.MaxLoopIterations) throw Err(col, $"loop o{name} ran more than {_opt.MaxLoopIterations} times (endless loop?)");
+    }
+
+    private void ExecuteBreak(string name, int col)
+    {
+        var loop = InnermostLoop(name, col);
+        _flow.Control.Pop();
+        var endKw = loop.Kind switch { OWordKeyword.While => OWordKeyword.EndWhile, OWordKeyword.Repeat => OWordKeyword.EndRepeat, _ => OWordKeyword.While };
+        SkipTo(b => b.OKeyword == endKw && b.OName == name, $"o{name} {endKw.ToString().ToLowerInvariant()}");
+    }
+
+    private void ExecuteContinue(string name, int col)
+    {
+        var loop = InnermostLoop(name, col);
+        if (loop.Kind == OWordKeyword.Do)
+        {
+            // continue in a do-loop jumps to its while test
+            SkipTo(b => b.OKeyword == OWordKeyword.While && b.OName == name, $"o{name} while");
+            _source.Seek(_source.LineOffset, _source.LineNumber);
+        }
+        else _source.Seek(loop.Offset, loop.Line);
+    }
+
+    /// <summary>For break and continue: the innermost loop with this name, left on top of the open blocks.</summary>
+    private ControlFrame InnermostLoop(string name, int col)
+    {
+        // find the innermost loop with this name
+        ControlFrame? loop = null;
+        foreach (var f in _flow.Control) { if (f.Name == name && f.Kind is OWordKeyword.While or OWordKeyword.Do or OWordKeyword.Repeat) { loop = f; break; } }
+        if (loop == null) throw Err(col, $"o{name} {_block.OKeyword.ToString().ToLowerInvariant()} outside an o{name} loop");
+        while (_flow.Control.Peek() != loop) _flow.Control.Pop();
+        return loop;
     }
 
     /// <summary>Skips a false if-branch: stops after a true elseif, at an else, or after the endif.</summary>
@@ -253,7 +302,7 @@ public sealed partial class Interpreter
             switch (_block.OKeyword)
             {
                 case OWordKeyword.EndIf:
-                    _control.Pop();
+                    _flow.Control.Pop();
                     return;
                 case OWordKeyword.Else:
                     return;
@@ -282,8 +331,8 @@ public sealed partial class Interpreter
             _lastContentLine = _source.LineNumber;
             ParseLine(line, _source.LineNumber, oWordOnly: true);
             if (_block.OKeyword == OWordKeyword.None) continue;
-            if (_block.OKeyword == OWordKeyword.Sub) _subs.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
-            if (_block.OKeyword == OWordKeyword.ProgramNumber) _labels.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+            if (_block.OKeyword == OWordKeyword.Sub) _flow.Subroutines.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+            if (_block.OKeyword == OWordKeyword.ProgramNumber) _flow.ProgramNumbers.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
             if (stop(_block)) return;
         }
         throw new GCodeException(_source.FileName, startLine, startCol, $"file ended before {what} was found");
@@ -329,7 +378,7 @@ public sealed partial class Interpreter
     private (long Offset, int Line) FindDefinition(Dictionary<string, (long Offset, int Line)> table, string name, int col, string what, bool throwIfMissing = true)
     {
         if (table.TryGetValue(name, out var loc)) return loc;
-        if (!_scannedWholeFile)
+        if (!_flow.ScannedWholeFile)
         {
             long resumeOffset = _source.NextOffset;
             int resumeLine = _source.LineNumber + 1;
@@ -345,11 +394,11 @@ public sealed partial class Interpreter
                 if (span.Length == 0 || !(span[0] is 'o' or 'O' or 'n' or 'N' or '/' or ':')) continue;
                 try { ParseLine(l, _source.LineNumber, oWordOnly: true); }
                 catch (GCodeException) { continue; } // reported when (if) the line runs
-                if (_block.OKeyword == OWordKeyword.Sub) _subs.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
-                else if (_block.OKeyword == OWordKeyword.ProgramNumber) _labels.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+                if (_block.OKeyword == OWordKeyword.Sub) _flow.Subroutines.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
+                else if (_block.OKeyword == OWordKeyword.ProgramNumber) _flow.ProgramNumbers.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
                 if (_block.OName == name && _block.OKeyword is OWordKeyword.Sub or OWordKeyword.ProgramNumber) found = true;
             }
-            _scannedWholeFile = true;
+            _flow.ScannedWholeFile = true;
             _source.Seek(resumeOffset, resumeLine);
             _block.Line = line;
             if (table.TryGetValue(name, out loc)) return loc;
@@ -372,15 +421,15 @@ public sealed partial class Interpreter
             repeats = (int)l;
         }
         if (repeats == 0) return;
-        if (_callStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subprogram calls nested deeper than {_opt.MaxCallDepth} levels");
-        var loc = FindDefinition(_labels, name, _block.Col('p'), $"subprogram O{name}");
-        _callStack.Push(new CallFrame { Name = name, Fanuc = true, RepeatsLeft = repeats, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, BodyOffset = loc.Offset, BodyLine = loc.Line, ControlDepth = _control.Count });
+        if (_flow.CallStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subprogram calls nested deeper than {_opt.MaxCallDepth} levels");
+        var loc = FindDefinition(_flow.ProgramNumbers, name, _block.Col('p'), $"subprogram O{name}");
+        _flow.CallStack.Push(new CallFrame { Name = name, Fanuc = true, RepeatsLeft = repeats, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, BodyOffset = loc.Offset, BodyLine = loc.Line, ControlDepth = _flow.Control.Count });
         _source.Seek(loc.Offset, loc.Line);
     }
 
     private void ReturnFanucSub(int col)
     {
-        if (_callStack.Count == 0)
+        if (_flow.CallStack.Count == 0)
         {
             // M99 in a main program restarts it on a Fanuc control (an endless loop); a twin treats it as the end.
             FlushComp();
@@ -388,11 +437,11 @@ public sealed partial class Interpreter
             _ended = true;
             return;
         }
-        var frame = _callStack.Peek();
+        var frame = _flow.CallStack.Peek();
         if (!frame.Fanuc) throw Err(col, $"M99 inside o<{frame.Name}> (use endsub or return)");
         if (--frame.RepeatsLeft > 0) { _source.Seek(frame.BodyOffset, frame.BodyLine); return; }
-        _callStack.Pop();
-        while (_control.Count > frame.ControlDepth) _control.Pop();
+        _flow.CallStack.Pop();
+        while (_flow.Control.Count > frame.ControlDepth) _flow.Control.Pop();
         _source.Seek(frame.ReturnOffset, frame.ReturnLine);
     }
 }

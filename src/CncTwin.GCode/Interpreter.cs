@@ -19,36 +19,52 @@ public sealed partial class Interpreter : IDisposable
     private readonly List<CanonicalCommand> _out = new();
     private bool BlockDeleteSwitch => _opt.BlockDelete;
 
-    // ---- modal state -------------------------------------------------------------------------
-    private int _motionMode = 800;                 // G-code*10 of the modal motion (800 = G80: none)
-    private Plane _plane = Plane.XY;
-    private bool _absolute = true;                 // G90
-    private bool _arcAbsolute;                     // G90.1
-    private FeedRateMode _feedMode = FeedRateMode.UnitsPerMinute;
-    private double _unit = 1.0;                    // mm per program unit (25.4 in G20)
-    private Vec3 _toolOffset;                      // tool length offset in force (G43), mm
-    private int _coordSystem = 1;                  // 1..9 = G54..G59.3
-    private readonly Vec3[] _workOffsets = new Vec3[10];
-    private readonly double[] _workRotation = new double[10]; // degrees, G10 L2 R
-    private Vec3 _g92;
-    private bool _g92Enabled;
-    private readonly double[] _g92Saved = new double[3];
-    private PathControlMode _pathMode = PathControlMode.Continuous;
-    private double _pathTolerance, _naiveTolerance; // mm
-    private bool _retractToOldZ;                    // G98 (true) or G99 (false, LinuxCNC's default)
-    private double _feedRate;                       // program units/min (G94), 1/min (G93) or units/rev (G95); stored in mm where a length
-    private double _spindleRpm;
-    private SpindleDirection _spindleDir = SpindleDirection.Off;
-    private int _toolInSpindle;
-    private int _selectedTool;
-    private bool _mist, _flood;
+    private readonly ModalState _modal = new();
+    private readonly OffsetState _offsets = new();
+    private readonly CannedCycleState _cycle = new();
+    private readonly CutterCompState _comp = new();
+    private readonly ProgramFlow _flow = new();
     private Vec3 _pos;                              // current point, program coordinates, mm
     private Vec3 _machineLast;                      // machine position of the last emitted point
     private bool _ended;
     private bool _percentMode;
     private int _lastContentLine;
-    private double _cycleR, _cycleZ, _cycleQ, _cycleP;
-    private bool _cycleRSet;
+
+    /// <summary>
+    /// The modes a block leaves in force for the blocks after it (LinuxCNC's modal groups), and the feed, speed,
+    /// spindle, tool and coolant last set.
+    /// </summary>
+    private sealed class ModalState
+    {
+        public int Motion = 800;                       // G-code*10 of the modal motion (800 = G80: none)
+        public int PreviousMotion = 800;               // the motion mode in force before the current block
+        public Plane Plane = Plane.XY;
+        public bool Absolute = true;                   // G90
+        public bool ArcCentersAbsolute;                // G90.1
+        public FeedRateMode FeedMode = FeedRateMode.UnitsPerMinute;
+        public double MmPerUnit = 1.0;                 // mm per program unit (25.4 in G20)
+        public PathControlMode PathMode = PathControlMode.Continuous;
+        public double PathTolerance, NaiveTolerance;   // mm
+        public bool RetractToOldZ;                     // G98 (true) or G99 (false, LinuxCNC's default)
+        public double FeedRate;                        // program units/min (G94), 1/min (G93) or units/rev (G95); stored in mm where a length
+        public double SpindleRpm;
+        public SpindleDirection Spindle = SpindleDirection.Off;
+        public int ToolInSpindle;
+        public int SelectedTool;
+        public bool Mist, Flood;
+    }
+
+    /// <summary>Where program zero is: the work offsets G54..G59.3 with their XY rotations, the G92 shift, and the tool length offset.</summary>
+    private sealed class OffsetState
+    {
+        public int CoordSystem = 1;                    // 1..9 = G54..G59.3
+        public readonly Vec3[] WorkOffset = new Vec3[10];
+        public readonly double[] XyRotation = new double[10]; // degrees, G10 L2 R
+        public Vec3 G92;
+        public bool G92Enabled;
+        public readonly double[] G92Saved = new double[3];
+        public Vec3 ToolLength;                        // tool length offset in force (G43), mm
+    }
 
     public Interpreter(LineSource source, InterpreterOptions? options = null)
     {
@@ -56,8 +72,8 @@ public sealed partial class Interpreter : IDisposable
         _mainSourceField = source;
         _programDirectory = source.FileName.StartsWith('<') ? null : Path.GetDirectoryName(Path.GetFullPath(source.FileName));
         _opt = options ?? new InterpreterOptions();
-        _toolInSpindle = _selectedTool = _opt.InitialTool;
-        _workOffsets[1] = _opt.InitialG54Offset;
+        _modal.ToolInSpindle = _modal.SelectedTool = _opt.InitialTool;
+        _offsets.WorkOffset[1] = _opt.InitialG54Offset;
         _pos = _opt.InitialPosition;
         _machineLast = ToMachine(_pos);
     }
@@ -74,7 +90,7 @@ public sealed partial class Interpreter : IDisposable
 
     public void Dispose()
     {
-        foreach (var f in _callStack) f.CallerSource?.Dispose();
+        foreach (var f in _flow.CallStack) f.CallerSource?.Dispose();
         _source.Dispose();
     }
 
@@ -93,7 +109,7 @@ public sealed partial class Interpreter : IDisposable
     /// active coordinate system's XY rotation), as of the block interpreted last: read it while a block's
     /// commands are being yielded.
     /// </summary>
-    public ModalSnapshot Modal => new(_absolute, _unit, _feedMode, _compSide != 0, _workRotation[_coordSystem], _block.Line, _source.FileName);
+    public ModalSnapshot Modal => new(_modal.Absolute, _modal.MmPerUnit, _modal.FeedMode, _comp.Side != 0, _offsets.XyRotation[_offsets.CoordSystem], _block.Line, _source.FileName);
 
     /// <summary>Streams the canonical commands of the program, one block at a time.</summary>
     public IEnumerable<CanonicalCommand> Run()
@@ -107,10 +123,10 @@ public sealed partial class Interpreter : IDisposable
             {
                 {
                     FlushComp();
-                    if (_callStack.Count > 0)
-                        throw new GCodeException(_source.FileName, _lastContentLine, 1, $"file ended inside subroutine o<{_callStack.Peek().Name}> (missing endsub / M99)");
-                    if (_control.Count > 0)
-                        throw new GCodeException(_source.FileName, _lastContentLine, 1, $"file ended inside o{_control.Peek().Name} {_control.Peek().Kind.ToString().ToLowerInvariant()} (missing end)");
+                    if (_flow.CallStack.Count > 0)
+                        throw new GCodeException(_source.FileName, _lastContentLine, 1, $"file ended inside subroutine o<{_flow.CallStack.Peek().Name}> (missing endsub / M99)");
+                    if (_flow.Control.Count > 0)
+                        throw new GCodeException(_source.FileName, _lastContentLine, 1, $"file ended inside o{_flow.Control.Peek().Name} {_flow.Control.Peek().Kind.ToString().ToLowerInvariant()} (missing end)");
                     throw new GCodeException(_source.FileName, Math.Max(1, _lastContentLine), 1, "file ended with no percent sign or program end (M2/M30)");
                 }
             }
@@ -146,23 +162,23 @@ public sealed partial class Interpreter : IDisposable
             // A move held by cutter compensation blocks everything after it until its end is known.
             // Moves a failing line made before its error (a canned cycle's approach to the first hole) are
             // still passed on, as LinuxCNC issues them before it stops.
-            int limit = _held != null ? _heldIndex : _out.Count;
+            int limit = _comp.Held != null ? _comp.HeldIndex : _out.Count;
             for (int i = 0; i < limit; i++) yield return _out[i];
             if (failed != null) { _out.Clear(); System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed); }
             if (limit == _out.Count) _out.Clear();
-            else { _out.RemoveRange(0, limit); _heldIndex -= limit; }
+            else { _out.RemoveRange(0, limit); _comp.HeldIndex -= limit; }
         }
     }
 
     // ---- coordinate frames ---------------------------------------------------------------------
 
     /// <summary>Machine = rotate(program + G92 offset, work rotation) + work offset (LinuxCNC's order).</summary>
-    private Vec3 ToMachine(Vec3 p) => RotateXY(p + _g92, _workRotation[_coordSystem]) + _workOffsets[_coordSystem];
+    private Vec3 ToMachine(Vec3 p) => RotateXY(p + _offsets.G92, _offsets.XyRotation[_offsets.CoordSystem]) + _offsets.WorkOffset[_offsets.CoordSystem];
 
-    private Vec3 FromMachine(Vec3 m) => FromMachineIn(_coordSystem, m);
+    private Vec3 FromMachine(Vec3 m) => FromMachineIn(_offsets.CoordSystem, m);
 
     /// <summary>Program coordinates in coordinate system <paramref name="cs"/> (G92 shift included) of a machine point.</summary>
-    private Vec3 FromMachineIn(int cs, Vec3 m) => RotateXY(m - _workOffsets[cs], -_workRotation[cs]) - _g92;
+    private Vec3 FromMachineIn(int cs, Vec3 m) => RotateXY(m - _offsets.WorkOffset[cs], -_offsets.XyRotation[cs]) - _offsets.G92;
 
     /// <summary>Rotates about Z by <paramref name="degrees"/> (G10 L2 R's XY rotation).</summary>
     private static Vec3 RotateXY(Vec3 v, double degrees)
@@ -178,7 +194,7 @@ public sealed partial class Interpreter : IDisposable
         var machine = ToMachine(_pos);
         change();
         _pos = FromMachine(machine);
-        _out.Add(new OffsetsChanged(Loc(), _workOffsets[_coordSystem], _g92, _workRotation[_coordSystem], _coordSystem));
+        _out.Add(new OffsetsChanged(Loc(), _offsets.WorkOffset[_offsets.CoordSystem], _offsets.G92, _offsets.XyRotation[_offsets.CoordSystem], _offsets.CoordSystem));
     }
 
     // ---- emission ------------------------------------------------------------------------------
@@ -192,29 +208,29 @@ public sealed partial class Interpreter : IDisposable
     private void EmitRapid(Vec3 programEnd, SourceLocation loc)
     {
         var end = ToMachine(programEnd);
-        _emit.Add(new RapidMove(loc, _machineLast, end, _spindleRpm, _toolInSpindle));
+        _emit.Add(new RapidMove(loc, _machineLast, end, _modal.SpindleRpm, _modal.ToolInSpindle));
         _machineLast = end;
     }
 
-    private void EmitFeed(Vec3 programEnd, int column) => EmitFeed(programEnd, Loc(column), _feedMode, _feedRate);
+    private void EmitFeed(Vec3 programEnd, int column) => EmitFeed(programEnd, Loc(column), _modal.FeedMode, _modal.FeedRate);
 
     private void EmitFeed(Vec3 programEnd, SourceLocation loc, FeedRateMode mode, double feedRate)
     {
         var end = ToMachine(programEnd);
         double feed = EffectiveFeed(mode, feedRate, _machineLast.DistanceTo(end));
-        _emit.Add(new LinearFeed(loc, _machineLast, end, feed, _spindleRpm, _toolInSpindle));
+        _emit.Add(new LinearFeed(loc, _machineLast, end, feed, _modal.SpindleRpm, _modal.ToolInSpindle));
         _machineLast = end;
     }
 
     private void EmitProbe(Vec3 programEnd, int column)
     {
         var end = ToMachine(programEnd);
-        _emit.Add(new ProbeMove(Loc(column), _machineLast, end, EffectiveFeed(_feedMode, _feedRate, _machineLast.DistanceTo(end)), _spindleRpm, _toolInSpindle));
+        _emit.Add(new ProbeMove(Loc(column), _machineLast, end, EffectiveFeed(_modal.FeedMode, _modal.FeedRate, _machineLast.DistanceTo(end)), _modal.SpindleRpm, _modal.ToolInSpindle));
         _machineLast = end;
     }
 
     private void EmitArc(Vec3 programEnd, Vec3 programCenter, Plane plane, bool clockwise, int turns, int column) =>
-        EmitArc(programEnd, programCenter, plane, clockwise, turns, Loc(column), _feedMode, _feedRate);
+        EmitArc(programEnd, programCenter, plane, clockwise, turns, Loc(column), _modal.FeedMode, _modal.FeedRate);
 
     private void EmitArc(Vec3 programEnd, Vec3 programCenter, Plane plane, bool clockwise, int turns, SourceLocation loc, FeedRateMode mode, double feedRate)
     {
@@ -224,7 +240,7 @@ public sealed partial class Interpreter : IDisposable
         var (cf, cs, _) = plane.Split(center);
         var (_, _, sn) = plane.Split(_machineLast);
         center = plane.Join(cf, cs, sn);
-        var arc = new ArcFeed(loc, _machineLast, end, center, plane, clockwise, turns, 0, _spindleRpm, _toolInSpindle);
+        var arc = new ArcFeed(loc, _machineLast, end, center, plane, clockwise, turns, 0, _modal.SpindleRpm, _modal.ToolInSpindle);
         double feed = EffectiveFeed(mode, feedRate, arc.LengthMm);
         _emit.Add(feed == 0 ? arc : arc with { FeedMmPerMin = feed });
         _machineLast = end;
@@ -233,8 +249,8 @@ public sealed partial class Interpreter : IDisposable
     private double EffectiveFeed(FeedRateMode mode, double feedRate, double lengthMm) => mode switch
     {
         // F = 1 / minutes for the move; LinuxCNC never goes below 0.1 program units/min
-        FeedRateMode.InverseTime => Math.Max(feedRate * lengthMm, 0.1 * _unit),
-        FeedRateMode.UnitsPerRevolution => feedRate * _spindleRpm,     // mm/rev * rev/min
+        FeedRateMode.InverseTime => Math.Max(feedRate * lengthMm, 0.1 * _modal.MmPerUnit),
+        FeedRateMode.UnitsPerRevolution => feedRate * _modal.SpindleRpm,     // mm/rev * rev/min
         _ => feedRate,
     };
 }
