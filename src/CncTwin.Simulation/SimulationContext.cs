@@ -117,9 +117,10 @@ public sealed class SimulationContext
         CuttingLoadOptions loadOptions;
         try
         {
-            var (k, label) = ResolveCoefficients(r.Coefficients == null ? r.Material ?? SimulationRequest.DefaultMaterial : r.Material, r.Coefficients, r.MaterialsPath);
-            ToolDynamics? dyn = null;
-            if (r.DynamicsPath != null)
+            var (k, label) = r.CuttingCoefficients is { } given ? (given, "given coefficients")
+                : ResolveCoefficients(r.Coefficients == null ? r.Material ?? SimulationRequest.DefaultMaterial : r.Material, r.Coefficients, r.MaterialsPath);
+            ToolDynamics? dyn = r.Dynamics;
+            if (dyn == null && r.DynamicsPath != null)
             {
                 if (!File.Exists(r.DynamicsPath)) throw Fail(Diagnostic.BadFile(r.DynamicsPath, "file not found") with { Kind = DiagnosticKind.InvalidRequest });
                 dyn = ToolDynamics.Load(r.DynamicsPath);

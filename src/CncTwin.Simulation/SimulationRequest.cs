@@ -78,8 +78,12 @@ public sealed record SimulationRequest
     public string? MaterialsPath { get; init; }
     /// <summary>ktc=..,krc=..,kac=..,kte=..,kre=..,kae=.. instead of a material.</summary>
     public string? Coefficients { get; init; }
+    /// <summary>Cutting coefficients given directly (wins over Material and Coefficients).</summary>
+    public CuttingCoefficients? CuttingCoefficients { get; init; }
     /// <summary>Tool-tip modes JSON: moves deeper than the stability limit are flagged.</summary>
     public string? DynamicsPath { get; init; }
+    /// <summary>Tool-tip modes given directly (wins over DynamicsPath).</summary>
+    public ToolDynamics? Dynamics { get; init; }
     public ChatterMethod ChatterMethod { get; init; } = ChatterMethod.Sdm;
     /// <summary>Flank-wear end-of-life criterion VB, µm (ISO 8688-2: 300).</summary>
     public double VbLimitUm { get; init; } = 300;
@@ -101,6 +105,16 @@ public sealed record SimulationRequest
     public const string DefaultMaterial = "al6061";
     /// <summary>Default cap on timeline rows (about 6.5 GB of CSV): a program's own time can be absurd (a dwell of years).</summary>
     public const long DefaultMaxTimelineRows = 100_000_000;
+
+    /// <summary>
+    /// A program given as text on the built-in machine, machine = work coordinates (home Z zero), tool 1 in the
+    /// spindle, removal on the CPU: what tests, studies and benchmarks start from (set the rest with `with`).
+    /// </summary>
+    public static SimulationRequest ForText(string gcode, ToolLibrary tools, Func<VoxelStock> stock, string name = "test.ngc") => new()
+    {
+        ProgramPath = name, ProgramText = gcode, Machine = MachineProfile.DefaultVmc, Tools = tools, StockFactory = stock, HomeZ = HomeZ.Zero, InitialTool = 1,
+        Device = SweepDevice.Cpu,
+    };
 
     /// <summary>Parses T=UM[,T=UM...] (tool numbers may carry a T); throws FormatException naming the bad part.</summary>
     public static Dictionary<int, double> ParseInitialWear(string? text)

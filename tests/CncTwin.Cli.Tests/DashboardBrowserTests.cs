@@ -18,8 +18,11 @@ public class DashboardBrowserTests
 {
     private static async Task<(WebApplication App, string Url)> Start(string workspace, string repo, string? token = null, string bind = "127.0.0.1")
     {
-        var options = new DashboardOptions { Port = 0, Bind = bind, Token = token, Workspace = workspace, HistoryDb = Path.Combine(workspace, "history.db") };
-        var app = Dashboard.Build(options, new ServeCommand.Runner(Path.Combine(repo, "gcode-samples", "tools.json"), options.HistoryDb));
+        var options = new DashboardOptions
+        {
+            Port = 0, Bind = bind, Token = token, Workspace = workspace, HistoryDb = Path.Combine(workspace, "history.db"), ToolsPath = Path.Combine(repo, "gcode-samples", "tools.json"),
+        };
+        var app = Dashboard.Build(options);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
@@ -113,7 +116,7 @@ public class DashboardBrowserTests
         Directory.CreateDirectory(ws);
         try
         {
-            Assert.Throws<ArgumentException>(() => Dashboard.Build(new DashboardOptions { Port = 0, Bind = "0.0.0.0", Workspace = ws, HistoryDb = Path.Combine(ws, "h.db") }, new ServeCommand.Runner(null, Path.Combine(ws, "h.db"))));
+            Assert.Throws<ArgumentException>(() => Dashboard.Build(new DashboardOptions { Port = 0, Bind = "0.0.0.0", Workspace = ws, HistoryDb = Path.Combine(ws, "h.db") }));
             var (app, url) = await Start(ws, repo, token: "s3cret", bind: "0.0.0.0");
             try
             {

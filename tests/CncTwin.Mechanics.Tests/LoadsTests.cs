@@ -3,6 +3,7 @@ using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 
 namespace CncTwin.Mechanics.Tests;
 
@@ -135,15 +136,11 @@ public class LoadsTests
 
     private static (List<MoveLoads> Moves, CuttingLoadSimulator Loads) Simulate(string gcode, VoxelStock stock, string toolJson, CuttingCoefficients k)
     {
-        var tools = ToolLibrary.ParseJson(toolJson, "tools.json");
-        using var removal = new MaterialRemovalSimulator(stock, tools, SweepDevice.Cpu);
-        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = k, Spindle = MachineProfile.DefaultVmc.Spindle });
-        var moves = new List<MoveLoads>();
-        using var interp = new Interpreter(LineSource.FromString(gcode, "test.ngc"), new InterpreterOptions { InitialTool = 1 });
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-            if (item is PlannedMove m) moves.Add(loads.Process(removal.Process(m), removal.CutterFor(m.Move.Tool)));
-        removal.Finish();
-        return (moves, loads);
+        // The real interpreter, planner and removal through the pipeline library, up to the loads.
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(gcode, ToolLibrary.ParseJson(toolJson, "tools.json"), () => stock) with { CuttingCoefficients = k });
+        using var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Loads });
+        var moves = pass.Moves().Select(r => r.Loads!).ToList();
+        return (moves, pass.Loads);
     }
 
     [Fact]
@@ -202,13 +199,12 @@ public class LoadsTests
         foreach (var (depth, expect) in new[] { (3.0, true), (0.2, false) })
         {
             string program = $"G21 G90 G17 G94\nS8000 M3\nG0 X-10 Y25 Z5\nG0 Z{-depth}\nG1 X60 F800\nG0 Z5\nM2\n";
-            var tools = ToolLibrary.ParseJson(tool, "tools.json");
-            using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(50, 50, 0), 0.1), tools, SweepDevice.Cpu);
-            var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = k, Spindle = MachineProfile.DefaultVmc.Spindle, Dynamics = dyn, ChatterMethod = "zoa" });
-            using var interp = new Interpreter(LineSource.FromString(program, "t.ngc"), new InterpreterOptions { InitialTool = 1 });
+            var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, ToolLibrary.ParseJson(tool, "tools.json"), () => VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(50, 50, 0), 0.1), "t.ngc")
+                with { CuttingCoefficients = k, Dynamics = dyn, ChatterMethod = Stability.ChatterMethod.Zoa });
+            using var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Loads });
+            var loads = pass.Loads;
             MoveLoads? slot = null;
-            foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-                if (item is PlannedMove m) { var l = loads.Process(removal.Process(m), removal.CutterFor(1)); if (m.Source.Line == 5) slot = l; }
+            foreach (var r in pass.Moves()) if (r.Line == 5) slot = r.Loads;
             Assert.NotNull(slot);
             Assert.Equal(expect, slot!.Chatter);
             Assert.True(double.IsFinite(slot.AlimMm) && slot.AlimMm > 0.2 && slot.AlimMm < 3, $"alim {slot.AlimMm}");

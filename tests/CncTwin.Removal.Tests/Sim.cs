@@ -1,25 +1,19 @@
-using CncTwin.GCode;
-using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 
 namespace CncTwin.Removal.Tests;
 
-/// <summary>Runs G-code through the real interpreter and planner into a removal simulator.</summary>
+/// <summary>Runs G-code through the real interpreter and planner into a removal simulator (the pipeline library, stopped after removal).</summary>
 internal static class Sim
 {
     public static MaterialRemovalSimulator Run(string gcode, VoxelStock stock, ToolLibrary tools, SweepDevice device = SweepDevice.Cpu,
         List<MoveRemoval>? moves = null, int initialTool = 1)
     {
-        var sim = new MaterialRemovalSimulator(stock, tools, device);
-        using var interp = new Interpreter(LineSource.FromString(gcode, "test.ngc"), new InterpreterOptions { InitialTool = initialTool });
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-            if (item is PlannedMove m)
-            {
-                var r = sim.Process(m);
-                moves?.Add(r);
-            }
-        sim.Finish();
-        return sim;
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(gcode, tools, () => stock) with { Device = device, InitialTool = initialTool });
+        // The pass is not disposed: the tests read the simulator (and its stock) after the run.
+        var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Removal });
+        foreach (var r in pass.Moves()) moves?.Add(r.Removal);
+        return pass.Removal;
     }
 
     public static ToolLibrary Tools(string json) => ToolLibrary.ParseJson(json, "tools.json");

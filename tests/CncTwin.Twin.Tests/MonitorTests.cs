@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using System.Text;
 using CncTwin.Core;
-using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 
 namespace CncTwin.Twin.Tests;
 
@@ -28,22 +28,10 @@ public class MonitorTests
     private static Prediction Predict()
     {
         var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":10,"flutes":3,"stickout_mm":40,"flute_length_mm":25}]}""", "t.json");
-        var k = MaterialLibrary.BuiltIn().Get("steel1045").Coefficients;
-        using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(100, 50, 0), 0.5), tools, SweepDevice.Cpu);
-        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = k, Spindle = MachineProfile.DefaultVmc.Spindle });
-        using var interp = new Interpreter(LineSource.FromString(Program.Replace("\r", ""), "p.ngc"), new InterpreterOptions { InitialTool = 1 });
-        var moves = new List<PredictedMove>();
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-            if (item is PlannedMove pm)
-            {
-                var l = loads.Process(removal.Process(pm), removal.CutterFor(1));
-                moves.Add(new PredictedMove
-                {
-                    Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
-                    ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = 3000, Flutes = 3, Loads = l,
-                });
-            }
-        return new Prediction(moves, MachineProfile.DefaultVmc.Spindle, "p.ngc");
+        // The prediction as the twin makes it: the whole pipeline library (removal, loads, wear) on the program.
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(Program.Replace("\r", ""), tools, () => VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(100, 50, 0), 0.5), "p.ngc")
+            with { Material = "steel1045" });
+        return TwinSession.Predict(context);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CncTwin.Wear.Learning;
 using CncTwin.Wear;
 
 namespace CncTwin.Wear.Tests;

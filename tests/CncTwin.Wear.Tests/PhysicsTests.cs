@@ -1,8 +1,8 @@
 using CncTwin.Core;
-using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 using CncTwin.Wear;
 
 namespace CncTwin.Wear.Tests;
@@ -72,18 +72,18 @@ public class PhysicsTests
         // One 60 mm slot at constant conditions: VB = rate(v, h) × engaged minutes, by hand from the move's own figures.
         const string program = "G21 G90 G17 G94\nS3000 M3\nG0 X-10 Y25 Z5\nG0 Z-2\nG1 X60 F600\nG0 Z5\nM2\n";
         var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":10,"flutes":3,"stickout_mm":40,"flute_length_mm":25}]}""", "t.json");
-        using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(50, 50, 0), 0.2), tools, SweepDevice.Cpu);
-        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = Steel, Spindle = MachineProfile.DefaultVmc.Spindle });
         var law = new WearLaw(Pair, Thermal, Steel, 5302);
         var wear = new ToolWearSimulator(_ => law, 300, new Dictionary<int, double> { [1] = 50 });
-        using var interp = new Interpreter(LineSource.FromString(program, "t.ngc"), new InterpreterOptions { InitialTool = 1 });
+        // The pipeline library up to the loads; this test's own wear law on each move.
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(50, 50, 0), 0.2), "t.ngc")
+            with { CuttingCoefficients = Steel });
+        using var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Loads });
         MoveWear? slot = null;
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-            if (item is PlannedMove m)
-            {
-                var w = wear.Process(loads.Process(removal.Process(m), removal.CutterFor(1)));
-                if (m.Source.Line == 5) slot = w;
-            }
+        foreach (var r in pass.Moves())
+        {
+            var w = wear.Process(r.Loads!);
+            if (r.Line == 5) slot = w;
+        }
         Assert.NotNull(slot);
         double v = Math.PI * 10 * 3000 / 1000;                   // 94.2 m/min
         Assert.Equal(v, slot!.SpeedMPerMin, 6);

@@ -1,3 +1,4 @@
+using CncTwin.Wear.Learning;
 using CncTwin.Wear;
 
 namespace CncTwin.Wear.Tests;

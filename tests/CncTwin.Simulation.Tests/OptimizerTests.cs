@@ -3,8 +3,9 @@ using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 
-namespace CncTwin.Mechanics.Tests;
+namespace CncTwin.Simulation.Tests;
 
 public class OptimizerTests
 {
@@ -40,29 +41,27 @@ public class OptimizerTests
 
     private sealed record Pass(double CycleS, double MaxForceN, double MaxChipMm, List<Move> Moves);
 
-    private static Pass Run(string program, FeedOptimizer? opt)
+    /// <summary>One pass through the pipeline library; the planner and rewriter (if given) watch every move, as optimize's first pass.</summary>
+    private static Pass Run(string program, (FeedPlanner Planner, ProgramFeedRewriter Rewriter)? opt)
     {
         var tools = ToolLibrary.ParseJson(Tools, "tools.json");
-        using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(100, 50, 0), 0.2), tools, SweepDevice.Cpu);
-        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = Al, Spindle = MachineProfile.DefaultVmc.Spindle });
-        using var interp = new Interpreter(LineSource.FromString(program, "p.ngc"), new InterpreterOptions { InitialTool = 1 });
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(100, 50, 0), 0.2), "p.ngc")
+            with { CuttingCoefficients = Al });
         var moves = new List<Move>();
-        IEnumerable<CanonicalCommand> Capture(IEnumerable<CanonicalCommand> cs)
+        using var pass = new SimulationPass(context, new PassOptions
         {
-            foreach (var c in cs)
-            {
-                if (c is Move m) { moves.Add(m); opt?.AddMove(m, interp.Modal); }
-                yield return c;
-            }
-        }
-        var plan = new PlanSummary();
-        foreach (var item in plan.Observe(new MotionPlanner(MachineProfile.DefaultVmc).Plan(Capture(interp.Run()))))
-            if (item is PlannedMove pm)
-            {
-                var l = loads.Process(removal.Process(pm), removal.CutterFor(1));
-                opt?.AddLoads(l);
-            }
-        return new Pass(plan.CycleTimeS, loads.MaxForceN, loads.MaxChipMm, moves);
+            Stages = PipelineStages.Loads,
+            OnCanonicalMove = (m, interp) => { moves.Add(m); opt?.Rewriter.AddMove(m, interp.Modal); },
+            OnMove = r => opt?.Planner.AddLoads(r.Loads!),
+        });
+        foreach (var _ in pass.Moves()) { }
+        return new Pass(pass.Plan.CycleTimeS, pass.Loads.MaxForceN, pass.Loads.MaxChipMm, moves);
+    }
+
+    private static (FeedPlanner, ProgramFeedRewriter) Optimizer(FeedOptimizerOptions options)
+    {
+        var planner = new FeedPlanner(options);
+        return (planner, new ProgramFeedRewriter(planner, "p.ngc"));
     }
 
     private static double DistanceToSegment(Vec3 p, Vec3 a, Vec3 b)
@@ -79,10 +78,10 @@ public class OptimizerTests
     public void ForceTarget_HeldAlongTheCut_GeometryUnchanged_Faster(string program)
     {
         var options = new FeedOptimizerOptions { Target = FeedTargetKind.Force, TargetValue = 300, Spindle = MachineProfile.DefaultVmc.Spindle, MaxFeedMmPerMin = 10_000, ChipCapMm = 0.2 };
-        var opt = new FeedOptimizer(options, "p.ngc");
+        var opt = Optimizer(options);
         var before = Run(program, opt);
         var sw = new StringWriter { NewLine = "\n" };
-        var stats = opt.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
+        var stats = opt.Item2.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
         string optimised = sw.ToString();
         Assert.True(stats.LinesSplit >= 2, optimised);
         var after = Run(optimised, null);
@@ -103,10 +102,10 @@ public class OptimizerTests
         }
         Assert.Equal(after.Moves.Count, j);
         // The rewritten program re-optimised changes nothing further (feeds already at the target).
-        var again = new FeedOptimizer(options, "p.ngc");
+        var again = Optimizer(options);
         Run(optimised, again);
         var sw2 = new StringWriter { NewLine = "\n" };
-        again.Rewrite(optimised.TrimEnd('\n').Split('\n'), sw2);
+        again.Item2.Rewrite(optimised.TrimEnd('\n').Split('\n'), sw2);
         Assert.True(Run(sw2.ToString(), null).MaxForceN <= 300 * 1.001);
     }
 
@@ -114,10 +113,10 @@ public class OptimizerTests
     public void ChipCap_LimitsFeedWhereTheForceTargetWouldAllowMore()
     {
         string program = "G21 G90 G17 G94\nS8000 M3\nG0 X-10 Y20 Z5\nG0 Z-2\nG1 X110 F600\nG0 Z5\nM2\n";
-        var opt = new FeedOptimizer(new FeedOptimizerOptions { Target = FeedTargetKind.Force, TargetValue = 5000, Spindle = MachineProfile.DefaultVmc.Spindle, MaxFeedMmPerMin = 20_000 }, "p.ngc");
+        var opt = Optimizer(new FeedOptimizerOptions { Target = FeedTargetKind.Force, TargetValue = 5000, Spindle = MachineProfile.DefaultVmc.Spindle, MaxFeedMmPerMin = 20_000 });
         Run(program, opt);
         var sw = new StringWriter { NewLine = "\n" };
-        opt.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
+        opt.Item2.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
         // Default cap: 1 % of the 10 mm diameter = 0.1 mm chip (a slot's chip is fz).
         var after = Run(sw.ToString(), null);
         Assert.InRange(after.MaxChipMm, 0.095, 0.1 + 1e-6);
@@ -129,10 +128,10 @@ public class OptimizerTests
         string program = "G21 G90 G17 G94\nS8000 M3\nG0 X10 Y10 Z5\nG1 X60 F700\nM2\n"; // entirely above the stock
         foreach (var (air, expect) in new[] { ((double?)null, "F700"), (3000.0, "F3000") })
         {
-            var opt = new FeedOptimizer(new FeedOptimizerOptions { Target = FeedTargetKind.ChipThickness, TargetValue = 0.05, Spindle = MachineProfile.DefaultVmc.Spindle, MaxFeedMmPerMin = 10_000, AirFeedMmPerMin = air }, "p.ngc");
+            var opt = Optimizer(new FeedOptimizerOptions { Target = FeedTargetKind.ChipThickness, TargetValue = 0.05, Spindle = MachineProfile.DefaultVmc.Spindle, MaxFeedMmPerMin = 10_000, AirFeedMmPerMin = air });
             Run(program, opt);
             var sw = new StringWriter { NewLine = "\n" };
-            opt.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
+            opt.Item2.Rewrite(program.TrimEnd('\n').Split('\n'), sw);
             Assert.Contains("G1 X60 " + expect, sw.ToString());
         }
     }
