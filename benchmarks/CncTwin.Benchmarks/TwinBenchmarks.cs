@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using CncTwin.Core;
-using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
 using CncTwin.Removal;
+using CncTwin.Simulation;
 using CncTwin.Twin;
 
 namespace CncTwin.Benchmarks;
@@ -25,24 +25,13 @@ public class TwinBenchmarks
     public void Setup()
     {
         string repo = FindRepo();
-        var tools = ToolLibrary.LoadJson(Path.Combine(repo, "gcode-samples", "tools.json"));
-        var table = new ToolTable();
-        foreach (var t in tools.Tools) table.Set(new ToolEntry(t.Number, t.Number, new Vec3(0, 0, t.LengthMm), t.Cutter.DiameterMm, t.Comment));
-        using var removal = new MaterialRemovalSimulator(VoxelStock.Box(new Vec3(18, -5, -8), new Vec3(82, 62, 0), 0.5), tools, SweepDevice.Cpu);
-        var loads = new CuttingLoadSimulator(new CuttingLoadOptions { Coefficients = MaterialLibrary.BuiltIn().Get("al6061").Coefficients, Spindle = MachineProfile.DefaultVmc.Spindle });
-        using var interp = new Interpreter(LineSource.FromFile(Path.Combine(repo, "gcode-samples", "pocket.ngc")), new InterpreterOptions { Tools = table });
-        var moves = new List<PredictedMove>();
-        foreach (var item in new MotionPlanner(MachineProfile.DefaultVmc).Plan(interp.Run()))
-            if (item is PlannedMove pm)
-            {
-                var cutter = removal.CutterFor(pm.Move.Tool);
-                moves.Add(new PredictedMove
-                {
-                    Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
-                    ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = cutter.Flutes, Loads = loads.Process(removal.Process(pm), cutter),
-                });
-            }
-        _prediction = new Prediction(moves, MachineProfile.DefaultVmc.Spindle, "pocket.ngc");
+        // The twin's prediction as watch/replay make it (the pipeline library), on the bundled pocket's stock.
+        var context = SimulationContext.CreateOrThrow(new SimulationRequest
+        {
+            ProgramPath = Path.Combine(repo, "gcode-samples", "pocket.ngc"), Stock = "box:18,-5,-8,82,62,0", ResolutionMm = 0.5, HomeZ = HomeZ.Zero, Device = SweepDevice.Cpu,
+        });
+        _prediction = TwinSession.Predict(context);
+        var moves = _prediction.Moves;
         // Positions along the plan at 1 ms: the first 10 s of cutting motion.
         var list = new List<TelemetrySample>();
         var t0 = DateTimeOffset.UnixEpoch;

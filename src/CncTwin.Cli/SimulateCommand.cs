@@ -172,7 +172,7 @@ internal static class SimulateCommand
         if (slowest.Count > 0)
             AnsiConsole.MarkupLine("longest lines: " + string.Join(", ", slowest.Select(kv => string.Format(ic, "{0} ({1:F2} s)", kv.Line, kv.Time.TotalS))));
         foreach (var c in sim.Collisions.Take(10))
-            AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind}: {c.Message}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"  line {c.Line}: {c.Kind.WireName()}: {c.Message}"));
         if (sim.Collisions.Count > 10) AnsiConsole.MarkupLine($"  ... {sim.Collisions.Count - 10} more in summary.json");
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {outDir}/: summary.json, timeline.csv, moves.csv, report.html, stock.stl, stock.glb ({mesh.Triangles:N0} triangles); removal on {sim.DeviceName}"));
     }

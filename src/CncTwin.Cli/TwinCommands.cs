@@ -170,7 +170,7 @@ internal static class TwinCommands
                             ("line", a.Line.ToString(Inv)), ("predicted_load", a.PredictedLoadPct.ToString("0.##", Inv)),
                             ("tool_wear", double.IsFinite(a.WearUm) ? a.WearUm.ToString("0.###", Inv) : "UNAVAILABLE"),
                             ("remaining_life", double.IsFinite(prediction.RemainingLifeMin(a.WearUm)) ? prediction.RemainingLifeMin(a.WearUm).ToString("0.##", Inv) : "UNAVAILABLE"),
-                            ("twin_alarm", a.Alarm == null ? "NORMAL||||" : $"FAULT|{a.Alarm}|||{a.Alarm} at line {a.Line}"),
+                            ("twin_alarm", a.Alarm is not { } kind ? "NORMAL||||" : $"FAULT|{kind.WireName()}|||{kind.WireName()} at line {a.Line}"),
                         ]);
                         if (status && (DateTime.UtcNow - lastShown).TotalSeconds > 0.5)
                         {
@@ -193,7 +193,7 @@ internal static class TwinCommands
         }
         var alarms = session.Monitor.Alarms;
         Console.WriteLine(string.Create(Inv, $"{session.Samples} samples, {alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {session.HistoryRunId})"));
-        foreach (var a in alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
+        foreach (var a in alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind.WireName()} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
         return CliApp.ExitOk;
     }
 }

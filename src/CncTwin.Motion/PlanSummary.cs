@@ -87,10 +87,10 @@ public sealed class PlanSummary : CncTwin.Core.IO.ISummaryContributor
                 break;
             case PlannedPause p:
                 _linePauseS[line] += d;
-                switch (Timeline.PauseName(p.Reason))
+                switch (MachineActivities.OfPause(p.Reason))
                 {
-                    case "dwell": DwellTimeS += d; break;
-                    case "tool_change": ToolChangeTimeS += d; break;
+                    case MachineActivity.Dwell: DwellTimeS += d; break;
+                    case MachineActivity.ToolChange: ToolChangeTimeS += d; break;
                     default: SpindleWaitTimeS += d; break;
                 }
                 break;

@@ -2,15 +2,43 @@ using CncTwin.Core;
 
 namespace CncTwin.Motion;
 
+/// <summary>What the machine is doing at an instant: moving (rapid, feed, arcs, probing) or standing still (dwell, waiting for the spindle, changing tools).</summary>
+public enum MachineActivity { Rapid, Feed, ArcCw, ArcCcw, Probe, Dwell, SpindleWait, ToolChange }
+
+public static class MachineActivities
+{
+    /// <summary>The name in timeline.csv's motion column: rapid, feed, arc_cw, arc_ccw, probe, dwell, spindle_wait or tool_change.</summary>
+    public static string WireName(this MachineActivity a) => a switch
+    {
+        MachineActivity.Rapid => "rapid", MachineActivity.Feed => "feed", MachineActivity.ArcCw => "arc_cw", MachineActivity.ArcCcw => "arc_ccw",
+        MachineActivity.Probe => "probe", MachineActivity.Dwell => "dwell", MachineActivity.SpindleWait => "spindle_wait", _ => "tool_change",
+    };
+
+    public static MachineActivity Of(MotionKind kind) => kind switch
+    {
+        MotionKind.Rapid => MachineActivity.Rapid, MotionKind.Feed => MachineActivity.Feed, MotionKind.ArcClockwise => MachineActivity.ArcCw,
+        MotionKind.ArcCounterClockwise => MachineActivity.ArcCcw, _ => MachineActivity.Probe,
+    };
+
+    /// <summary>A pause of the plan by its reason (dwell, tool change, spindle at speed).</summary>
+    public static MachineActivity OfPause(string reason) => reason switch
+    {
+        "dwell" => MachineActivity.Dwell,
+        "tool change" => MachineActivity.ToolChange,
+        _ => MachineActivity.SpindleWait,
+    };
+}
+
 /// <summary>
-/// What the machine is doing at one instant: program line, motion type, tool-tip position (mm, machine
-/// frame), path speed and the programmed feed. Motion is rapid, feed, arc_cw, arc_ccw, probe, dwell,
-/// spindle_wait or tool_change (the last three: standing still).
+/// What the machine is doing at one instant: program line, activity, tool-tip position (mm, machine frame),
+/// path speed and the programmed feed.
 /// </summary>
-public readonly record struct TimelineSample(double TimeS, SourceLocation Source, string Motion, Vec3 Position, double SpeedMmPerS, double ProgrammedFeedMmPerMin)
+public readonly record struct TimelineSample(double TimeS, SourceLocation Source, MachineActivity Activity, Vec3 Position, double SpeedMmPerS, double ProgrammedFeedMmPerMin)
 {
     public int Line => Source.Line;
     public double FeedMmPerMin => SpeedMmPerS * 60;
+    /// <summary>The activity as written in timeline.csv.</summary>
+    public string Motion => Activity.WireName();
 }
 
 /// <summary>Samples a plan at a fixed time step: the time-stamped position stream later stages run on.</summary>
@@ -63,19 +91,14 @@ public static class Timeline
                     var (s, v) = m.Profile.At(t - m.StartS);
                     position = m.Path.PointAt(s);
                     double feed = m.Move.Kind == MotionKind.Rapid ? 0 : m.Move.FeedMmPerMin;
-                    return new TimelineSample(t, m.Source, CncTwin.Core.IO.MoveListWriter.MotionName(m.Move.Kind), position, v, feed);
+                    return new TimelineSample(t, m.Source, MachineActivities.Of(m.Move.Kind), position, v, feed);
                 }
             case PlannedPause p:
-                return new TimelineSample(t, p.Source, PauseName(p.Reason), position, 0, 0);
+                return new TimelineSample(t, p.Source, MachineActivities.OfPause(p.Reason), position, 0, 0);
             default:
                 throw new InvalidOperationException($"unknown plan item {item.GetType().Name}");
         }
     }
 
-    public static string PauseName(string reason) => reason switch
-    {
-        "dwell" => "dwell",
-        "tool change" => "tool_change",
-        _ => "spindle_wait",
-    };
+    public static string PauseName(string reason) => MachineActivities.OfPause(reason).WireName();
 }

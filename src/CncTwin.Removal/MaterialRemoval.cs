@@ -13,15 +13,27 @@ public sealed record RemovalOptions
     public double ChordToleranceMm { get; init; }
 }
 
-/// <summary>A crash or an unsafe cut: program line, kind (rapid, holder, shank, plunge) and a sentence for people.</summary>
-public sealed record Collision(SourceLocation Source, string Kind, string Message)
+/// <summary>What hit the stock: a rapid through material, the holder, the shank above the flutes, or a plunge a non-centre-cutting tool cannot make.</summary>
+public enum CollisionKind { Rapid, Holder, Shank, Plunge }
+
+public static class CollisionKinds
+{
+    /// <summary>The name in summary.json, moves.csv and the report: rapid, holder, shank or plunge.</summary>
+    public static string WireName(this CollisionKind k) => k switch
+    {
+        CollisionKind.Rapid => "rapid", CollisionKind.Holder => "holder", CollisionKind.Shank => "shank", _ => "plunge",
+    };
+}
+
+/// <summary>A crash or an unsafe cut: program line, kind and a sentence for people.</summary>
+public sealed record Collision(SourceLocation Source, CollisionKind Kind, string Message)
 {
     public int Line => Source.Line;
 }
 
 /// <summary>What one planned move did to the stock.</summary>
 public sealed record MoveRemoval(PlannedMove Move, int Tool, double RemovedMm3, double MrrMm3PerS, EngagementMap Peak,
-    IReadOnlyList<EngagementMap> Probes, double ProbeStepMm, bool Plunge, string? CollisionKind)
+    IReadOnlyList<EngagementMap> Probes, double ProbeStepMm, bool Plunge, CollisionKind? CollisionKind)
 {
     /// <summary>The probe nearest to path distance s (mm) along the move.</summary>
     public EngagementMap EngagementAt(double s) => Probes.Count == 0 ? EngagementMap.None
@@ -67,7 +79,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
     private readonly ISweepEngine _engine;
     private readonly RemovalOptions _opt;
     private readonly List<Collision> _collisions = new();
-    private readonly HashSet<(int, string)> _reported = new();
+    private readonly HashSet<(int, CollisionKind)> _reported = new();
     private readonly Dictionary<int, ICutter> _fallback = new();
     private readonly List<SweepSegment> _segs = new();
     private int _plungeTopK;
@@ -160,21 +172,21 @@ public sealed class MaterialRemovalSimulator : IDisposable
         }
 
         // 3. Crashes.
-        string? kind = null;
-        void Report(string k, string message)
+        CollisionKind? kind = null;
+        void Report(CollisionKind k, string message)
         {
             kind ??= k;
             if (_reported.Add((m.Source.Line, k))) _collisions.Add(new Collision(m.Source, k, message));
         }
         double vox = _stock.VoxelVolumeMm3;
         if (rapid && counts.Deep > 0)
-            Report("rapid", $"rapid move through material: {counts.Deep * vox:0.###} mm³ of stock in the way of T{m.Move.Tool}");
+            Report(CollisionKind.Rapid, $"rapid move through material: {counts.Deep * vox:0.###} mm³ of stock in the way of T{m.Move.Tool}");
         if (counts.Holder > 0)
-            Report("holder", $"tool holder (Ø{cutter.HolderDiameterMm:0.###} mm, from {cutter.StickoutMm:0.###} mm above the tip) hits {counts.Holder * vox:0.###} mm³ of stock");
+            Report(CollisionKind.Holder, $"tool holder (Ø{cutter.HolderDiameterMm:0.###} mm, from {cutter.StickoutMm:0.###} mm above the tip) hits {counts.Holder * vox:0.###} mm³ of stock");
         if (counts.Shank > 0)
-            Report("shank", $"shank of T{m.Move.Tool} above the {cutter.FluteLengthMm:0.###} mm flutes rubs {counts.Shank * vox:0.###} mm³ of stock (cut deeper than the flute length)");
+            Report(CollisionKind.Shank, $"shank of T{m.Move.Tool} above the {cutter.FluteLengthMm:0.###} mm flutes rubs {counts.Shank * vox:0.###} mm³ of stock (cut deeper than the flute length)");
         if (centreHit && counts.Removed > 0)
-            Report("plunge", $"T{m.Move.Tool} is not centre-cutting but is fed down into material steeper than its {cutter.MaxRampDeg:0.#}° ramp limit");
+            Report(CollisionKind.Plunge, $"T{m.Move.Tool} is not centre-cutting but is fed down into material steeper than its {cutter.MaxRampDeg:0.#}° ramp limit");
 
         if (plunge && removed > 0)
         {

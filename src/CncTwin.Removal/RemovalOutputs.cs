@@ -39,7 +39,7 @@ public sealed class MovesCsvWriter : IDisposable
         _w.Write(string.Create(ic, $"{r.RemovedMm3:0.####},{r.MrrMm3PerS:0.###},{e.AxialDepthMm:0.###},{e.RadialDepthMm:0.###},{e.EntryDeg:0.##},{e.ExitDeg:0.##},"));
         _w.Write(r.Plunge ? '1' : '0'); _w.Write(',');
         _w.Write(feed && r.RemovedMm3 == 0 ? '1' : '0'); _w.Write(',');
-        _w.Write(r.CollisionKind ?? "");
+        _w.Write(r.CollisionKind?.WireName() ?? "");
         for (int i = 0; i < _extra.Count; i++)
         {
             _w.Write(',');
@@ -94,7 +94,7 @@ public sealed class RemovalSummary(MaterialRemovalSimulator sim, string stockDes
         {
             w.WriteStartObject();
             w.WriteNumber("line", c.Line);
-            w.WriteString("kind", c.Kind);
+            w.WriteString("kind", c.Kind.WireName());
             w.WriteString("message", c.Message);
             w.WriteEndObject();
         }

@@ -75,7 +75,7 @@ public sealed class ReportSink(string path) : ISimulationSink
             double life = wear.RemainingLifeMin(t), parts = wear.RemainingParts(t);
             _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? parts.ToString("0.#", Inv) : "∞")} parts"), wear.WearUm(t) >= wear.VbLimitUm));
         }
-        foreach (var c in sim.Collisions) _d.Problems.Add((c.Line, c.Kind, c.Message));
+        foreach (var c in sim.Collisions) _d.Problems.Add((c.Line, c.Kind.WireName(), c.Message));
         foreach (var t in travel ?? []) _d.Problems.Add((t.Source.Line, "over-travel", t.Message));
         foreach (var (line, rpm, ap, alim) in loads.ChatterLines) _d.Problems.Add((line, "chatter", string.Create(Inv, $"axial depth {ap:0.###} mm above the stability limit {alim:0.###} mm at {rpm:0} rpm")));
         foreach (var (line, pct) in loads.Overloads) _d.Problems.Add((line, "overload", string.Create(Inv, $"spindle load {pct:0.#} % of what the drive gives at this speed")));

@@ -208,6 +208,18 @@ public sealed class SimulationContext
         return (m.Coefficients, m.Name);
     }
 
+    /// <summary>The program interpreted and planned on the machine (work frame), without the later stages: for stage benchmarks and path checks.</summary>
+    public IEnumerable<PlanItem> Plan(CancellationToken ct = default)
+    {
+        using var interp = NewInterpreter();
+        long n = 0;
+        foreach (var item in new MotionPlanner(Machine).Plan(WorkFrame(interp.Run())))
+        {
+            if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
+            yield return item;
+        }
+    }
+
     /// <summary>Counts the program's moves with a quick interpretation pass (0 if it stops on an error: the real pass reports it).</summary>
     public long CountMoves(CancellationToken ct = default)
     {

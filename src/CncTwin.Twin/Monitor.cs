@@ -91,12 +91,21 @@ public sealed class Prediction(IReadOnlyList<PredictedMove> moves, SpindleModel 
     public IReadOnlyList<int> MovesOfLine(int line) => _byLine.TryGetValue(line, out var l) ? l : [];
 }
 
-/// <summary>An alarm of the twin: program line, kind (overload, underload, position), time span, and a sentence for the machinist.</summary>
-public sealed record TwinAlarm(int Line, string Kind, DateTimeOffset Start, DateTimeOffset End, double StartS, double EndS, string Message, double Peak);
+/// <summary>What a twin alarm says: the spindle works harder than predicted, hardly at all where it should cut (broken or missing tool), or the tool is off the planned path.</summary>
+public enum AlarmKind { Overload, Underload, Position }
+
+public static class AlarmKinds
+{
+    /// <summary>The name in alarms.json, telemetry.csv, the history and on the wire: overload, underload or position.</summary>
+    public static string WireName(this AlarmKind k) => k switch { AlarmKind.Overload => "overload", AlarmKind.Underload => "underload", _ => "position" };
+}
+
+/// <summary>An alarm of the twin: program line, kind, time span, and a sentence for the machinist.</summary>
+public sealed record TwinAlarm(int Line, AlarmKind Kind, DateTimeOffset Start, DateTimeOffset End, double StartS, double EndS, string Message, double Peak);
 
 /// <summary>Where a sample is on the program, and the measured and predicted values there.</summary>
 public sealed record AlignedSample(TelemetrySample Sample, int Move, int Line, double S, double DeviationMm, double FeedMmPerMin,
-    double MeasuredLoadPct, double PredictedLoadPct, double MeasuredPowerW, double PredictedPowerW, double IdleLoadPct, double WearUm, string? Alarm);
+    double MeasuredLoadPct, double PredictedLoadPct, double MeasuredPowerW, double PredictedPowerW, double IdleLoadPct, double WearUm, AlarmKind? Alarm);
 
 public sealed record MonitorOptions
 {
@@ -132,7 +141,7 @@ public sealed class TwinMonitor
     private readonly List<double> _idle = new();          // sorted
     private readonly Queue<double> _idleWindow = new();
     private double _idleLoad = double.NaN;
-    private readonly Dictionary<string, (DateTimeOffset Start, double StartS, int Line, double Peak)> _open = new();
+    private readonly Dictionary<AlarmKind, (DateTimeOffset Start, double StartS, int Line, double Peak)> _open = new();
     private readonly List<TwinAlarm> _alarms = new();
     private DateTimeOffset? _t0;
     public IReadOnlyList<TwinAlarm> Alarms => _alarms;
@@ -219,24 +228,24 @@ public sealed class TwinMonitor
         double predicted = cutLoad + (rpm > 0 ? idle : 0);
         double wear = m == null ? double.NaN : m.WearStartUm + (m.Path.LengthMm > 0 ? sAlong / m.Path.LengthMm : 1) * (m.WearEndUm - m.WearStartUm);
         int alignedLine = m?.Line ?? s.Line ?? 0;
-        string? alarm = null;
+        AlarmKind? alarm = null;
         if (double.IsFinite(s.SpindleLoadPct))
         {
             double over = s.SpindleLoadPct - predicted;
-            alarm ??= Track("overload", over > _o.OverloadMarginPct, s.Time, t, alignedLine, s.SpindleLoadPct,
+            alarm ??= Track(AlarmKind.Overload, over > _o.OverloadMarginPct, s.Time, t, alignedLine, s.SpindleLoadPct,
                 $"spindle load {s.SpindleLoadPct:0.#} % against {predicted:0.#} % predicted");
             bool under = cutLoad >= _o.UnderloadMinPredictedPct && s.SpindleLoadPct - idle < _o.UnderloadShare * cutLoad;
-            alarm ??= Track("underload", under, s.Time, t, alignedLine, cutLoad,
+            alarm ??= Track(AlarmKind.Underload, under, s.Time, t, alignedLine, cutLoad,
                 $"spindle load near idle ({s.SpindleLoadPct:0.#} %) where the twin expects {predicted:0.#} %: broken or missing tool?");
         }
         if (!double.IsNaN(dev))
-            alarm ??= Track("position", dev > _o.PositionToleranceMm, s.Time, t, alignedLine, dev,
+            alarm ??= Track(AlarmKind.Position, dev > _o.PositionToleranceMm, s.Time, t, alignedLine, dev,
                 $"tool {dev:0.###} mm off the planned path");
         return new AlignedSample(s, move, alignedLine, sAlong, dev, _feed, s.SpindleLoadPct, predicted, s.SpindlePowerW, cutPower, idle, wear, alarm);
     }
 
     /// <summary>Opens an alarm when a condition holds longer than the hold time, closes it when it clears; returns its kind while active.</summary>
-    private string? Track(string kind, bool active, DateTimeOffset time, double t, int line, double value, string message)
+    private AlarmKind? Track(AlarmKind kind, bool active, DateTimeOffset time, double t, int line, double value, string message)
     {
         if (active)
         {

@@ -30,7 +30,7 @@ public sealed class TelemetryCsvWriter : IDisposable
         _t0 ??= s.Time;
         _w.Write(string.Create(CultureInfo.InvariantCulture, $"{s.Index},{s.Time:yyyy-MM-ddTHH:mm:ss.ffffffZ},{(s.Time - _t0.Value).TotalSeconds:0.######},{Q(s.Key)},{s.Line?.ToString(CultureInfo.InvariantCulture) ?? ""},{a.Line},{a.Move},"));
         _w.Write($"{N(s.X)},{N(s.Y)},{N(s.Z)},{N(a.DeviationMm)},{N(a.FeedMmPerMin, "0.#")},{N(s.SpindleRpm, "0.#")},{N(a.MeasuredLoadPct, "0.##")},{N(a.PredictedLoadPct, "0.##")},{N(a.IdleLoadPct, "0.##")},");
-        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm ?? ""}");
+        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm?.WireName() ?? ""}");
         Rows++;
     }
 
@@ -49,7 +49,7 @@ public static class AlarmsJson
         {
             w.WriteStartObject();
             w.WriteNumber("line", a.Line);
-            w.WriteString("kind", a.Kind);
+            w.WriteString("kind", a.Kind.WireName());
             w.WriteString("start", a.Start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture));
             w.WriteString("end", a.End.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture));
             w.WriteNumber("start_s", Math.Round(a.StartS, 4));
@@ -111,7 +111,7 @@ public sealed class TwinHistory : IDisposable
         var s = a.Sample;
         p[0].Value = RunId; p[1].Value = s.Index; p[2].Value = s.Time.ToString("O", CultureInfo.InvariantCulture); p[3].Value = (object?)s.Line ?? DBNull.Value; p[4].Value = a.Line;
         p[5].Value = V(s.X); p[6].Value = V(s.Y); p[7].Value = V(s.Z); p[8].Value = V(a.DeviationMm); p[9].Value = V(a.MeasuredLoadPct); p[10].Value = V(a.PredictedLoadPct);
-        p[11].Value = V(a.MeasuredPowerW); p[12].Value = V(a.PredictedPowerW); p[13].Value = V(a.WearUm); p[14].Value = (object?)a.Alarm ?? DBNull.Value;
+        p[11].Value = V(a.MeasuredPowerW); p[12].Value = V(a.PredictedPowerW); p[13].Value = V(a.WearUm); p[14].Value = (object?)a.Alarm?.WireName() ?? DBNull.Value;
         _insert.ExecuteNonQuery();
         if (++_pending >= 2000) Commit();
     }
@@ -131,7 +131,7 @@ public sealed class TwinHistory : IDisposable
             using var c = _db.CreateCommand();
             c.Transaction = tx;
             c.CommandText = "INSERT INTO alarms VALUES ($r,$l,$k,$s,$e,$m,$p)";
-            c.Parameters.AddWithValue("$r", RunId); c.Parameters.AddWithValue("$l", a.Line); c.Parameters.AddWithValue("$k", a.Kind);
+            c.Parameters.AddWithValue("$r", RunId); c.Parameters.AddWithValue("$l", a.Line); c.Parameters.AddWithValue("$k", a.Kind.WireName());
             c.Parameters.AddWithValue("$s", a.Start.ToString("O", CultureInfo.InvariantCulture)); c.Parameters.AddWithValue("$e", a.End.ToString("O", CultureInfo.InvariantCulture));
             c.Parameters.AddWithValue("$m", a.Message); c.Parameters.AddWithValue("$p", a.Peak);
             c.ExecuteNonQuery();

@@ -238,10 +238,10 @@ public static class Dashboard
                             case TwinSampleEvent { Sample: var a }:
                                 double ts = a.Sample.Time.ToUnixTimeMilliseconds() / 1000.0;
                                 if (double.IsNaN(t0)) t0 = ts;
-                                live.Publish("sample", new { t = Math.Round(ts - t0, 3), line = a.Line, measured = Finite(a.MeasuredLoadPct), predicted = Finite(a.PredictedLoadPct), wear = Finite(a.WearUm), alarm = a.Alarm });
+                                live.Publish("sample", new { t = Math.Round(ts - t0, 3), line = a.Line, measured = Finite(a.MeasuredLoadPct), predicted = Finite(a.PredictedLoadPct), wear = Finite(a.WearUm), alarm = a.Alarm?.WireName() });
                                 break;
                             case TwinAlarmEvent { Alarm: var al }:
-                                live.Publish("alarm", new { line = al.Line, kind = al.Kind, message = al.Message });
+                                live.Publish("alarm", new { line = al.Line, kind = al.Kind.WireName(), message = al.Message });
                                 break;
                             case TwinEndEvent end:
                                 error = end.Error;

@@ -165,7 +165,7 @@ public class LoadsTests
         var m = slot.Removal.Move;
         var values = new double[CuttingLoadSimulator.TimelineColumns.Count];
         double tMid = m.StartS + 0.5 * m.DurationS;
-        loads.Fill(slot, new TimelineSample(tMid, m.Source, "feed", m.PositionAt(tMid), 20, 1200), values);
+        loads.Fill(slot, new TimelineSample(tMid, m.Source, MachineActivity.Feed, m.PositionAt(tMid), 20, 1200), values);
         Assert.True(Math.Abs(values[0] + reference.FyMeanN) <= 0.03 * Math.Abs(reference.FyMeanN), $"machine fx {values[0]} vs {-reference.FyMeanN}");
         Assert.True(Math.Abs(values[1] - reference.FxMeanN) <= 0.05 * Math.Abs(reference.FyMeanN), $"machine fy {values[1]} vs {reference.FxMeanN}");
         // Rapids and air moves carry no load.

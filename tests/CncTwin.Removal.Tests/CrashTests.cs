@@ -10,7 +10,7 @@ public class CrashTests
 
     private static void AssertOnly(MaterialRemovalSimulator sim, string kind, int line)
     {
-        Assert.Contains(sim.Collisions, c => c.Kind == kind && c.Line == line);
+        Assert.Contains(sim.Collisions, c => c.Kind.WireName() == kind && c.Line == line);
         Assert.All(sim.Collisions, c => Assert.Equal(line, c.Line));
     }
 
@@ -29,8 +29,8 @@ public class CrashTests
         var tools = Sim.One("flat", 6, ",\"flute_length_mm\":10,\"stickout_mm\":14,\"holder_diameter_mm\":30");
         var sim = Sim.Run("G21 G90 G0 X0 Y0 Z5 S5000 M3\nG1 Z-16 F200\nG0 Z5\nM30", Block(), tools);
         // The plunge drives the holder in; the retract drags it back out through the same stock.
-        Assert.Equal(("holder", 2), (sim.Collisions[0].Kind, sim.Collisions[0].Line));
-        Assert.All(sim.Collisions, c => Assert.Equal("holder", c.Kind));
+        Assert.Equal((CollisionKind.Holder, 2), (sim.Collisions[0].Kind, sim.Collisions[0].Line));
+        Assert.All(sim.Collisions, c => Assert.Equal(CollisionKind.Holder, c.Kind));
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public class EngineParityTests
         }
         Assert.Equal(cpu.Collisions.Select(c => (c.Line, c.Kind)), gpu.Collisions.Select(c => (c.Line, c.Kind)));
         // The non-centre-cutting bull nose plunges straight down at line 17 (found through the engine's column query).
-        Assert.Contains(gpu.Collisions, c => c.Line == 17 && c.Kind == "plunge");
+        Assert.Contains(gpu.Collisions, c => c.Line == 17 && c.Kind == CollisionKind.Plunge);
         Assert.Contains(gpuMoves, m => m.Plunge && m.Peak.IsPlunge && m.Tool == 4);
     }
 }

@@ -95,7 +95,7 @@ public class MonitorTests
         var p = Predict();
         var alarms = Run(p, Machine(p, overloadLine: 5, brokenLine: 9, withLines));
         var loads = string.Join(", ", p.Moves.Where(m => !m.Rapid).Select(m => $"{m.Line}:{SpindleCapacity.LoadPct(p.Spindle, 3000, m.CuttingPowerW(m.Path.LengthMm / 2, 720, 3000)):0.0}"));
-        Assert.True(new[] { (5, "overload"), (9, "underload") }.SequenceEqual(alarms.Select(a => (a.Line, a.Kind)).Distinct().OrderBy(x => x.Line)),
+        Assert.True(new[] { (5, AlarmKind.Overload), (9, AlarmKind.Underload) }.SequenceEqual(alarms.Select(a => (a.Line, a.Kind)).Distinct().OrderBy(x => x.Line)),
             string.Join(", ", alarms.Select(a => $"{a.Line} {a.Kind} {a.StartS:0.00}-{a.EndS:0.00}")) + " | predicted cut load at mid-move: " + loads);
         Assert.All(alarms, a => Assert.True(a.EndS - a.StartS >= 0.5 - 1e-9));
     }
@@ -108,8 +108,8 @@ public class MonitorTests
         // 3 mm off in Y for a stretch of the program.
         var shifted = samples.Select(s => s.Index is > 2000 and < 2300 ? s with { Y = s.Y + 3 } : s).ToList();
         var alarms = Run(p, shifted);
-        Assert.Contains(alarms, a => a.Kind == "position");
-        Assert.DoesNotContain(alarms, a => a.Kind is "overload" or "underload");
+        Assert.Contains(alarms, a => a.Kind == AlarmKind.Position);
+        Assert.DoesNotContain(alarms, a => a.Kind is AlarmKind.Overload or AlarmKind.Underload);
     }
 
     [Fact]

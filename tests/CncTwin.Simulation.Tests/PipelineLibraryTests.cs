@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CncTwin.Cli;
+using CncTwin.Core;
+using CncTwin.Removal;
+using CncTwin.Simulation;
+using CncTwin.Twin;
+
+namespace CncTwin.Simulation.Tests;
+
+/// <summary>
+/// The pipeline through the library alone (no process spawned): the same outputs as the command line, the twin
+/// session the same as `replay`, diagnostics instead of printing, errors and cancellation.
+/// </summary>
+public class PipelineLibraryTests
+{
+    private static string Repo()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
+        throw new InvalidOperationException("CncTwin.sln not found");
+    }
+
+    private static string TempDir()
+    {
+        string d = Path.Combine(Path.GetTempPath(), "cnctwin-lib-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    /// <summary>summary.json without what differs between two runs by nature (wall times).</summary>
+    private static string Normalised(string summaryPath)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
+        Assert.True(node.Remove("stage_times_s"), "stage_times_s missing");
+        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    [Fact]
+    public async Task Simulate_ThroughTheLibrary_WritesWhatTheCliWrites()
+    {
+        string repo = Repo(), program = Path.Combine(repo, "gcode-samples", "pocket.ngc"), dynamics = Path.Combine(repo, "gcode-samples", "insperger-stepan-1dof.json");
+        string cliOut = TempDir(), libOut = TempDir();
+        int code = CliApp.Build().Parse(["simulate", program, "--out", cliOut, "--resolution", "0.5", "--dt", "0.01", "--dynamics", dynamics, "--quiet"]).Invoke();
+        Assert.Equal(0, code);
+
+        var request = new SimulationRequest { ProgramPath = program, ResolutionMm = 0.5, TimelineStepS = 0.01, DynamicsPath = dynamics, OutputFolder = libOut };
+        var (result, diagnostics) = await Simulator.RunToFolderAsync(request);
+        Assert.Empty(diagnostics);
+        Assert.NotNull(result);
+        Assert.True(result!.Succeeded);
+
+        Assert.Equal(Normalised(Path.Combine(cliOut, "summary.json")), Normalised(Path.Combine(libOut, "summary.json")));
+        foreach (var f in new[] { "timeline.csv", "moves.csv", "stock.stl", "stock.glb" })
+            Assert.True(File.ReadAllBytes(Path.Combine(cliOut, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(libOut, f))), $"{f} differs");
+        Assert.True(File.Exists(Path.Combine(libOut, "report.html")));
+        // Every stage reported its wall time.
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(libOut, "summary.json")));
+        var times = doc.RootElement.GetProperty("stage_times_s");
+        foreach (var stage in new[] { "interpret", "plan", "removal", "forces", "wear", "writing", "meshes", "report" })
+            Assert.True(times.TryGetProperty(stage, out var t) && t.GetDouble() >= 0, $"no time for {stage}");
+    }
+
+    /// <summary>Telemetry of LinuxCNC's recorded twin-e2e run: positions and lines as recorded, the load designed (+64 points in line 6's cut).</summary>
+    private static string Telemetry(string repo, string dir)
+    {
+        var trace = File.ReadAllLines(Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "recorded", "twin-e2e.trace.csv"));
+        var h = trace[0].Split(',');
+        int ct = Array.IndexOf(h, "t_s"), cx = Array.IndexOf(h, "x"), cy = Array.IndexOf(h, "y"), cz = Array.IndexOf(h, "z"), cl = Array.IndexOf(h, "line");
+        var rnd = new Random(3);
+        var sb = new StringBuilder("t_s,x,y,z,spindle_rpm,spindle_load_pct,line,execution\n");
+        foreach (var r in trace.Skip(1).Select(l => l.Split(',')))
+        {
+            int line = int.Parse(r[cl], CultureInfo.InvariantCulture);
+            double x = double.Parse(r[cx], CultureInfo.InvariantCulture);
+            bool inStock = line is 6 or 10 ? x > -5 && x < 50 : line == 8 && x > 0 && x < 55;
+            double load = 6 + (inStock ? (line == 6 ? 64 : 4) : 0) + (rnd.NextDouble() - 0.5);
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"{r[ct]},{r[cx]},{r[cy]},{r[cz]},6000,{load:0.00},{line},ACTIVE\n"));
+        }
+        string path = Path.Combine(dir, "telemetry.csv");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    [Fact]
+    public async Task TwinSession_ThroughTheLibrary_GivesWhatReplayGives()
+    {
+        string repo = Repo(), dir = TempDir();
+        string program = Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "programs", "twin-e2e.ngc"), tools = Path.Combine(repo, "gcode-samples", "tools.json");
+        string telemetry = Telemetry(repo, dir), cliOut = Path.Combine(dir, "cli"), libOut = Path.Combine(dir, "lib");
+        int code = await CliApp.Build().Parse(["replay", "--program", program, "--source", "csv:" + telemetry, "--tools", tools, "--material", "steel1045", "--tool", "4",
+            "--stock", "box:0,0,-10,50,40,0", "--out", cliOut, "--db", Path.Combine(dir, "cli.db")]).InvokeAsync();
+        Assert.Equal(0, code);
+
+        var context = SimulationContext.CreateOrThrow(new SimulationRequest
+        {
+            ProgramPath = program, ToolsPath = tools, Material = "steel1045", InitialTool = 4, Stock = "box:0,0,-10,50,40,0", ResolutionMm = 0.5, HomeZ = HomeZ.Zero,
+        });
+        var session = new TwinSession(TwinSession.Predict(context), new TwinSessionOptions { OutputFolder = libOut, HistoryDb = Path.Combine(dir, "lib.db") });
+        var source = new CsvReplaySource(telemetry, "generic");
+        int samples = 0, lineChanges = 0;
+        var alarms = new List<TwinAlarm>();
+        TwinEndEvent? end = null;
+        await foreach (var e in session.RunAsync(source))
+            switch (e)
+            {
+                case TwinSampleEvent: samples++; break;
+                case TwinAlarmEvent a: alarms.Add(a.Alarm); break;
+                case TwinLineChangeEvent: lineChanges++; break;
+                case TwinEndEvent x: end = x; break;
+            }
+        Assert.NotNull(end);
+        Assert.Null(end!.Error);
+        Assert.Equal(session.Samples, samples);
+        Assert.True(lineChanges > 3, $"{lineChanges} line changes");
+        // The designed overload on line 6, raised once; the same files as the command line's.
+        var overload = Assert.Single(alarms);
+        Assert.Equal(6, overload.Line);
+        Assert.Equal(File.ReadAllText(Path.Combine(cliOut, "telemetry.csv")), File.ReadAllText(Path.Combine(libOut, "telemetry.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(cliOut, "alarms.json")), File.ReadAllText(Path.Combine(libOut, "alarms.json")));
+    }
+
+    [Fact]
+    public void BadRequest_GivesDiagnostics_NamingTheField_NeverAFlag()
+    {
+        string program = Path.Combine(Repo(), "gcode-samples", "pocket.ngc");
+        var cases = new (SimulationRequest Request, RequestField Field)[]
+        {
+            (new SimulationRequest { ProgramPath = program, ResolutionMm = 0 }, RequestField.ResolutionMm),
+            (new SimulationRequest { ProgramPath = program, TimelineStepS = -1 }, RequestField.TimelineStepS),
+            (new SimulationRequest { ProgramPath = program, Stock = "box:1,2" }, RequestField.Stock),
+            (new SimulationRequest { ProgramPath = program, SpindlePowerW = double.NaN }, RequestField.SpindlePowerW),
+            (new SimulationRequest { ProgramPath = program, VbLimitUm = 0 }, RequestField.VbLimitUm),
+        };
+        foreach (var (request, field) in cases)
+        {
+            var (context, diagnostics) = SimulationContext.Create(request);
+            Assert.Null(context);
+            var d = Assert.Single(diagnostics);
+            Assert.Equal(field, d.Field);
+            Assert.Equal(DiagnosticKind.InvalidRequest, d.Kind);
+            Assert.DoesNotContain("--", d.Message);
+        }
+        var (_, missing) = SimulationContext.Create(new SimulationRequest { ProgramPath = "no-such-program.ngc" });
+        Assert.Equal("no-such-program.ngc", Assert.Single(missing).File);
+    }
+
+    [Fact]
+    public async Task ProgramError_StopsTheRun_WithItsLocation_AndKeepsWhatCameBefore()
+    {
+        const string program = "G21 G90 G17\nS5000 M3\nG0 X0 Y0 Z5\nG1 Z-1 F300\nG1 X20\nG2 X30 Y0 R2\nG1 X40\nM2\n"; // line 6: the radius is too small to reach
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":6,"flutes":2}]}""", "t.json");
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(-5, -5, -5), new Vec3(45, 5, 0), 0.5), "bad.ngc"));
+        var memory = new MemorySink(keepSamples: true);
+        var result = await Simulator.RunAsync(context, [memory]);
+        Assert.False(result.Succeeded);
+        Assert.Equal(DiagnosticKind.ProgramError, result.Error!.Kind);
+        Assert.Equal("bad.ngc", result.Error.File);
+        Assert.Equal(6, result.Error.Line);
+        Assert.True(result.Error.Column > 0);
+        // The moves of lines 3-5 were simulated and reached the sink, with their samples.
+        Assert.Contains(memory.Moves, m => m.Line == 5 && m.Removal.RemovedMm3 > 0);
+        Assert.True(memory.Samples.Count > 0);
+        Assert.Same(result, memory.Result);
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_StopsWithinOneSecond()
+    {
+        // A long program (40 000 short cutting moves): far more than a second of work on any machine.
+        var sb = new StringBuilder("G21 G90 G17 G94\nS8000 M3\nG0 X0 Y0 Z5\nG1 Z-1 F600\n");
+        for (int i = 0; i < 40_000; i++) sb.Append(string.Create(CultureInfo.InvariantCulture, $"G1 X{(i % 2 == 0 ? 80 : 0)} Y{i * 0.001:0.###}\n"));
+        sb.Append("M2\n");
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":6,"flutes":2}]}""", "t.json");
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(sb.ToString(), tools, () => VoxelStock.Box(new Vec3(-5, -5, -5), new Vec3(85, 45, 0), 0.2), "long.ngc")
+            with { TimelineStepS = 0.001 });
+        using var cts = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+        var progress = new Progress<SimulationProgress>(p => { if (p.MovesDone > 10) started.TrySetResult(); });
+        var memory = new MemorySink();
+        var run = Simulator.RunAsync(context, [memory], progress, cts.Token);
+        await Task.WhenAny(started.Task, run);
+        Assert.False(run.IsCompleted, "the run finished before it could be cancelled");
+        var clock = Stopwatch.StartNew();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        clock.Stop();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(memory.Moves.Count < 40_000);
+    }
+}
