@@ -40,6 +40,11 @@ if (args.Length >= 1 && args[0] == "voxel-stats")
     Console.WriteLine($"copy of the dense block's {vb.DenseWordBytes / 1e6:F0} MB of words: {c.Elapsed.TotalMilliseconds:F1} ms = {2 * vb.DenseWordBytes / c.Elapsed.TotalSeconds / 1e9:F1} GB/s read+write");
     return 0;
 }
+if (args.Length >= 1 && args[0] == "pipeline-stages")
+{
+    PipelineBenchmarks.PrintStageTimes(Console.Out);
+    return 0;
+}
 if (args.Length >= 1 && args[0] == "quick")
 {
     // A rough in-process timing (no BenchmarkDotNet statistics) for profiling sessions.

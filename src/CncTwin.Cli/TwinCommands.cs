@@ -69,33 +69,6 @@ internal static class TwinCommands
         return cmd;
     }
 
-    private static IObservationSource OpenSource(string uri, string format, DeviceModel? model, out DataItemMapping? sourceMapping)
-    {
-        sourceMapping = null;
-        // A host and an explicit port, or a usage error that says what is expected.
-        static Uri Endpoint(string uri, string form)
-        {
-            if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || string.IsNullOrEmpty(u.Host) || u.IsDefaultPort || u.Port is < 1 or > 65535)
-                throw new ArgumentException($"--source {uri}: error: expected {form}");
-            return u;
-        }
-        if (uri.StartsWith("shdr://", StringComparison.OrdinalIgnoreCase))
-        {
-            var u = Endpoint(uri, "shdr://HOST:PORT (an SHDR adapter, usually port 7878)");
-            return new ShdrSource(u.Host, u.Port, model);
-        }
-        if (uri.StartsWith("mtconnect://", StringComparison.OrdinalIgnoreCase))
-        {
-            var u = Endpoint(uri, "mtconnect://HOST:PORT[/DEVICE] (an MTConnect agent, usually port 5000)");
-            string? device = u.AbsolutePath.Trim('/') is { Length: > 0 } d ? d : null;
-            return new MtConnectSource(new Uri($"http://{u.Host}:{u.Port}/"), device);
-        }
-        string file = uri.StartsWith("csv:", StringComparison.OrdinalIgnoreCase) ? uri[4..] : uri;
-        var csv = new CsvReplaySource(file, format);
-        sourceMapping = csv.Mapping;
-        return csv;
-    }
-
     private static Vec3 ParseOffset(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return Vec3.Zero;
@@ -141,8 +114,8 @@ internal static class TwinCommands
         Directory.CreateDirectory(outDir);
         IObservationSource source;
         DataItemMapping? fileMapping;
-        try { source = OpenSource(sourceUri, format, model, out fileMapping); }
-        catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return CliApp.ExitUsage; }
+        try { source = TelemetrySources.Open(sourceUri, format, model, out fileMapping); }
+        catch (ArgumentException ex) { Console.Error.WriteLine($"--source {sourceUri}: error: {ex.Message}"); return CliApp.ExitUsage; }
         if (fileMapping != null && mappingPath == null) mapping = fileMapping;
         dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
         var session = new TwinSession(prediction, new TwinSessionOptions

@@ -126,8 +126,22 @@ public sealed class MotionPlanner
             t += seconds;
         }
 
-        foreach (var c in commands)
+        // An error upstream (the interpreter stops on a bad line) still lets every move before it be planned,
+        // ending at rest: what the program did before its error reaches the timeline, then the error.
+        using var source = commands.GetEnumerator();
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        while (true)
         {
+            try
+            {
+                if (!source.MoveNext()) break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                break;
+            }
+            var c = source.Current;
             switch (c)
             {
                 case CncTwin.Core.Move move:
@@ -192,6 +206,7 @@ public sealed class MotionPlanner
         }
         Emit(true);
         foreach (var item in ready) yield return item;
+        failure?.Throw();
     }
 
     /// <summary>The look-ahead window: a list consumed from the front without shifting it on every segment.</summary>

@@ -100,7 +100,7 @@ public sealed class MemorySink(bool keepSamples = false) : ISimulationSink
 
 public static class SimulationSinks
 {
-    /// <summary>The standard files in a folder, in the order they must complete (meshes before the summary and report).</summary>
+    /// <summary>The standard files in a folder, in the order they must complete (meshes before the report, the summary last).</summary>
     public static List<ISimulationSink> ForFolder(string folder, SimulationOutputs outputs = SimulationOutputs.All)
     {
         Directory.CreateDirectory(folder);
@@ -108,8 +108,9 @@ public static class SimulationSinks
         if (outputs.HasFlag(SimulationOutputs.Timeline)) sinks.Add(new TimelineCsvSink(Path.Combine(folder, "timeline.csv")));
         if (outputs.HasFlag(SimulationOutputs.Moves)) sinks.Add(new MovesCsvSink(Path.Combine(folder, "moves.csv")));
         if (outputs.HasFlag(SimulationOutputs.Meshes)) sinks.Add(new StockMeshSink(Path.Combine(folder, "stock.stl"), Path.Combine(folder, "stock.glb"), folder));
-        if (outputs.HasFlag(SimulationOutputs.Summary)) sinks.Add(new SummaryJsonSink(Path.Combine(folder, "summary.json")));
         if (outputs.HasFlag(SimulationOutputs.Report)) sinks.Add(new ReportSink(Path.Combine(folder, "report.html")));
+        // Last, so that it carries every other output's figures and wall time.
+        if (outputs.HasFlag(SimulationOutputs.Summary)) sinks.Add(new SummaryJsonSink(Path.Combine(folder, "summary.json")));
         return sinks;
     }
 }

@@ -24,6 +24,7 @@ public sealed record TwinSessionOptions
     public MonitorOptions Monitor { get; init; } = new();
     /// <summary>The controller's active work offset: added to the program's positions to get the machine's, mm.</summary>
     public Vec3 WorkOffset { get; init; }
+    /// <summary>Data-item names; null: the source's own (a recorded log's columns), else the VMC-3Axis defaults.</summary>
     public DataItemMapping? Mapping { get; init; }
     public DeviceModel? DeviceModel { get; init; }
     /// <summary>Folder for telemetry.csv, alarms.json and summary.json; null writes none.</summary>
@@ -103,7 +104,7 @@ public sealed class TwinSession
 
     private async Task Produce(IObservationSource source, ChannelWriter<TwinEvent> events, CancellationTokenSource cts)
     {
-        var mapping = _opt.Mapping ?? DataItemMapping.Default;
+        var mapping = _opt.Mapping ?? source.Mapping ?? DataItemMapping.Default;
         var assembler = new SampleAssembler(mapping, _opt.DeviceModel);
         var gate = new Lock();
         string reason = "end of stream";

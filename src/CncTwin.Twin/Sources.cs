@@ -15,6 +15,8 @@ public interface IObservationSource
     /// <summary>Connection changes and gaps, as they happen.</summary>
     Action<SourceEvent>? OnEvent { get; set; }
     IAsyncEnumerable<Observation> ReadAsync(CancellationToken ct);
+    /// <summary>The data-item names this source's observations carry, when the source defines them itself (a recorded log's columns); null: the caller's mapping.</summary>
+    DataItemMapping? Mapping => null;
 }
 
 /// <summary>

@@ -53,12 +53,19 @@ async function simulate(ev) {
   if (!r.ok) { $('#sim-status').textContent = 'error: ' + (await r.text()); return; }
   const { id } = await r.json();
   $('#sim-status').textContent = 'simulating…';
-  for (;;) {
-    await new Promise((res) => setTimeout(res, 400));
-    const s = await (await api('/api/simulations/' + id)).json();
-    if (s.status === 'done') { $('#sim-status').textContent = 'done'; openSimulation(id); return; }
-    if (s.status === 'failed') { $('#sim-status').textContent = 'failed: ' + (s.error || ''); return; }
-  }
+  // A running simulation can be stopped from the page (the server cancels the library's run).
+  const stop = $('#sim-stop');
+  stop.hidden = false;
+  stop.onclick = () => { stop.disabled = true; api('/api/simulations/' + id + '/cancel', { method: 'POST' }); };
+  try {
+    for (;;) {
+      await new Promise((res) => setTimeout(res, 400));
+      const s = await (await api('/api/simulations/' + id)).json();
+      if (s.status === 'done') { $('#sim-status').textContent = 'done'; openSimulation(id); return; }
+      if (s.status === 'failed') { $('#sim-status').textContent = 'failed: ' + (s.error || ''); return; }
+      if (s.status === 'cancelled') { $('#sim-status').textContent = 'stopped'; return; }
+    }
+  } finally { stop.hidden = true; stop.disabled = false; }
 }
 
 let viewer = null;
