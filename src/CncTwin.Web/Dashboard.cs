@@ -128,7 +128,15 @@ public static class Dashboard
                     {
                         ProgramPath = program, ToolsPath = tools ?? o.ToolsPath, Material = material, TimelineStepS = 0.01, ResolutionMm = 0.5, OutputFolder = Path.Combine(dir, "out"),
                     };
-                    var (result, diagnostics) = await Simulator.RunToFolderAsync(request, null, sim.Cancel.Token);
+                    var (context, diagnostics) = await Task.Run(() => SimulationContext.Create(request, sim.Cancel.Token));
+                    SimulationResult? result = null;
+                    if (context != null)
+                    {
+                        // The standard files, plus the viewer's decimated toolpath collected as the run streams (no re-reading of timeline.csv).
+                        var sinks = SimulationSinks.ForFolder(request.OutputFolder!);
+                        sinks.Insert(0, new ToolpathPreviewSink(Path.Combine(request.OutputFolder!, "path.json")));
+                        result = await Simulator.RunAsync(context, sinks, null, sim.Cancel.Token);
+                    }
                     var error = result?.Error ?? diagnostics.FirstOrDefault(d => d.IsError);
                     if (error == null) sim.Status = "done";
                     else { sim.Error = error.Format(FieldName, "simulate").Replace(program, sim.Program); sim.Status = "failed"; }
@@ -160,7 +168,8 @@ public static class Dashboard
         app.MapGet("/api/simulations/{id}/path", (string id) =>
         {
             if (!IdPattern.IsMatch(id) || !sims.TryGetValue(id, out var s)) return Results.NotFound();
-            string tl = Path.Combine(s.Dir, "out", "timeline.csv");
+            string pj = Path.Combine(s.Dir, "out", "path.json"), tl = Path.Combine(s.Dir, "out", "timeline.csv");
+            if (File.Exists(pj)) return Results.File(pj, "application/json");
             return File.Exists(tl) ? Results.Json(PathFromTimeline(tl)) : Results.NotFound();
         });
 
@@ -321,27 +330,23 @@ public static class Dashboard
         return list;
     }
 
-    /// <summary>The toolpath for the viewer from timeline.csv: positions (≤ 50 000 points), load share, rapid flag, time.</summary>
+    /// <summary>The toolpath for the viewer from a timeline.csv written without a preview (two streaming passes: count, then every k-th row).</summary>
     private static object PathFromTimeline(string path)
     {
-        var lines = File.ReadLines(path).ToList();
-        var h = lines[0].Split(',');
+        long n = File.ReadLines(path).LongCount() - 1;
+        long stride = Math.Max(1, n / ToolpathPreviewSink.MaxPoints);
+        var h = File.ReadLines(path).First().Split(',');
         int ct = Array.IndexOf(h, "t_s"), cx = Array.IndexOf(h, "x"), cy = Array.IndexOf(h, "y"), cz = Array.IndexOf(h, "z"), cm = Array.IndexOf(h, "motion"), cl = Array.IndexOf(h, "spindle_load_pct");
-        int n = lines.Count - 1, stride = Math.Max(1, n / 50_000);
-        var xyz = new List<float>(); var load = new List<float>(); var rapid = new List<byte>(); var time = new List<float>();
-        double max = 1;
-        var rows = new List<string[]>();
-        for (int i = 1; i < lines.Count; i += stride) rows.Add(lines[i].Split(','));
-        foreach (var r in rows) if (cl >= 0 && double.TryParse(r[cl], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) max = Math.Max(max, v);
-        foreach (var r in rows)
+        var preview = new ToolpathPreviewSink(null);
+        long i = 0;
+        foreach (var line in File.ReadLines(path).Skip(1))
         {
+            if (i++ % stride != 0) continue;
+            var r = line.Split(',');
             static float F(string s) => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 0;
-            xyz.Add(F(r[cx])); xyz.Add(F(r[cy])); xyz.Add(F(r[cz]));
-            load.Add(cl >= 0 ? (float)(F(r[cl]) / max) : 0);
-            rapid.Add(r[cm] == "rapid" ? (byte)1 : (byte)0);
-            time.Add(F(r[ct]));
+            preview.Add(F(r[ct]), F(r[cx]), F(r[cy]), F(r[cz]), cl >= 0 ? F(r[cl]) : 0, r[cm] == "rapid");
         }
-        return new { xyz, load, rapid, time };
+        return preview.Json();
     }
 
     /// <summary>Fan-out of live events to the connected browsers (bounded per subscriber).</summary>
