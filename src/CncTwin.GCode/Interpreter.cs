@@ -118,7 +118,7 @@ public sealed partial class Interpreter : IDisposable
         int sinceProgress = 0;
         while (!_ended)
         {
-            if (++sinceProgress == 1024) { sinceProgress = 0; NoteProgress(); }
+            if (++sinceProgress == 1024) { sinceProgress = 0; NoteProgress(); _opt.Cancellation.ThrowIfCancellationRequested(); }
             if (!_source.TryReadLine(out var line))
             {
                 {

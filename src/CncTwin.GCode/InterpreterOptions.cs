@@ -24,6 +24,8 @@ public sealed class InterpreterOptions
     public long MaxLoopIterations { get; init; } = 50_000_000;
     /// <summary>Deepest allowed subroutine nesting.</summary>
     public int MaxCallDepth { get; init; } = 64;
+    /// <summary>Stops interpretation (OperationCanceledException) within 1 024 blocks once cancelled, even inside a long O-word loop that emits nothing.</summary>
+    public CancellationToken Cancellation { get; init; }
     /// <summary>Emit plain comments as <c>Message</c> commands (messages from (MSG,...) are always emitted).</summary>
     public bool EmitComments { get; init; }
 }

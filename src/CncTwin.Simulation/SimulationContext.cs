@@ -42,14 +42,14 @@ public sealed class SimulationContext
     }
 
     /// <summary>An interpreter over the program (or another file, e.g. an optimised copy), in true machine coordinates.</summary>
-    public Interpreter NewInterpreter(string? file = null) => NewInterpreter(Source(Request, file), Table, Request.InitialTool, Request.BlockDelete, HomeAboveWorkMm);
+    public Interpreter NewInterpreter(string? file = null, CancellationToken ct = default) => NewInterpreter(Source(Request, file), Table, Request.InitialTool, Request.BlockDelete, HomeAboveWorkMm, ct);
 
     private static LineSource Source(SimulationRequest r, string? file) =>
         file == null && r.ProgramText != null ? LineSource.FromString(r.ProgramText, r.ProgramPath) : LineSource.FromFile(file ?? r.ProgramPath);
 
-    private static Interpreter NewInterpreter(LineSource source, ToolTable table, int initialTool, bool blockDelete, double home) => new(source, new InterpreterOptions
+    private static Interpreter NewInterpreter(LineSource source, ToolTable table, int initialTool, bool blockDelete, double home, CancellationToken ct = default) => new(source, new InterpreterOptions
     {
-        Tools = table, InitialTool = initialTool, BlockDelete = blockDelete,
+        Tools = table, InitialTool = initialTool, BlockDelete = blockDelete, Cancellation = ct,
         // Work zero below machine zero (auto start): the interpreter works in true machine coordinates, and
         // positions are shifted back into the work frame the stock is given in.
         InitialPosition = new Vec3(0, 0, home), InitialG54Offset = new Vec3(0, 0, -home),
@@ -166,7 +166,7 @@ public sealed class SimulationContext
             else
             {
                 // The automatic block is found from the program itself, with work and machine zero together.
-                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0), library, ct);
+                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0, ct), library, ct);
                 var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
                 build = () => VoxelStock.Box(lo, hi, r.ResolutionMm);
                 description = string.Create(inv, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
@@ -211,7 +211,7 @@ public sealed class SimulationContext
     /// <summary>The program interpreted and planned on the machine (work frame), without the later stages: for stage benchmarks and path checks.</summary>
     public IEnumerable<PlanItem> Plan(CancellationToken ct = default)
     {
-        using var interp = NewInterpreter();
+        using var interp = NewInterpreter(null, ct);
         long n = 0;
         foreach (var item in new MotionPlanner(Machine).Plan(WorkFrame(interp.Run())))
         {
@@ -225,7 +225,7 @@ public sealed class SimulationContext
     {
         try
         {
-            using var counter = NewInterpreter();
+            using var counter = NewInterpreter(null, ct);
             long n = 0;
             foreach (var c in counter.Run())
             {

@@ -84,7 +84,7 @@ public sealed class SimulationPass : IDisposable
     /// <summary>The plan, each planned move processed by every stage before it is yielded (see <see cref="Current"/>).</summary>
     public IEnumerable<PlanItem> Items(CancellationToken ct = default)
     {
-        using var interp = _ctx.NewInterpreter(_opt.ProgramFile);
+        using var interp = _ctx.NewInterpreter(_opt.ProgramFile, ct);
         bool readAhead = _opt.ReadAhead && _opt.OnCanonicalMove == null;
         IEnumerable<CanonicalCommand> Source()
         {

@@ -191,4 +191,21 @@ public class PipelineLibraryTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(memory.Moves.Count < 40_000);
     }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_InsideALoopThatMovesNothing_StopsWithinOneSecond()
+    {
+        // 40 million iterations of an O-word loop before the first move (under the interpreter's runaway guard).
+        const string program = "#1=0\no100 while [#1 lt 40000000]\n#1=[#1+1]\no100 endwhile\nG0 X1\nM2\n";
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":6,"flutes":2}]}""", "t.json");
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(-5, -5, -5), new Vec3(5, 5, 0), 0.5), "loop.ngc"));
+        using var cts = new CancellationTokenSource();
+        var run = Simulator.RunAsync(context, [new MemorySink()], null, cts.Token);
+        await Task.WhenAny(run, Task.Delay(300, TestContext.Current.CancellationToken));
+        Assert.False(run.IsCompleted, "the loop finished before it could be cancelled");
+        var clock = Stopwatch.StartNew();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
 }
