@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using CncTwin.Web;
 using Microsoft.AspNetCore.Builder;
@@ -26,28 +25,6 @@ public class DashboardBrowserTests
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
-    }
-
-    /// <summary>A generic telemetry CSV of the LinuxCNC twin-e2e run: positions and lines as recorded, load designed (+40 points in line 6's cut).</summary>
-    private static string Telemetry(string repo, string dir)
-    {
-        var trace = File.ReadAllLines(Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "recorded", "twin-e2e.trace.csv"));
-        var h = trace[0].Split(',');
-        int ct = Array.IndexOf(h, "t_s"), cx = Array.IndexOf(h, "x"), cy = Array.IndexOf(h, "y"), cz = Array.IndexOf(h, "z"), cl = Array.IndexOf(h, "line");
-        var rnd = new Random(3);
-        var lines = new List<string> { "t_s,x,y,z,spindle_rpm,spindle_load_pct,line,execution" };
-        foreach (var r in trace.Skip(1).Select(l => l.Split(',')))
-        {
-            int line = int.Parse(r[cl], CultureInfo.InvariantCulture);
-            double x = double.Parse(r[cx], CultureInfo.InvariantCulture);
-            // In the block (front half of the Ø10 cutter inside 0..50 mm): about the predicted 4 % of a 22.4 kW spindle; line 6 overloaded.
-            bool inStock = line is 6 or 10 ? x > -5 && x < 50 : line == 8 && x > 0 && x < 55;
-            double load = 6 + (inStock ? (line == 6 ? 64 : 4) : 0) + (rnd.NextDouble() - 0.5);
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{r[ct]},{r[cx]},{r[cy]},{r[cz]},6000,{load:0.00},{line},ACTIVE"));
-        }
-        string path = Path.Combine(dir, "telemetry.csv");
-        File.WriteAllLines(path, lines);
-        return path;
     }
 
     [Fact]
@@ -82,8 +59,9 @@ public class DashboardBrowserTests
             // 2. The live twin: replay the telemetry; the chart fills and the overload alarm appears at line 6.
             await page.ClickAsync("nav a[data-view='live']");
             await page.WaitForSelectorAsync("#live-chart .uplot");
-            await page.SetInputFilesAsync("#live-program", Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "programs", "twin-e2e.ngc"));
-            await page.SetInputFilesAsync("#live-telemetry", Telemetry(repo, ws));
+            // The bundled replay sample: LinuxCNC's recorded run of three slots, spindle load designed (+64 points in line 6's cut).
+            await page.SetInputFilesAsync("#live-program", Path.Combine(repo, "gcode-samples", "twin-slots.ngc"));
+            await page.SetInputFilesAsync("#live-telemetry", Path.Combine(repo, "gcode-samples", "twin-slots-telemetry.csv"));
             await page.FillAsync("#live-options", "--material steel1045 --tool 4 --stock box:0,0,-10,50,40,0 --resolution 0.5");
             await page.ClickAsync("#live-start");
             await page.WaitForSelectorAsync("#live-alarms li.alarm.overload", new PageWaitForSelectorOptions { Timeout = 120_000 });

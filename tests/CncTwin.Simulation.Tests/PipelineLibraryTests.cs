@@ -64,33 +64,13 @@ public class PipelineLibraryTests
             Assert.True(times.TryGetProperty(stage, out var t) && t.GetDouble() >= 0, $"no time for {stage}");
     }
 
-    /// <summary>Telemetry of LinuxCNC's recorded twin-e2e run: positions and lines as recorded, the load designed (+64 points in line 6's cut).</summary>
-    private static string Telemetry(string repo, string dir)
-    {
-        var trace = File.ReadAllLines(Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "recorded", "twin-e2e.trace.csv"));
-        var h = trace[0].Split(',');
-        int ct = Array.IndexOf(h, "t_s"), cx = Array.IndexOf(h, "x"), cy = Array.IndexOf(h, "y"), cz = Array.IndexOf(h, "z"), cl = Array.IndexOf(h, "line");
-        var rnd = new Random(3);
-        var sb = new StringBuilder("t_s,x,y,z,spindle_rpm,spindle_load_pct,line,execution\n");
-        foreach (var r in trace.Skip(1).Select(l => l.Split(',')))
-        {
-            int line = int.Parse(r[cl], CultureInfo.InvariantCulture);
-            double x = double.Parse(r[cx], CultureInfo.InvariantCulture);
-            bool inStock = line is 6 or 10 ? x > -5 && x < 50 : line == 8 && x > 0 && x < 55;
-            double load = 6 + (inStock ? (line == 6 ? 64 : 4) : 0) + (rnd.NextDouble() - 0.5);
-            sb.Append(string.Create(CultureInfo.InvariantCulture, $"{r[ct]},{r[cx]},{r[cy]},{r[cz]},6000,{load:0.00},{line},ACTIVE\n"));
-        }
-        string path = Path.Combine(dir, "telemetry.csv");
-        File.WriteAllText(path, sb.ToString());
-        return path;
-    }
-
     [Fact]
     public async Task TwinSession_ThroughTheLibrary_GivesWhatReplayGives()
     {
         string repo = Repo(), dir = TempDir();
-        string program = Path.Combine(repo, "tests", "oracle-data", "linuxcnc-sim", "programs", "twin-e2e.ngc"), tools = Path.Combine(repo, "gcode-samples", "tools.json");
-        string telemetry = Telemetry(repo, dir), cliOut = Path.Combine(dir, "cli"), libOut = Path.Combine(dir, "lib");
+        // The bundled replay sample: LinuxCNC's recorded run of three slots with an overload designed on line 6.
+        string program = Path.Combine(repo, "gcode-samples", "twin-slots.ngc"), tools = Path.Combine(repo, "gcode-samples", "tools.json");
+        string telemetry = Path.Combine(repo, "gcode-samples", "twin-slots-telemetry.csv"), cliOut = Path.Combine(dir, "cli"), libOut = Path.Combine(dir, "lib");
         int code = await CliApp.Build().Parse(["replay", "--program", program, "--source", "csv:" + telemetry, "--tools", tools, "--material", "steel1045", "--tool", "4",
             "--stock", "box:0,0,-10,50,40,0", "--out", cliOut, "--db", Path.Combine(dir, "cli.db")]).InvokeAsync();
         Assert.Equal(0, code);
