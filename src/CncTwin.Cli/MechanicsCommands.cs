@@ -200,6 +200,12 @@ internal static class MechanicsCommands
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(data)!;
+            // An output that is the input would replace the measurements with the fit.
+            if (pr.GetValue(outFile) is { } target && CncTwin.Core.IO.AtomicFile.SameFile(target, path))
+            {
+                Console.Error.WriteLine($"--out {target}: error: this is the --data file; write the material to another file");
+                return CliApp.ExitUsage;
+            }
             try
             {
                 if (!(pr.GetValue(idle) >= 0) || double.IsInfinity(pr.GetValue(idle)))
@@ -220,8 +226,10 @@ internal static class MechanicsCommands
                 double relRms = rel.Count == 0 ? 0 : Math.Sqrt(rel.Average(v => v * v));
                 if (pr.GetValue(outFile) is { } o)
                 {
-                    using var fs = File.Create(o);
-                    using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+                    // Written whole under a temporary name, then renamed: a failure never leaves a half-written material file.
+                    using var file = CncTwin.Core.IO.AtomicFile.Create(o);
+                    using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+                    {
                     w.WriteStartObject();
                     w.WriteStartArray("materials");
                     w.WriteStartObject();
@@ -234,6 +242,8 @@ internal static class MechanicsCommands
                     w.WriteEndObject();
                     w.WriteEndArray();
                     w.WriteEndObject();
+                    }
+                    file.Commit();
                 }
                 if (pr.GetValue(format) == "json")
                 {

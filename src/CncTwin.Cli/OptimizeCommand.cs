@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CncTwin.Core;
+using CncTwin.Core.IO;
 using CncTwin.GCode;
 using CncTwin.Mechanics;
 using CncTwin.Motion;
@@ -70,6 +71,12 @@ internal static class OptimizeCommand
     internal static int Run(string file, string outFile, FeedTargetKind kind, double target, string targetName, double minFeed, double? maxFeed, double? airFeed,
         double feedStep, double minPiece, double? chipCap, string? machinePath, string? toolsPath, int initialTool, SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, bool json)
     {
+        // The program must not be its own output: opening the output would empty it before it is read.
+        if (File.Exists(file) && AtomicFile.SameFile(outFile, file))
+        {
+            Console.Error.WriteLine($"--out {outFile}: error: this is the program being optimised; write the optimised program to another file");
+            return CliApp.ExitUsage;
+        }
         var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, false, removal, mechanics, "optimize");
         if (request == null) return CliApp.ExitUsage;
         int code = CliSimulation.Setup(request, "optimize", out var setup);
@@ -93,8 +100,13 @@ internal static class OptimizeCommand
             if (!json) Console.Error.WriteLine($"simulating {file} ...");
             var before = FeedOptimization.Pass(setup, null, optimizer, rewriter);
             ProgramFeedRewriter.Result rewrite;
-            using (var w = new StreamWriter(outFile, false, Encoding.Latin1) { NewLine = "\n" })
-                rewrite = Rewrite(file, rewriter, w);
+            // Whole under a temporary name, then renamed: an error never leaves a half-written program.
+            using (var optimised = AtomicFile.Create(outFile))
+            {
+                using (var w = new StreamWriter(optimised.Stream, Encoding.Latin1, 1 << 16, leaveOpen: true) { NewLine = "\n" })
+                    rewrite = Rewrite(file, rewriter, w);
+                optimised.Commit();
+            }
             if (!json) Console.Error.WriteLine($"simulating {outFile} ...");
             var after = FeedOptimization.Pass(setup, outFile, null, null);
             string? mismatch = FeedOptimization.SameGeometry(before.Moves, after.Moves);

@@ -80,7 +80,6 @@ internal static class SimulateCommand
         request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir };
         int code = CliSimulation.Setup(request, "simulate", out var context);
         if (context == null) return code;
-        string timelinePath = Path.Combine(outDir, "timeline.csv");
         try
         {
             var sinks = SimulationSinks.ForFolder(outDir);
@@ -95,7 +94,7 @@ internal static class SimulateCommand
             {
                 int rc = CliSimulation.Report([error], "simulate");
                 if (error.Kind == DiagnosticKind.ProgramError)
-                    Console.Error.WriteLine($"simulation stopped at that line; {timelinePath} holds the timeline up to it, no summary.json was written");
+                    Console.Error.WriteLine($"simulation stopped at that line; {outDir}/ holds what ran before it (timeline.csv, moves.csv, stock meshes, report.html) and summary.json records the error");
                 return rc;
             }
             if (!quiet) PrintSummary(file, context.Machine, result, outDir);

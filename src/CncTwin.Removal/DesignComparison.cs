@@ -65,8 +65,9 @@ public static class DesignComparison
         var result = new Result(gv * stock.VoxelVolumeMm3, lv * stock.VoxelVolumeMm3, gouge.Max(), left.Max(), gc, lc);
         if (outDir != null)
         {
-            using (var csv = new StreamWriter(Path.Combine(outDir, "deviation.csv"), false, new UTF8Encoding(false)))
+            using (var file = CncTwin.Core.IO.AtomicFile.Create(Path.Combine(outDir, "deviation.csv")))
             {
+                using var csv = new StreamWriter(file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
                 csv.Write("x_mm,y_mm,leftover_mm,gouge_mm\n");
                 for (int j = 0; j < ny; j++)
                     for (int i = 0; i < nx; i++)
@@ -75,8 +76,10 @@ public static class DesignComparison
                         if (gouge[c] == 0 && left[c] == 0) continue;
                         csv.Write(string.Create(CultureInfo.InvariantCulture, $"{stock.CenterX(i):0.####},{stock.CenterY(j):0.####},{left[c]:0.####},{gouge[c]:0.####}\n"));
                     }
+                csv.Flush();
+                file.Commit();
             }
-            WritePng(Path.Combine(outDir, "deviation.png"), nx, ny, gouge, left, hasPart, Math.Max(result.MaxGougeMm, stock.CellMm), Math.Max(result.MaxLeftoverMm, stock.CellMm));
+            CncTwin.Core.IO.AtomicFile.Write(Path.Combine(outDir, "deviation.png"), png => WritePng(png, nx, ny, gouge, left, hasPart, Math.Max(result.MaxGougeMm, stock.CellMm), Math.Max(result.MaxLeftoverMm, stock.CellMm)));
         }
         return result;
     }

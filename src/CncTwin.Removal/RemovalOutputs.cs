@@ -21,9 +21,12 @@ public sealed class MovesCsvWriter : IDisposable
 
     /// <summary>extraColumns: columns later stages append (name, .NET number format); NaN writes an empty field.</summary>
     public MovesCsvWriter(string path, IReadOnlyList<(string Name, string Format)>? extraColumns = null)
+        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), extraColumns) { }
+
+    public MovesCsvWriter(Stream output, IReadOnlyList<(string Name, string Format)>? extraColumns = null)
     {
         _extra = extraColumns ?? [];
-        _w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
+        _w = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
         _w.Write(Header);
         foreach (var (name, _) in _extra) { _w.Write(','); _w.Write(name); }
         _w.Write('\n');

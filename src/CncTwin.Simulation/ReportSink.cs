@@ -1,5 +1,6 @@
 using System.Globalization;
 using CncTwin.Core;
+using CncTwin.Core.IO;
 using CncTwin.Mechanics;
 using CncTwin.Mechanics.Stability;
 using CncTwin.Motion;
@@ -19,6 +20,8 @@ public sealed class ReportSink(string path) : ISimulationSink
 
     public void Begin(SimulationResult run)
     {
+        // A report of an earlier run must not pass for this one while it runs (or if it is stopped).
+        if (File.Exists(path)) File.Delete(path);
         _machine = run.Context.Machine;
         _d = new ReportData { ProgramPath = run.Context.ProgramPath, Machine = _machine.Name };
         var t = run.TimelineLayout;
@@ -31,6 +34,17 @@ public sealed class ReportSink(string path) : ISimulationSink
     public void OnSample(in TimelineSample sample, ReadOnlySpan<double> values) => AddSample(sample, values[_mrr], values[_force], values[_power], values[_load], values[_wear]);
 
     public void Complete(SimulationResult r) => r.Times.Time(Stages.Report, () => Finish(path, r.Plan, r.Removal, r.Loads, r.Wear, r.Stock, r.Travel.Found));
+
+    /// <summary>After a program error: the report of what ran before it, the error first among the problem lines.</summary>
+    public void Fail(SimulationResult r) => r.Times.Time(Stages.Report, () =>
+    {
+        if (r.Error is { } e)
+        {
+            _d.Summary.Add(("stopped", $"at line {e.Line}: {e.Message} (the figures cover the program up to that line)", true));
+            _d.Problems.Add((e.Line, "error", e.Message));
+        }
+        Finish(path, r.Plan, r.Removal, r.Loads, r.Wear, r.Stock, r.Travel.Found);
+    });
     private readonly List<(double Rpm, double DepthMm, bool Chatter)> _operating = new();
     private MoveLoads? _worst;
 
@@ -102,6 +116,6 @@ public sealed class ReportSink(string path) : ISimulationSink
             _d.StockGlb = File.ReadAllBytes(tmp);
         }
         finally { try { File.Delete(tmp); } catch (IOException) { } }
-        ReportWriter.Write(path, _d);
+        AtomicFile.Write(path, p => ReportWriter.Write(p, _d));
     }
 }

@@ -47,7 +47,22 @@ public sealed class SimulationResult
         yield return new RemovalSummary(Removal, Context.StockDescription, Mesh, Design);
         yield return Loads;
         yield return Wear;
+        if (Error != null) yield return new ErrorSummary(Error);
         yield return Times;
+    }
+
+    /// <summary>"error": where and why the run stopped (the figures before it cover the program up to that line).</summary>
+    private sealed class ErrorSummary(Diagnostic e) : ISummaryContributor
+    {
+        public void WriteSummary(Utf8JsonWriter w)
+        {
+            w.WriteStartObject("error");
+            if (e.File != null) w.WriteString("file", e.File); else w.WriteNull("file");
+            w.WriteNumber("line", e.Line);
+            w.WriteNumber("column", e.Column);
+            w.WriteString("message", e.Message);
+            w.WriteEndObject();
+        }
     }
 
     /// <summary>Writes summary.json (one object).</summary>

@@ -1,3 +1,4 @@
+using CncTwin.Core.IO;
 using CncTwin.Motion;
 using CncTwin.Removal;
 
@@ -21,45 +22,88 @@ public interface ISimulationSink
     void Fail(SimulationResult result) { }
 }
 
-/// <summary>timeline.csv: the planner's columns, then every stage's channels.</summary>
+/// <summary>
+/// timeline.csv: the planner's columns, then every stage's channels. Streamed to a temporary file and renamed
+/// when the run ends (completed, or stopped at a program error: the timeline up to it is kept); a cancelled
+/// or crashed run leaves no partial file under the real name.
+/// </summary>
 public sealed class TimelineCsvSink(string path) : ISimulationSink, IDisposable
 {
-    private FileStream? _stream;
+    private AtomicFile? _file;
     private TimelineCsvWriter? _writer;
 
     public void Begin(SimulationResult run)
     {
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        _writer = new TimelineCsvWriter(_stream, run.TimelineLayout.Columns);
+        _file = AtomicFile.Create(path);
+        _writer = new TimelineCsvWriter(_file.Stream, run.TimelineLayout.Columns);
     }
 
     public void OnSample(in TimelineSample sample, ReadOnlySpan<double> values) => _writer!.Write(sample, values);
+    public void Complete(SimulationResult result) => Commit();
+    public void Fail(SimulationResult result) => Commit();
+
+    private void Commit()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _file?.Commit();
+    }
 
     public void Dispose()
     {
         _writer?.Dispose();
-        _stream?.Dispose();
-        _writer = null; _stream = null;
+        _file?.Dispose();
+        _writer = null; _file = null;
     }
 }
 
-/// <summary>moves.csv: one row per planned move with what it removed and each later stage's move channels.</summary>
+/// <summary>moves.csv: one row per planned move with what it removed and each later stage's move channels (written as timeline.csv is).</summary>
 public sealed class MovesCsvSink(string path) : ISimulationSink, IDisposable
 {
+    private AtomicFile? _file;
     private MovesCsvWriter? _writer;
-    public void Begin(SimulationResult run) => _writer = new MovesCsvWriter(path, run.MoveLayout.Columns);
+
+    public void Begin(SimulationResult run)
+    {
+        _file = AtomicFile.Create(path);
+        _writer = new MovesCsvWriter(_file.Stream, run.MoveLayout.Columns);
+    }
+
     public void OnMove(MoveResult move, ReadOnlySpan<double> values) => _writer!.Write(move.Removal, values);
-    public void Dispose() { _writer?.Dispose(); _writer = null; }
+    public void Complete(SimulationResult result) => Commit();
+    public void Fail(SimulationResult result) => Commit();
+
+    private void Commit()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _file?.Commit();
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _file?.Dispose();
+        _writer = null; _file = null;
+    }
 }
 
-/// <summary>summary.json, written when the run completes; a summary left from an earlier run is removed first so it never passes for this one.</summary>
+/// <summary>
+/// summary.json, written when the run ends: every figure, and after a program error an "error" object with its
+/// file, line, column and message (the figures then cover the moves before it). A summary left from an earlier
+/// run is removed at the start, so it never passes for this one.
+/// </summary>
 public sealed class SummaryJsonSink(string path) : ISimulationSink
 {
     public void Begin(SimulationResult run) { if (File.Exists(path)) File.Delete(path); }
-    public void Complete(SimulationResult result) => result.Times.Time(Stages.Writing, () =>
+    public void Complete(SimulationResult result) => Write(result);
+    public void Fail(SimulationResult result) => Write(result);
+
+    private void Write(SimulationResult result) => result.Times.Time(Stages.Writing, () =>
     {
-        using var stream = File.Create(path);
-        result.WriteSummary(stream);
+        using var file = AtomicFile.Create(path);
+        result.WriteSummary(file.Stream);
+        file.Commit();
     });
 }
 
@@ -69,18 +113,48 @@ public sealed class SummaryJsonSink(string path) : ISimulationSink
 /// </summary>
 public sealed class StockMeshSink(string? stlPath, string? glbPath, string? designFolder = null) : ISimulationSink
 {
+    /// <summary>Stale meshes of an earlier run go first: until this run writes its own, none is shown as its result.</summary>
+    public void Begin(SimulationResult run)
+    {
+        foreach (var p in new[] { stlPath, glbPath }) if (p != null && File.Exists(p)) File.Delete(p);
+    }
+
+    /// <summary>After a program error: the stock as cut up to it (the design comparison only for a complete run).</summary>
+    public void Fail(SimulationResult result) => result.Times.Time(Stages.Meshes, () => WriteMeshes(result));
+
     public void Complete(SimulationResult result) => result.Times.Time(Stages.Meshes, () =>
     {
+        WriteMeshes(result);
         var stock = result.Stock;
         var req = result.Context.Request;
-        int factor = req.MeshResolutionMm > 0 ? Math.Max(1, (int)Math.Round(req.MeshResolutionMm / stock.CellMm)) : StockField.AutoFactor(stock);
-        result.Mesh = StockMesh.Write(stock, factor, stlPath, glbPath);
         if (req.DesignPath != null)
         {
             try { result.Design = DesignComparison.Run(stock, req.DesignPath, designFolder ?? Path.GetDirectoryName(Path.GetFullPath(stlPath ?? glbPath ?? "."))!); }
             catch (CncTwin.Geometry.MeshFormatException ex) { throw new SimulationSetupException([Diagnostic.Preformatted(DiagnosticKind.InvalidRequest, ex.Message)]); }
         }
     });
+
+    private void WriteMeshes(SimulationResult result)
+    {
+        var stock = result.Stock;
+        var req = result.Context.Request;
+        int factor = req.MeshResolutionMm > 0 ? Math.Max(1, (int)Math.Round(req.MeshResolutionMm / stock.CellMm)) : StockField.AutoFactor(stock);
+        // Each file under a temporary name, renamed when whole.
+        string? stlTemp = stlPath != null ? TempBeside(stlPath) : null, glbTemp = glbPath != null ? TempBeside(glbPath) : null;
+        try
+        {
+            result.Mesh = StockMesh.Write(stock, factor, stlTemp, glbTemp);
+            if (stlTemp != null) File.Move(stlTemp, stlPath!, overwrite: true);
+            if (glbTemp != null) File.Move(glbTemp, glbPath!, overwrite: true);
+        }
+        finally
+        {
+            foreach (var t in new[] { stlTemp, glbTemp }) if (t != null && File.Exists(t)) File.Delete(t);
+        }
+    }
+
+    private static string TempBeside(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
 }
 
 /// <summary>Keeps every move (and optionally every sample with its channel values) in memory: for tests, the twin and the dashboard.</summary>

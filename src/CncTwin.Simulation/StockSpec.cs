@@ -75,7 +75,9 @@ public static class StockSpec
         double reach = 0;
         using var interp = interpreter();
         long n = 0;
-        foreach (var c in interp.Run())
+        // A program that stops on an error gets the block around what it cut before the error: the run itself
+        // then stops on the same line and reports it, with everything before it in its outputs.
+        foreach (var c in UpToError(interp.Run()))
         {
             if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
             if (c is not Move m || m.Kind == MotionKind.Rapid) continue;
@@ -94,6 +96,16 @@ public static class StockSpec
         }
         if (x0 > x1) return null;
         double margin = reach + 2;
+        static IEnumerable<CanonicalCommand> UpToError(IEnumerable<CanonicalCommand> commands)
+        {
+            using var e = commands.GetEnumerator();
+            while (true)
+            {
+                try { if (!e.MoveNext()) yield break; }
+                catch (GCodeException) { yield break; }
+                yield return e.Current;
+            }
+        }
         double top = z0 < 0 ? 0 : z1;
         if (top - (z0 - 2) < 1) top = z0 + 1;
         return (new Vec3(x0 - margin, y0 - margin, z0 - 2), new Vec3(x1 + margin, y1 + margin, top));

@@ -185,8 +185,9 @@ public sealed class TwinSession
 
     private void WriteSummary(string path, string sourceDescription)
     {
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        using var file = CncTwin.Core.IO.AtomicFile.Create(path);
+        using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+        {
         w.WriteStartObject();
         w.WriteString("program", Path.GetFullPath(Prediction.Program));
         w.WriteString("source", sourceDescription);
@@ -208,5 +209,7 @@ public sealed class TwinSession
         }
         w.WriteEndArray();
         w.WriteEndObject();
+        }
+        file.Commit();
     }
 }

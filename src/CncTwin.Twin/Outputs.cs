@@ -42,8 +42,15 @@ public static class AlarmsJson
     /// <summary>DIR/alarms.json: [{"line":N,"kind":"overload|underload|position","start":ISO,"end":ISO,"start_s":..,"end_s":..,"message":"..","peak":..}].</summary>
     public static void Write(string path, IEnumerable<TwinAlarm> alarms)
     {
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        // Whole under a temporary name, then renamed (an interrupted write never leaves a truncated alarms.json).
+        using var file = CncTwin.Core.IO.AtomicFile.Create(path);
+        using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+            Write(w, alarms);
+        file.Commit();
+    }
+
+    private static void Write(Utf8JsonWriter w, IEnumerable<TwinAlarm> alarms)
+    {
         w.WriteStartArray();
         foreach (var a in alarms)
         {
