@@ -12,6 +12,32 @@ public static class CliApp
 {
     public const int ExitOk = 0, ExitProgramError = 1, ExitUsage = 2;
 
+    /// <summary>
+    /// Parses and runs a command line. A usage problem found by the parser (an unknown option, a missing required
+    /// option, a value not among the allowed ones) is one line per problem on standard error and exit code 2, as
+    /// for the usage problems the commands find themselves.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    {
+        var parsed = Build().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = parsed.CommandResult.Command is { } c && c is not RootCommand ? c.Name : "cnctwin";
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"{command}: error: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
+            Console.Error.WriteLine($"(cnctwin {(command == "cnctwin" ? "" : command + " ")}--help lists what it takes)");
+            return ExitUsage;
+        }
+        return await parsed.InvokeAsync(cancellationToken: ct);
+    }
+
+    /// <summary>An output folder that is an existing file is a usage problem, said in one line (prints it; false then).</summary>
+    internal static bool CheckOutputFolder(string folder)
+    {
+        if (!File.Exists(folder)) return true;
+        Console.Error.WriteLine($"--out {folder}: error: this is a file; --out takes a folder for the outputs");
+        return false;
+    }
+
     public static RootCommand Build()
     {
         var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");

@@ -99,6 +99,12 @@ internal static class OptimizeCommand
         {
             if (!json) Console.Error.WriteLine($"simulating {file} ...");
             var before = FeedOptimization.Pass(setup, null, optimizer, rewriter);
+            // Nothing cut: every feed would be "optimised" against zero load. Refuse rather than write such a program.
+            if (!(before.RemovedMm3 > 0))
+            {
+                Console.Error.WriteLine($"optimize: error: no cutting move touches the stock ({setup.StockDescription}): there is no load to optimise against; give the stock where the part is (--stock)");
+                return CliApp.ExitUsage;
+            }
             ProgramFeedRewriter.Result rewrite;
             // Whole under a temporary name, then renamed: an error never leaves a half-written program.
             using (var optimised = AtomicFile.Create(outFile))

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using CncTwin.Cli;
 
-return CliApp.Build().Parse(args).Invoke();
+return await CliApp.RunAsync(args);

@@ -75,6 +75,7 @@ internal static class SimulateCommand
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
+        if (!CliApp.CheckOutputFolder(outDir)) return CliApp.ExitUsage;
         var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate");
         if (request == null) return CliApp.ExitUsage;
         request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir };
@@ -127,6 +128,9 @@ internal static class SimulateCommand
                     break;
                 case "timeline-truncated":
                     Console.Error.WriteLine($"{file}: warning: {w.Message.Replace("the timeline stops", "timeline.csv stops").Replace("; the rest of the program is still simulated and summarised", " (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json")}");
+                    break;
+                case "stock-untouched":
+                    Console.Error.WriteLine($"{file}: warning: {w.Message} (give it with --stock)");
                     break;
                 default:
                     Console.Error.WriteLine($"{file}: warning: {w.Message}");

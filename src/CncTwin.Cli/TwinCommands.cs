@@ -87,6 +87,7 @@ internal static class TwinCommands
             return CliApp.ExitUsage;
         }
         string command = live ? "watch" : "replay";
+        if (!CliApp.CheckOutputFolder(outDir)) return CliApp.ExitUsage;
         var request = CliSimulation.Request(programPath, machinePath, toolsPath, initialTool, false, removal, mechanics, command);
         if (request == null) return CliApp.ExitUsage;
         int code = CliSimulation.Setup(request, command, out var setup);

@@ -162,7 +162,7 @@ public static class FeedOptimization
     /// <summary>A canonical move's shape, for comparing two programs' toolpaths.</summary>
     public readonly record struct MoveShape(MotionKind Kind, Vec3 Start, Vec3 End, int Line);
 
-    public sealed record PassResult(double CycleTimeS, double MaxForceN, double MaxChipMm, double MaxLoadPct, List<MoveShape> Moves, List<string> Warnings);
+    public sealed record PassResult(double CycleTimeS, double MaxForceN, double MaxChipMm, double MaxLoadPct, List<MoveShape> Moves, List<string> Warnings, double RemovedMm3);
 
     /// <summary>One pass over a program (the context's, or another file on the same set-up); the planner and rewriter (if given) observe every move.</summary>
     public static PassResult Pass(SimulationContext context, string? file, FeedPlanner? planner, ProgramFeedRewriter? rewriter, CancellationToken ct = default)
@@ -176,7 +176,7 @@ public static class FeedOptimization
             OnMove = r => planner?.AddLoads(r.Loads!),
         });
         foreach (var _ in pass.Moves(ct)) { }
-        return new PassResult(pass.Plan.CycleTimeS, pass.Loads.MaxForceN, pass.Loads.MaxChipMm, pass.Loads.MaxLoadPct, moves, warnings);
+        return new PassResult(pass.Plan.CycleTimeS, pass.Loads.MaxForceN, pass.Loads.MaxChipMm, pass.Loads.MaxLoadPct, moves, warnings, pass.Removal.RemovedMm3);
     }
 
     /// <summary>

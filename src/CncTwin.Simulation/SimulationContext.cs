@@ -156,21 +156,23 @@ public sealed class SimulationContext
             {
                 build = r.StockFactory;
                 description = "given";
+                reason = "given by the caller";
             }
             else if (r.Stock != null)
             {
                 string spec = r.Stock;
                 build = () => StockSpec.Build(spec, r.ResolutionMm);
                 description = spec;
+                reason = "given: " + spec;
             }
             else
             {
                 // The automatic block is found from the program itself, with work and machine zero together.
                 var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0, ct), library, ct);
-                var (lo, hi) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0));
+                var (lo, hi, why) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0), "automatic: the program has no feed moves, a 1 mm placeholder block");
                 build = () => VoxelStock.Box(lo, hi, r.ResolutionMm);
                 description = string.Create(inv, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
-                reason = box == null ? "the program has no feed moves: a 1 mm placeholder block" : "around the feed moves, widened by the largest cutter radius + 2 mm, from 2 mm under the deepest feed up to Z0 (or the highest feed)";
+                reason = why;
             }
         }
         catch (StockSpec.StockSpecException ex) { throw Fail(ex.Diagnostic); }

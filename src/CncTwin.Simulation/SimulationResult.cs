@@ -45,6 +45,7 @@ public sealed class SimulationResult
         yield return Travel;
         yield return new TimelineSummary(this);
         yield return new RemovalSummary(Removal, Context.StockDescription, Mesh, Design);
+        yield return new StockReasonSummary(Context.StockReason);
         yield return Loads;
         yield return Wear;
         if (Error != null) yield return new ErrorSummary(Error);
@@ -82,6 +83,12 @@ public sealed class SimulationResult
             w.WriteString("machine", r.Context.Machine.Name);
             if (r.Context.Request.MachinePath != null) w.WriteString("machine_file", Path.GetFullPath(r.Context.Request.MachinePath));
         }
+    }
+
+    /// <summary>"stock_reason": how the stock was chosen (given, or which rule made the automatic block).</summary>
+    private sealed class StockReasonSummary(string? reason) : ISummaryContributor
+    {
+        public void WriteSummary(Utf8JsonWriter w) { if (reason != null) w.WriteString("stock_reason", reason); }
     }
 
     private sealed class TimelineSummary(SimulationResult r) : ISummaryContributor

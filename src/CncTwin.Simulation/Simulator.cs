@@ -134,6 +134,10 @@ public static class Simulator
                 }
                 result.TimelineRows = rows;
                 pass.Times.Add(Stages.Writing, writingTicks);
+                if (pass.Toolpath.HasCuts && !(pass.Removal.RemovedMm3 > 0))
+                    Warn(new Diagnostic(DiagnosticKind.Warning,
+                        $"no cutting move touches the stock ({context.StockDescription}): nothing was removed, so there are no loads, wear or chatter to report; is the stock where the program cuts?")
+                    { Code = "stock-untouched", File = context.ProgramPath });
                 progress?.Report(new SimulationProgress(Stages.Meshes, pass.MovesDone, total, pass.Plan.TotalTimeS));
                 foreach (var s in sinks) s.Complete(result);
             }

@@ -65,14 +65,18 @@ public static class StockSpec
     }
 
     /// <summary>
-    /// Without a stock: a block around what the program cuts — the feed moves' extent widened by the largest
-    /// cutter radius plus 2 mm, from 2 mm under the deepest feed up to Z 0 (the usual top-of-stock zero), or up
-    /// to the highest feed if the program never feeds below Z 0. Needs one extra interpretation pass.
+    /// Without a stock: a block around what the program cuts — the feed moves' extent (arcs by the part of the
+    /// circle they sweep) widened by the largest cutter radius plus 2 mm, from 2 mm under the deepest feed up to
+    /// Z 0 (the usual top-of-stock zero) when the program feeds below Z 0. A program that never feeds below Z 0
+    /// has its zero elsewhere (the table, the fixture): the top is then the highest feed, but never above a rapid
+    /// move over the block (rapids are in air, and the program starts where the tool is). Needs one extra
+    /// interpretation pass. The reason says which rule chose the top.
     /// </summary>
-    public static (Vec3 Min, Vec3 Max)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools, CancellationToken ct = default)
+    public static (Vec3 Min, Vec3 Max, string Reason)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools, CancellationToken ct = default)
     {
         double x0 = double.MaxValue, y0 = double.MaxValue, z0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, z1 = double.MinValue;
         double reach = 0;
+        var rapids = new List<(Vec3 A, Vec3 B)>();
         using var interp = interpreter();
         long n = 0;
         // A program that stops on an error gets the block around what it cut before the error: the run itself
@@ -80,22 +84,37 @@ public static class StockSpec
         foreach (var c in UpToError(interp.Run()))
         {
             if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
-            if (c is not Move m || m.Kind == MotionKind.Rapid) continue;
+            if (c is not Move m) continue;
+            if (m.Kind == MotionKind.Rapid) { if (rapids.Count < 1_000_000) rapids.Add((m.Start, m.End)); continue; }
             reach = Math.Max(reach, tools.Get(m.Tool)?.Cutter.RadiusMm ?? 3);
-            foreach (var p in new[] { m.Start, m.End })
-            {
-                x0 = Math.Min(x0, p.X); y0 = Math.Min(y0, p.Y); z0 = Math.Min(z0, p.Z);
-                x1 = Math.Max(x1, p.X); y1 = Math.Max(y1, p.Y); z1 = Math.Max(z1, p.Z);
-            }
-            if (m is ArcFeed a)
-            {
-                double r = a.Center.DistanceTo(a.Start);
-                x0 = Math.Min(x0, a.Center.X - r); x1 = Math.Max(x1, a.Center.X + r);
-                y0 = Math.Min(y0, a.Center.Y - r); y1 = Math.Max(y1, a.Center.Y + r);
-            }
+            var (lo, hi) = m is ArcFeed a ? a.Bounds()
+                : (new Vec3(Math.Min(m.Start.X, m.End.X), Math.Min(m.Start.Y, m.End.Y), Math.Min(m.Start.Z, m.End.Z)),
+                   new Vec3(Math.Max(m.Start.X, m.End.X), Math.Max(m.Start.Y, m.End.Y), Math.Max(m.Start.Z, m.End.Z)));
+            x0 = Math.Min(x0, lo.X); y0 = Math.Min(y0, lo.Y); z0 = Math.Min(z0, lo.Z);
+            x1 = Math.Max(x1, hi.X); y1 = Math.Max(y1, hi.Y); z1 = Math.Max(z1, hi.Z);
         }
         if (x0 > x1) return null;
         double margin = reach + 2;
+        double top;
+        string reason;
+        if (z0 < 0) { top = 0; reason = "top at Z0 (the program feeds below it: top-of-stock zero)"; }
+        else
+        {
+            top = z1;
+            reason = "top at the highest feed (the program never feeds below Z0)";
+            // Rapid moves over the block are in air: the top lies below the lowest of them (the start position included).
+            double bx0 = x0 - margin, bx1 = x1 + margin, by0 = y0 - margin, by1 = y1 + margin;
+            foreach (var (pa, pb) in rapids)
+                foreach (var p in new[] { pa, pb })
+                    if (p.X >= bx0 && p.X <= bx1 && p.Y >= by0 && p.Y <= by1 && p.Z < top && p.Z > z0 - 2)
+                    {
+                        top = p.Z;
+                        reason = "top at the lowest rapid over the block (the program never feeds below Z0; rapids are in air)";
+                    }
+        }
+        if (top - (z0 - 2) < 1) top = z0 + 1;
+        return (new Vec3(x0 - margin, y0 - margin, z0 - 2), new Vec3(x1 + margin, y1 + margin, top),
+            "automatic: the extent of the feed moves widened by the largest cutter radius plus 2 mm, from 2 mm under the deepest feed; " + reason);
         static IEnumerable<CanonicalCommand> UpToError(IEnumerable<CanonicalCommand> commands)
         {
             using var e = commands.GetEnumerator();
@@ -106,8 +125,5 @@ public static class StockSpec
                 yield return e.Current;
             }
         }
-        double top = z0 < 0 ? 0 : z1;
-        if (top - (z0 - 2) < 1) top = z0 + 1;
-        return (new Vec3(x0 - margin, y0 - margin, z0 - 2), new Vec3(x1 + margin, y1 + margin, top));
     }
 }
