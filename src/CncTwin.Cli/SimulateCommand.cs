@@ -85,12 +85,13 @@ internal static class SimulateCommand
         {
             var sinks = SimulationSinks.ForFolder(outDir);
             sinks.Add(new ConsoleWarnings(file, machinePath == null));
-            // Progress with an ETA on a terminal: the moves the removal stage has done out of all the program's moves.
-            long totalMoves = Console.IsErrorRedirected ? 0 : context.CountMoves();
-            var moves = new ProgressCounter();
+            // Progress: on a terminal a bar with an ETA (the moves the removal stage has done out of all the
+            // program's moves); in a pipe or a log, a plain line every 10 s, so a long run is never silent.
+            long totalMoves = context.CountMoves();
+            var moves = new ProgressCounter(Console.IsErrorRedirected ? file : null, totalMoves);
             SimulationResult result;
-            using (totalMoves > 2000 ? new ProgressDisplay(file, totalMoves, () => Interlocked.Read(ref moves.Done)) : null)
-                result = Simulator.RunAsync(context, sinks, totalMoves > 2000 ? moves : null).GetAwaiter().GetResult();
+            using (totalMoves > 2000 && !Console.IsErrorRedirected ? new ProgressDisplay(file, totalMoves, () => Interlocked.Read(ref moves.Done)) : null)
+                result = Simulator.RunAsync(context, sinks, moves).GetAwaiter().GetResult();
             if (result.Error is { } error)
             {
                 int rc = CliSimulation.Report([error], "simulate");
@@ -109,11 +110,21 @@ internal static class SimulateCommand
         }
     }
 
-    /// <summary>Moves done, as the library reports them, for the terminal's progress bar.</summary>
-    private sealed class ProgressCounter : IProgress<SimulationProgress>
+    /// <summary>Moves done, as the library reports them: for the terminal's bar, or plain lines (plainFor: the program's name) every 10 s.</summary>
+    private sealed class ProgressCounter(string? plainFor, long total) : IProgress<SimulationProgress>
     {
         public long Done;
-        public void Report(SimulationProgress value) => Interlocked.Exchange(ref Done, value.MovesDone);
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private long _nextLineMs = 10_000;
+
+        public void Report(SimulationProgress value)
+        {
+            Interlocked.Exchange(ref Done, value.MovesDone);
+            if (plainFor == null || _clock.ElapsedMilliseconds < _nextLineMs) return;
+            _nextLineMs = _clock.ElapsedMilliseconds + 10_000;
+            string share = total > 0 ? string.Create(CultureInfo.InvariantCulture, $"{100.0 * value.MovesDone / total:0} % ({value.MovesDone:N0} of {total:N0} moves)") : $"{value.MovesDone:N0} moves";
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{plainFor}: {share}, machine time {value.MachineTimeS:0.#} s, {_clock.Elapsed.TotalSeconds:0} s elapsed"));
+        }
     }
 
     /// <summary>Warnings on standard error as the run finds them, worded for the command line.</summary>

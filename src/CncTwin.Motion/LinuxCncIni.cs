@@ -41,6 +41,13 @@ public static class LinuxCncIni
         }
 
         string? Str(string sec, string key) => ini.TryGetValue(sec, out var s) && s.TryGetValue(key, out var v) ? v.Value : null;
+        // A value checked where it was written: the message names the INI section, key and line, never a JSON key.
+        double? Checked(string sec, string key, Func<double, bool> ok, string rule)
+        {
+            if (Num(sec, key) is not double d) return null;
+            if (!ok(d)) throw new MachineProfileException(fileName, ini[sec][key].Line, $"[{sec}] {key} = {ini[sec][key].Value}: {rule}");
+            return d;
+        }
         double? Num(string sec, string key)
         {
             if (!ini.TryGetValue(sec, out var s) || !s.TryGetValue(key, out var v)) return null;
@@ -61,15 +68,24 @@ public static class LinuxCncIni
         AxisLimits Axis(char letter, int joint)
         {
             string a = "AXIS_" + letter, j = "JOINT_" + joint.ToString(CultureInfo.InvariantCulture);
-            double Need(string key) => (Num(a, key) ?? Num(j, key)) ?? throw new MachineProfileException(fileName, 0, $"[{a}] (or [{j}]) {key} is missing");
-            return new AxisLimits
+            static bool Positive(double v) => v > 0;
+            double Need(string key) => (Checked(a, key, Positive, "must be > 0") ?? Checked(j, key, Positive, "must be > 0"))
+                ?? throw new MachineProfileException(fileName, 0, $"[{a}] (or [{j}]) {key} is missing");
+            var limits = new AxisLimits
             {
                 MinMm = (Num(a, "MIN_LIMIT") ?? Num(j, "MIN_LIMIT") ?? -1e9) * mm,
                 MaxMm = (Num(a, "MAX_LIMIT") ?? Num(j, "MAX_LIMIT") ?? 1e9) * mm,
                 MaxVelocityMmPerS = Need("MAX_VELOCITY") * mm,
                 MaxAccelerationMmPerS2 = Need("MAX_ACCELERATION") * mm,
-                MaxJerkMmPerS3 = (Num(a, "MAX_JERK") ?? Num(j, "MAX_JERK") ?? 0) * mm,
+                MaxJerkMmPerS3 = (Checked(a, "MAX_JERK", v => v >= 0, "must be >= 0") ?? Checked(j, "MAX_JERK", v => v >= 0, "must be >= 0") ?? 0) * mm,
             };
+            if (limits.MinMm > limits.MaxMm)
+            {
+                string sec = Num(a, "MAX_LIMIT") != null ? a : j;
+                int line = ini.TryGetValue(sec, out var keys) && keys.TryGetValue("MAX_LIMIT", out var v) ? v.Line : 0;
+                throw new MachineProfileException(fileName, line, $"[{sec}] MAX_LIMIT is below MIN_LIMIT");
+            }
+            return limits;
         }
 
         var x = Axis('X', 0); var y = Axis('Y', 1); var z = Axis('Z', 2);
@@ -80,21 +96,21 @@ public static class LinuxCncIni
             Name = Str("EMC", "MACHINE") ?? Path.GetFileNameWithoutExtension(fileName),
             X = x, Y = y, Z = z,
             // Without [TRAJ] limits the axes alone bound the path.
-            MaxLinearVelocityMmPerS = (Num("TRAJ", "MAX_LINEAR_VELOCITY") ?? Num("TRAJ", "MAX_VELOCITY")) * mm ?? maxAxisVel,
-            MaxLinearAccelerationMmPerS2 = (Num("TRAJ", "MAX_LINEAR_ACCELERATION") ?? Num("TRAJ", "MAX_ACCELERATION")) * mm ?? maxAxisAcc,
+            MaxLinearVelocityMmPerS = (Checked("TRAJ", "MAX_LINEAR_VELOCITY", v => v > 0, "must be > 0") ?? Checked("TRAJ", "MAX_VELOCITY", v => v > 0, "must be > 0")) * mm ?? maxAxisVel,
+            MaxLinearAccelerationMmPerS2 = (Checked("TRAJ", "MAX_LINEAR_ACCELERATION", v => v > 0, "must be > 0") ?? Checked("TRAJ", "MAX_ACCELERATION", v => v > 0, "must be > 0")) * mm ?? maxAxisAcc,
             Planner = new PlannerSettings
             {
-                LookAheadSegments = (int)(Num("TRAJ", "ARC_BLEND_OPTIMIZATION_DEPTH") ?? 50),
+                LookAheadSegments = (int)(Checked("TRAJ", "ARC_BLEND_OPTIMIZATION_DEPTH", v => v >= 1 && v <= 100_000 && v == Math.Floor(v), "must be a whole number of segments, 1 or more") ?? 50),
                 ArcBlending = (Num("TRAJ", "ARC_BLEND_ENABLE") ?? 1) != 0,
-                ServoPeriodS = (Num("EMCMOT", "SERVO_PERIOD") ?? 1_000_000) * 1e-9,
-                MaxFeedOverride = Num("DISPLAY", "MAX_FEED_OVERRIDE") ?? 1.0,
-                TangentKinkRatio = Num("TRAJ", "ARC_BLEND_TANGENT_KINK_RATIO") ?? 0.1,
+                ServoPeriodS = (Checked("EMCMOT", "SERVO_PERIOD", v => v > 0 && v <= 1e8, "must be in (0, 100 000 000] ns") ?? 1_000_000) * 1e-9,
+                MaxFeedOverride = Checked("DISPLAY", "MAX_FEED_OVERRIDE", v => v >= 1 && v <= 10, "must be in [1, 10]") ?? 1.0,
+                TangentKinkRatio = Checked("TRAJ", "ARC_BLEND_TANGENT_KINK_RATIO", v => v >= 0 && v <= 1, "must be in [0, 1]") ?? 0.1,
             },
             // A LinuxCNC INI does not describe the spindle drive; the simulated one ramps at 5000 rpm/s
             // and feed moves wait for at-speed (see shared/oracles/linuxcnc-sim/NOTES.md).
             Spindle = new SpindleModel
             {
-                MaxRpm = Num("SPINDLE_0", "MAX_FORWARD_VELOCITY") ?? 24_000,
+                MaxRpm = Checked("SPINDLE_0", "MAX_FORWARD_VELOCITY", v => v > 0, "must be > 0 rpm") ?? 24_000,
                 AccelerationRpmPerS = 5000,
                 WaitForAtSpeed = true,
             },

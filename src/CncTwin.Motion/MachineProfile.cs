@@ -119,7 +119,7 @@ public sealed record MachineProfile
         catch (JsonException ex)
         {
             int line = (int)(ex.LineNumber ?? -1) + 1;
-            throw new MachineProfileException(fileName, line, $"{ex.Message.Split(" Path:")[0]} (at {ex.Path})");
+            throw new MachineProfileException(fileName, line, CncTwin.Core.IO.JsonErrors.Reason(ex));
         }
     }
 
@@ -137,11 +137,15 @@ public sealed record MachineProfile
     {
         foreach (var (name, a) in new[] { ("x", X), ("y", Y), ("z", Z) })
         {
+            if (!double.IsFinite(a.MinMm) || !double.IsFinite(a.MaxMm) || !double.IsFinite(a.MaxVelocityMmPerS) || !double.IsFinite(a.MaxAccelerationMmPerS2) || !double.IsFinite(a.MaxJerkMmPerS3))
+                throw new MachineProfileException(fileName, 0, $"axis {name}: every limit must be a finite number");
             if (!(a.MaxVelocityMmPerS > 0)) throw new MachineProfileException(fileName, 0, $"axis {name}: max_velocity_mm_per_s must be > 0");
             if (!(a.MaxAccelerationMmPerS2 > 0)) throw new MachineProfileException(fileName, 0, $"axis {name}: max_acceleration_mm_per_s2 must be > 0");
             if (a.MaxJerkMmPerS3 < 0) throw new MachineProfileException(fileName, 0, $"axis {name}: max_jerk_mm_per_s3 must be >= 0");
             if (a.MinMm > a.MaxMm) throw new MachineProfileException(fileName, 0, $"axis {name}: min_mm is above max_mm");
         }
+        if (!double.IsFinite(MaxLinearVelocityMmPerS) || !double.IsFinite(MaxLinearAccelerationMmPerS2) || !double.IsFinite(ToolChangeTimeS))
+            throw new MachineProfileException(fileName, 0, "max_linear_velocity_mm_per_s, max_linear_acceleration_mm_per_s2 and tool_change_time_s must be finite numbers");
         if (!(MaxLinearVelocityMmPerS > 0)) throw new MachineProfileException(fileName, 0, "max_linear_velocity_mm_per_s must be > 0");
         if (!(MaxLinearAccelerationMmPerS2 > 0)) throw new MachineProfileException(fileName, 0, "max_linear_acceleration_mm_per_s2 must be > 0");
         if (!(Planner.ServoPeriodS > 0) || Planner.ServoPeriodS > 0.1) throw new MachineProfileException(fileName, 0, "planner.servo_period_s must be in (0, 0.1]");
@@ -149,6 +153,17 @@ public sealed record MachineProfile
         if (!(Planner.TangentKinkRatio >= 0) || Planner.TangentKinkRatio > 1) throw new MachineProfileException(fileName, 0, "planner.tangent_kink_ratio must be in [0, 1]");
         if (Planner.LookAheadSegments < 1) throw new MachineProfileException(fileName, 0, "planner.look_ahead_segments must be >= 1");
         if (Spindle.MaxRpm < 0 || Spindle.AccelerationRpmPerS < 0) throw new MachineProfileException(fileName, 0, "spindle: max_rpm and acceleration_rpm_per_s must be >= 0");
+        if (!(Spindle.RatedPowerW >= 0) || double.IsInfinity(Spindle.RatedPowerW)) throw new MachineProfileException(fileName, 0, "spindle: rated_power_w must be a finite number >= 0");
+        if (!(Spindle.AtSpeedFraction > 0) || Spindle.AtSpeedFraction > 1) throw new MachineProfileException(fileName, 0, "spindle: at_speed_fraction must be in (0, 1] (the share of the commanded speed at which the spindle counts as at speed)");
+        double lastRpm = double.NegativeInfinity;
+        foreach (var p in Spindle.TorqueCurveRpmNm)
+        {
+            if (p is not { Length: 2 } || !double.IsFinite(p[0]) || !double.IsFinite(p[1]))
+                throw new MachineProfileException(fileName, 0, "spindle: torque_curve_rpm_nm must be a list of [rpm, N·m] pairs of finite numbers");
+            if (p[0] < 0 || p[1] < 0) throw new MachineProfileException(fileName, 0, $"spindle: torque_curve_rpm_nm point [{p[0]}, {p[1]}]: speed and torque must be >= 0");
+            if (p[0] <= lastRpm) throw new MachineProfileException(fileName, 0, "spindle: torque_curve_rpm_nm speeds must increase from point to point");
+            lastRpm = p[0];
+        }
         if (ToolChangeTimeS < 0) throw new MachineProfileException(fileName, 0, "tool_change_time_s must be >= 0");
     }
 }

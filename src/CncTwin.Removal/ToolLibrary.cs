@@ -58,7 +58,7 @@ public sealed class ToolLibrary
             {
                 string where = $"{fileName}: tools[{index++}]";
                 if (t.ValueKind != JsonValueKind.Object) throw new ToolLibraryException($"{where}: error: expected an object");
-                int number = (int)(Num(t, "number", where) ?? throw new ToolLibraryException($"{where}: error: \"number\" is required"));
+                int number = Whole(t, "number", where) ?? throw new ToolLibraryException($"{where}: error: \"number\" is required");
                 where = $"{fileName}: tool {number}";
                 if (number < 0) throw new ToolLibraryException($"{where}: error: number must be >= 0");
                 string type = t.TryGetProperty("type", out var ty) && ty.ValueKind == JsonValueKind.String ? ty.GetString()!.ToLowerInvariant() : "flat";
@@ -73,7 +73,7 @@ public sealed class ToolLibrary
                 try
                 {
                     cutter = Build(type, diameter, Num(t, "corner_radius_mm", where), Num(t, "tip_angle_deg", where), Num(t, "tip_diameter_mm", where),
-                        (int?)Num(t, "flutes", where), Num(t, "flute_length_mm", where), Num(t, "helix_deg", where), Num(t, "stickout_mm", where),
+                        Whole(t, "flutes", where), Num(t, "flute_length_mm", where), Num(t, "helix_deg", where), Num(t, "stickout_mm", where),
                         Num(t, "shank_diameter_mm", where), Num(t, "holder_diameter_mm", where), center, Num(t, "max_ramp_deg", where), null);
                 }
                 catch (ArgumentException ex) { throw new ToolLibraryException($"{where}: error: {ex.Message}"); }
@@ -81,7 +81,10 @@ public sealed class ToolLibrary
                 if (lib._tools.ContainsKey(number)) throw new ToolLibraryException($"{where}: error: tool number {number} appears twice");
                 string material = t.TryGetProperty("tool_material", out var tm) && tm.ValueKind == JsonValueKind.String ? tm.GetString()!.ToLowerInvariant() : "carbide";
                 if (material is not ("carbide" or "hss")) throw new ToolLibraryException($"{where}: error: tool_material must be carbide or hss");
-                lib.Add(new ToolDefinition(number, cutter, Num(t, "length_mm", where) ?? 0, comment, material));
+                double length = Num(t, "length_mm", where) ?? 0;
+                // The tool's length from the spindle gauge line (the G43 offset): a tool cannot reach above the spindle.
+                if (length < 0) throw new ToolLibraryException($"{where}: error: length_mm must be >= 0 (the tool's length from the spindle gauge line), not {length.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                lib.Add(new ToolDefinition(number, cutter, length, comment, material));
             }
             return lib;
         }
@@ -93,6 +96,15 @@ public sealed class ToolLibrary
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))
             throw new ToolLibraryException($"{where}: error: \"{name}\" must be a number");
         return d;
+    }
+
+    /// <summary>A count (tool number, flutes): a whole number, never silently truncated (2.5 flutes is a typing mistake, not 2).</summary>
+    private static int? Whole(JsonElement o, string name, string where)
+    {
+        if (Num(o, name, where) is not double d) return null;
+        if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue) throw new ToolLibraryException($"{where}: error: \"{name}\" must be a whole number, not {d.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (name == "flutes" && d < 1) throw new ToolLibraryException($"{where}: error: \"flutes\" must be 1 or more");
+        return (int)d;
     }
 
     private static string FirstSentence(string s) { int i = s.IndexOf(". ", StringComparison.Ordinal); return i > 0 ? s[..i] : s; }

@@ -44,6 +44,8 @@ public sealed class VoxelStock
         if (nx < 1 || ny < 1 || nz < 1) throw new ArgumentException("the stock must be at least one voxel in every direction");
         if ((long)nx * ny > 1L << 30)
             throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 12 >> 20} MiB of column table) is too many: use a coarser --resolution");
+        // Before allocating: does the stock fit in the memory this computer has free now? (Not only under the column cap.)
+        if (MemoryBudget.Check((long)nx * ny, cellMm) is { } tooBig) throw new ArgumentException(tooBig);
         Origin = origin; CellMm = cellMm; Nx = nx; Ny = ny; Nz = nz; WordsPerColumn = (nz + 63) >> 6;
         Slot = new int[nx * ny];
         Array.Fill(Slot, -1);
@@ -275,4 +277,48 @@ public readonly struct HostColumns(ulong[] pool, int[] slot, int[] bottom, int[]
     public void SetTop(int column, int t) => top[column] = t;
     public ulong Load(long index) => pool[index];
     public void Store(long index, ulong word) => pool[index] = word;
+}
+
+/// <summary>
+/// The memory a stock of so many voxel columns needs while a simulation runs, against what this computer has
+/// free: the 12-byte column table, GC headroom for it (×1.5) and the rest of the pipeline's working set
+/// (~0.5 GB measured: runtime, planner, force signatures, meshes at their bounded resolution).
+/// </summary>
+public static class MemoryBudget
+{
+    public const double BytesPerColumn = 12 * 1.5;
+    public const long PipelineBaseBytes = 512L << 20;
+
+    /// <summary>Null when it fits; else the sentence that says the sizes and the finest voxel size that fits.</summary>
+    public static string? Check(long columns, double cellMm)
+    {
+        long available = AvailableBytes();
+        double need = PipelineBaseBytes + columns * BytesPerColumn;
+        double usable = 0.8 * available;
+        if (available <= 0 || need <= usable) return null;
+        // Columns scale with 1/cell²: the finest cell whose columns fit in what is usable.
+        double fitColumns = Math.Max(1, (usable - PipelineBaseBytes) / BytesPerColumn);
+        double finest = cellMm * Math.Sqrt(columns / fitColumns);
+        return FormattableString.Invariant($"{columns:N0} voxel columns at {cellMm:0.####} mm need about {need / (1L << 30):0.0} GB while simulating, and this computer has {available / (double)(1L << 30):0.0} GB free: the finest voxel size that fits is about {Math.Ceiling(finest * 1000) / 1000:0.###} mm");
+    }
+
+    /// <summary>
+    /// Memory available to this process now: Linux's MemAvailable (what can be had without swapping), within the
+    /// GC's limit (a container's). CNCTWIN_MEMORY_MB sets the budget instead (a shared server's share; tests).
+    /// </summary>
+    public static long AvailableBytes()
+    {
+        if (long.TryParse(Environment.GetEnvironmentVariable("CNCTWIN_MEMORY_MB"), out long mb) && mb > 0) return mb << 20;
+        long gcLimit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        try
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/proc/meminfo"))
+                foreach (var line in File.ReadLines("/proc/meminfo"))
+                    if (line.StartsWith("MemAvailable:", StringComparison.Ordinal)
+                        && long.TryParse(line["MemAvailable:".Length..].Trim().Split(' ')[0], out long kb))
+                        return Math.Min(kb * 1024, gcLimit);
+        }
+        catch (IOException) { }
+        return gcLimit;
+    }
 }
