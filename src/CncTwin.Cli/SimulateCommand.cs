@@ -176,11 +176,11 @@ internal static class SimulateCommand
         {
             double life = wear.RemainingLifeMin(t), parts = wear.RemainingParts(t);
             string text = string.Format(ic, "T{0}: VB {1:N1} µm, {2} min / {3} parts left", t, wear.WearUm(t),
-                double.IsFinite(life) ? life.ToString("N1", ic) : "∞", double.IsFinite(parts) ? parts.ToString("N1", ic) : "∞");
+                double.IsFinite(life) ? life.ToString("N1", ic) : "∞", double.IsFinite(parts) ? Math.Floor(parts).ToString("N0", ic) : "∞"); // whole parts: a part is made or not
             table.AddRow("tool wear", wear.WearUm(t) >= wear.VbLimitUm ? $"[red]{Markup.Escape(text)}[/]" : Markup.Escape(text));
         }
         if (loads.Options.Dynamics != null)
-            table.AddRow("chatter", loads.ChatterLines.Count == 0 ? "[green]stable[/]" : $"[red]{loads.ChatterLines.Count} lines[/] " + Markup.Escape(string.Join(", ", loads.ChatterLines.Take(8).Select(c => c.Line))));
+            table.AddRow("chatter", loads.ChatterLines.Count == 0 ? "[green]stable[/]" : $"[red]{loads.ChatterLines.Count} lines[/] " + Markup.Escape(string.Join(", ", loads.ChatterLines.Select(c => c.Line).Distinct().Order().Take(8))));
         AnsiConsole.Write(table);
         var slowest = p.PerLine.OrderByDescending(kv => kv.Time.TotalS).Take(3).Where(kv => kv.Time.TotalS > 0).ToList();
         if (slowest.Count > 0)

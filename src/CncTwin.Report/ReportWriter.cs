@@ -117,12 +117,17 @@ public static class ReportWriter
 
         var t = d.Timeline.Time;
         sb.Append("<section id=\"plots\"><h2>Against time</h2>");
-        sb.Append(Charts.Line("plot-feed", "Feed", "time, s", "mm/min", t, [new Series("actual feed", "#1f77b4", d.Timeline.Channel(0)), new Series("programmed", "#aaaaaa", d.Timeline.Channel(1))]));
+        // Scaled to the cutting feeds: rapids (tens of m/min) would flatten them; they are drawn at the top.
+        double cuttingFeedMax = d.Timeline.Channel(1).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        sb.Append(Charts.Line("plot-feed", "Feed", "time, s", "mm/min", t, [new Series("actual feed", "#1f77b4", d.Timeline.Channel(0)), new Series("programmed", "#aaaaaa", d.Timeline.Channel(1))],
+            yCap: cuttingFeedMax > 0 ? 1.3 * cuttingFeedMax : null, capNote: "rapids run above this scale"));
         sb.Append(Charts.Line("plot-mrr", "Material removal rate", "time, s", "mm³/s", t, [new Series("MRR", "#2ca02c", d.Timeline.Channel(2))]));
-        sb.Append(Charts.Line("plot-force", "Cutting force (peak resultant per tooth period)", "time, s", "N", t, [new Series("force", "#9467bd", d.Timeline.Channel(3))]));
+        // The summary's max force is each move's peak at its programmed feed; this chart is at the speed the machine
+        // actually moves (slower while accelerating into corners), sampled in time: its peak can be lower.
+        sb.Append(Charts.Line("plot-force", "Cutting force at the actual feed (peak per tooth period; the summary's max is at the programmed feed)", "time, s", "N", t, [new Series("force", "#9467bd", d.Timeline.Channel(3))]));
         sb.Append(Charts.Line("plot-power", "Spindle power", "time, s", "W", t, [new Series("cutting power", "#ff7f0e", d.Timeline.Channel(4))],
-            double.IsFinite(d.SpindleRatedPowerW) ? d.SpindleRatedPowerW : null, "rated power"));
-        sb.Append(Charts.Line("plot-load", "Spindle load", "time, s", "% of the drive at that speed", t, [new Series("load", "#d62728", d.Timeline.Channel(5))], 100, "100 %"));
+            double.IsFinite(d.SpindleRatedPowerW) ? d.SpindleRatedPowerW : null, string.Create(CultureInfo.InvariantCulture, $"rated power {d.SpindleRatedPowerW:#,0} W")));
+        sb.Append(Charts.Line("plot-load", "Spindle load", "time, s", "% of the drive at that speed", t, [new Series("load", "#d62728", d.Timeline.Channel(5))], 100, "100 % load"));
         sb.Append(Charts.Line("plot-wear", "Tool flank wear", "time, s", "VB, µm", t, [new Series("wear of the tool in the spindle", "#8c564b", d.Timeline.Channel(6))]));
         sb.Append("<h2>Against program line</h2>");
         // At most ~1 500 bars: long programs are shown in buckets of consecutive lines (max load, summed time).

@@ -49,35 +49,58 @@ public static class Charts
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static double Nice(double v)
+    /// <summary>The smallest round number at or above v (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ): an axis top close to the data.</summary>
+    public static double Nice(double v)
     {
-        if (!(v > 0)) return 1;
+        if (!(v > 0) || !double.IsFinite(v)) return 1;
         double p = Math.Pow(10, Math.Floor(Math.Log10(v))), m = v / p;
-        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+        foreach (double step in (double[])[1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+            if (m <= step * (1 + 1e-9)) return step * p;
+        return 10 * p;
     }
 
-    /// <summary>A line chart of series against x, with an optional horizontal limit line (e.g. 100 % spindle load).</summary>
-    public static string Line(string id, string title, string xLabel, string yLabel, IReadOnlyList<double> x, IReadOnlyList<Series> series, double? limit = null, string? limitLabel = null)
+    /// <summary>Tick positions at a round step (1, 2 or 5 × 10ⁿ) giving about `count` ticks over [lo, hi].</summary>
+    public static List<double> Ticks(double lo, double hi, int count = 5)
+    {
+        var ticks = new List<double>();
+        if (!(hi > lo)) { ticks.Add(lo); return ticks; }
+        double raw = (hi - lo) / count, p = Math.Pow(10, Math.Floor(Math.Log10(raw))), m = raw / p;
+        double step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+        for (double v = Math.Ceiling(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.Add(Math.Abs(v) < step * 1e-9 ? 0 : v);
+        return ticks;
+    }
+
+    /// <summary>
+    /// A line chart of series against x, scaled to the data (never to a machine limit far above it), with an
+    /// optional horizontal limit line (e.g. 100 % spindle load): drawn where it falls within the scale, else named
+    /// above the plot. yCap caps the scale (values above it are drawn at the top: rapids on a feed chart).
+    /// </summary>
+    public static string Line(string id, string title, string xLabel, string yLabel, IReadOnlyList<double> x, IReadOnlyList<Series> series, double? limit = null, string? limitLabel = null,
+        double? yCap = null, string? capNote = null)
     {
         const double W = 860, H = 260, L = 64, R = 16, T = 30, B = 40;
         double x0 = x.Count > 0 ? x[0] : 0, x1 = x.Count > 0 ? Math.Max(x[^1], x0 + 1e-9) : 1;
-        double ymax = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(0).Max();
-        if (limit is double lim) ymax = Math.Max(ymax, lim);
-        ymax = Nice(ymax * 1.05);
+        double dataMax = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        bool capped = yCap is double cap && cap > 0 && dataMax > cap;
+        if (capped) dataMax = yCap!.Value;
+        // A limit within half again the data's range is drawn on the chart; further up it would flatten the data.
+        bool limitOnChart = limit is double lim && (dataMax <= 0 || lim <= 1.5 * dataMax);
+        double ymax = Nice(Math.Max(dataMax, limitOnChart ? limit!.Value : 0) * 1.05);
         string X(double v) => (L + (v - x0) / (x1 - x0) * (W - L - R)).ToString("0.#", Inv);
         string Y(double v) => (H - B - Math.Clamp(v, 0, ymax) / ymax * (H - T - B)).ToString("0.#", Inv);
         var sb = new StringBuilder();
         sb.Append($"<svg id=\"{id}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{Esc(title)}\">");
         sb.Append($"<text x=\"{L}\" y=\"18\" class=\"t\">{Esc(title)}</text>");
-        for (int i = 0; i <= 4; i++)
-        {
-            double yv = ymax * i / 4, xv = x0 + (x1 - x0) * i / 4;
-            sb.Append($"<line x1=\"{L}\" x2=\"{W - R}\" y1=\"{Y(yv)}\" y2=\"{Y(yv)}\" class=\"g\"/><text x=\"{L - 6}\" y=\"{Y(yv)}\" dy=\"4\" text-anchor=\"end\">{yv.ToString("0.###", Inv)}</text>");
-            sb.Append($"<text x=\"{X(xv)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{xv.ToString("0.##", Inv)}</text>");
-        }
+        foreach (double yv in Ticks(0, ymax, 4))
+            sb.Append($"<line x1=\"{L}\" x2=\"{W - R}\" y1=\"{Y(yv)}\" y2=\"{Y(yv)}\" class=\"g\"/><text x=\"{L - 6}\" y=\"{Y(yv)}\" dy=\"4\" text-anchor=\"end\">{yv.ToString("#,0.###", Inv)}</text>");
+        foreach (double xv in Ticks(x0, x1, 6))
+            sb.Append($"<text x=\"{X(xv)}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{xv.ToString("#,0.###", Inv)}</text>");
+        if (capped && capNote != null) sb.Append($"<text x=\"{W - R}\" y=\"18\" text-anchor=\"end\" fill=\"#777\">{Esc(capNote)}</text>");
         sb.Append($"<text x=\"{(W + L) / 2}\" y=\"{H - 6}\" text-anchor=\"middle\">{Esc(xLabel)}</text>");
         sb.Append($"<text x=\"14\" y=\"{(H - B + T) / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {(H - B + T) / 2})\">{Esc(yLabel)}</text>");
-        if (limit is double l2)
+        if (limit is double lim2 && !limitOnChart)
+            sb.Append($"<text x=\"{W - R}\" y=\"{(capped ? 32 : 18)}\" text-anchor=\"end\" fill=\"#d62728\">{Esc(limitLabel ?? "limit " + lim2.ToString("#,0.#", Inv))} lies above this scale</text>");
+        if (limit is double l2 && limitOnChart)
             sb.Append($"<line x1=\"{L}\" x2=\"{W - R}\" y1=\"{Y(l2)}\" y2=\"{Y(l2)}\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/><text x=\"{W - R}\" y=\"{Y(l2)}\" dy=\"-4\" text-anchor=\"end\" fill=\"#d62728\">{Esc(limitLabel ?? "limit")}</text>");
         int k = 0;
         foreach (var s in series)
@@ -115,9 +138,11 @@ public static class Charts
             double v = vmax * i / 4, s = smax * i / 4;
             sb.Append(string.Create(Inv, $"<line x1=\"{L}\" x2=\"{W - R}\" y1=\"{Yv(v, vmax):0.#}\" y2=\"{Yv(v, vmax):0.#}\" class=\"g\"/><text x=\"{L - 6}\" y=\"{Yv(v, vmax):0.#}\" dy=\"4\" text-anchor=\"end\">{v:0.###}</text><text x=\"{W - R + 6}\" y=\"{Yv(s, smax):0.#}\" dy=\"4\" fill=\"#ff7f0e\">{s:0.##}</text>"));
         }
+        foreach (double tick in Ticks(l0, l1, 8))
+            sb.Append(string.Create(Inv, $"<text x=\"{X(tick)}\" y=\"{H - B + 14}\" text-anchor=\"middle\">{tick:0}</text>"));
         foreach (var (line, v, s) in rows)
             sb.Append(string.Create(Inv, $"<a href=\"#L{line}\"><rect x=\"{double.Parse(X(line), Inv) - bw / 2:0.#}\" y=\"{Yv(v, vmax):0.#}\" width=\"{bw:0.##}\" height=\"{H - B - Yv(v, vmax):0.#}\" fill=\"#1f77b4\"><title>line {line}: {v:0.###} {Esc(valueLabel)}, {s:0.###} s</title></rect></a><circle cx=\"{X(line)}\" cy=\"{Yv(s, smax):0.#}\" r=\"2\" fill=\"#ff7f0e\"/>"));
-        sb.Append($"<text x=\"{(W + L) / 2}\" y=\"{H - 6}\" text-anchor=\"middle\">program line ({l0}–{l1}); bars: {Esc(valueLabel)}, dots: seconds (right axis)</text>");
+        sb.Append($"<text x=\"{(W + L) / 2}\" y=\"{H - 4}\" text-anchor=\"middle\">program line; bars: {Esc(valueLabel)}, dots: seconds (right axis)</text>");
         sb.Append("</svg>");
         return sb.ToString();
     }

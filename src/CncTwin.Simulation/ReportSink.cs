@@ -83,11 +83,11 @@ public sealed class ReportSink(string path) : ISimulationSink
         _d.Summary.Add(("max force", string.Create(Inv, $"{loads.MaxForceN:0} N at line {loads.MaxForceLine}"), false));
         _d.Summary.Add(("max spindle power / load", string.Create(Inv, $"{loads.MaxPowerW:0} W / {loads.MaxLoadPct:0.#} % at line {loads.MaxLoadLine}"), loads.MaxLoadPct > 100));
         _d.Summary.Add(("max deflection / surface error", string.Create(Inv, $"{loads.MaxDeflectionMm:0.0000} mm / {loads.MaxSleMm:0.0000} mm"), false));
-        _d.Summary.Add(("chatter", loads.Options.Dynamics == null ? "not checked (give --dynamics)" : loads.ChatterLines.Count == 0 ? "stable" : $"{loads.ChatterLines.Count} lines", loads.ChatterLines.Count > 0));
+        _d.Summary.Add(("chatter", loads.Options.Dynamics == null ? "not checked (no tool dynamics given)" : loads.ChatterLines.Count == 0 ? "stable" : $"{loads.ChatterLines.Count} lines", loads.ChatterLines.Count > 0));
         foreach (int t in wear.Tools.Order())
         {
             double life = wear.RemainingLifeMin(t), parts = wear.RemainingParts(t);
-            _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? parts.ToString("0.#", Inv) : "∞")} parts"), wear.WearUm(t) >= wear.VbLimitUm));
+            _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? Math.Floor(parts).ToString("#,0", Inv) : "∞")} more parts"), wear.WearUm(t) >= wear.VbLimitUm));
         }
         foreach (var c in sim.Collisions) _d.Problems.Add((c.Line, c.Kind.WireName(), c.Message));
         foreach (var t in travel ?? []) _d.Problems.Add((t.Source.Line, "over-travel", t.Message));

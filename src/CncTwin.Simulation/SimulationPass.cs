@@ -66,7 +66,10 @@ public sealed class SimulationPass : IDisposable
     public StageTimes Times { get; } = new();
     /// <summary>The move being sampled now (null between moves: dwells, tool changes).</summary>
     public MoveResult? Current { get; private set; }
-    public long MovesDone => _index;
+    /// <summary>Planned moves done, blend arcs included.</summary>
+    public long PlannedMovesDone => _index;
+    /// <summary>The program's own moves done (blend arcs not counted): comparable with the interpreter's move count.</summary>
+    public long MovesDone { get; private set; }
 
     public SimulationPass(SimulationContext context, PassOptions? options = null)
     {
@@ -154,6 +157,7 @@ public sealed class SimulationPass : IDisposable
             }
         }
         var r = new MoveResult(_index++, m, removal, cutter, loads, wear);
+        if (!m.IsBlend) MovesDone++;
         _opt.OnMove?.Invoke(r);
         return r;
     }
