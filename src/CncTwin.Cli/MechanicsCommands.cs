@@ -137,7 +137,20 @@ internal static class MechanicsCommands
                 // The semi-discretization's work grows as steps³ per speed (200 steps: ~8 s, 400: ~1 min, and the
                 // convergence check runs twice the steps); 40 is already within ~1 % of the limit.
                 if (pr.GetValue(method) == "sdm" && pr.GetValue(steps) > 200) throw new ArgumentException($"--steps {pr.GetValue(steps)}: at most 200 steps per period (40 is within ~1 % of the converged limit)");
-                var result = StabilityChart.Compute(pr.GetValue(method)!, dyn, process, rpms, pr.GetValue(steps));
+                // SDM over many speeds takes minutes: a bar on a terminal, a plain line every 10 s in a pipe or log.
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                long nextLine = 10_000;
+                double done = 0;
+                IProgress<double> report = new SyncProgress<double>(f =>
+                {
+                    Interlocked.Exchange(ref done, f);
+                    if (!Console.IsErrorRedirected || clock.ElapsedMilliseconds < Interlocked.Read(ref nextLine)) return;
+                    Interlocked.Exchange(ref nextLine, clock.ElapsedMilliseconds + 10_000);
+                    Console.Error.WriteLine(string.Create(Inv, $"lobes: {100 * f:0} % of {rpms.Length} speeds, {clock.Elapsed.TotalSeconds:0} s elapsed"));
+                });
+                StabilityResult result;
+                using (pr.GetValue(method) == "sdm" && !Console.IsErrorRedirected && rpms.Length > 20 ? new ProgressDisplay("lobes (sdm)", 1000, () => (long)(1000 * Interlocked.CompareExchange(ref done, 0, 0))) : null)
+                    result = StabilityChart.Compute(pr.GetValue(method)!, dyn, process, rpms, pr.GetValue(steps), report);
                 WriteChart(Console.Out, result, pr.GetValue(format)!, $"{pr.GetValue(method)!.ToUpperInvariant()} lobes, {pr.GetValue(teeth)} teeth, a/D {pr.GetValue(immersion).ToString(Inv)}, {pr.GetValue(mode)} milling");
                 if (result.Method == "sdm") Console.Error.WriteLine($"sdm: {result.SdmSteps} steps per period; limits change by at most {result.SdmConvergenceRel:P2} with {2 * result.SdmSteps} steps");
                 return 0;
@@ -285,3 +298,8 @@ internal static class MechanicsCommands
     }
 }
 
+/// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -94,6 +94,12 @@ public sealed class SimulationContext
         if (!(r.MeshResolutionMm >= 0) || !double.IsFinite(r.MeshResolutionMm))
             throw Fail(Diagnostic.InvalidValue(RequestField.MeshResolutionMm, null, "must be a non-negative number of mm"));
         if (r.DesignPath != null && !File.Exists(r.DesignPath)) throw Fail(Diagnostic.BadFile(r.DesignPath, "file not found") with { Kind = DiagnosticKind.InvalidRequest });
+        // The design part is read now, not after the whole simulation: a broken STL is said before the work, not after it.
+        if (r.DesignPath != null)
+        {
+            try { if (CncTwin.Geometry.StlReader.Read(r.DesignPath).TriangleCount == 0) throw Fail(Diagnostic.BadFile(r.DesignPath, "the design part has no triangles")); }
+            catch (CncTwin.Geometry.MeshFormatException ex) { throw Fail(Diagnostic.Preformatted(DiagnosticKind.InvalidFile, ex.Message)); }
+        }
         if (!(r.TimelineStepS > 0) || !double.IsFinite(r.TimelineStepS) || r.TimelineStepS > 10)
             throw Fail(Diagnostic.InvalidValue(RequestField.TimelineStepS, r.TimelineStepS.ToString(inv), "the time step must be in (0, 10] seconds"));
         if (r.MaxTimelineRows < 1) throw Fail(Diagnostic.InvalidValue(RequestField.MaxTimelineRows, r.MaxTimelineRows.ToString(inv), "must be at least 1"));
