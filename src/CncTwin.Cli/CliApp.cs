@@ -23,12 +23,21 @@ public static class CliApp
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command is { } c && c is not RootCommand ? c.Name : "cnctwin";
-            foreach (var e in parsed.Errors) Console.Error.WriteLine($"{command}: error: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"{command}: error: {Plain(string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))}");
             Console.Error.WriteLine($"(cnctwin {(command == "cnctwin" ? "" : command + " ")}--help lists what it takes)");
             return ExitUsage;
         }
         return await parsed.InvokeAsync(cancellationToken: ct);
     }
+
+    /// <summary>The parser's words for a value's type, in a user's: "as expected type 'System.Double'" becomes "as a number".</summary>
+    private static string Plain(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"(as )?expected type '(?:System\.Nullable`1\[)?(System\.[\w.]+)\]?'", m => (m.Groups[1].Success ? "as " : "") + (m.Groups[2].Value switch
+    {
+        "System.Double" or "System.Single" or "System.Decimal" => "a number",
+        "System.Int32" or "System.Int64" or "System.Int16" => "a whole number",
+        "System.Boolean" => "true or false",
+        _ => "a value of the right kind",
+    }));
 
     /// <summary>An output folder that is an existing file is a usage problem, said in one line (prints it; false then).</summary>
     internal static bool CheckOutputFolder(string folder)
