@@ -27,15 +27,26 @@ public class DashboardBrowserTests
     private static Task Until(IPage page, string js, int timeoutMs = 120_000) =>
         page.WaitForFunctionAsync(js, null, new PageWaitForFunctionOptions { Timeout = timeoutMs });
 
-    /// <summary>Replays twin-slots from the live view (the page must show it) and waits for the end; returns the status line.</summary>
-    private static async Task<string> Replay(IPage page)
+    /// <summary>Starts a replay of twin-slots from the live view (the page must show it).</summary>
+    private static async Task StartReplay(IPage page)
     {
         await page.SetInputFilesAsync("#live-program", Sample("twin-slots.ngc"));
         await page.SetInputFilesAsync("#live-telemetry", Sample("twin-slots-telemetry.csv"));
         await page.FillAsync("#live-options", "--material steel1045 --tool 4 --stock box:0,0,-10,50,40,0 --resolution 0.5");
         await page.ClickAsync("#live-start");
+    }
+
+    /// <summary>Waits for the page's replay to end; returns the status line.</summary>
+    private static async Task<string> ReplayEnd(IPage page)
+    {
         await Until(page, "() => /^(finished|failed|cancelled)/.test(document.getElementById('live-status').textContent)");
         return await page.InnerTextAsync("#live-status");
+    }
+
+    private static async Task<string> Replay(IPage page)
+    {
+        await StartReplay(page);
+        return await ReplayEnd(page);
     }
 
     [Fact]
@@ -234,11 +245,27 @@ public class DashboardBrowserTests
             var errors = new List<string>();
             var a = await NewPage(browser, errors);
             var b = await NewPage(browser, errors);
-            foreach (var p in new[] { a, b }) { await p.GotoAsync(url + "/#live"); await p.WaitForSelectorAsync("#live-chart .uplot"); }
-            // Both at once: one runs while the other waits its turn; each page follows its own.
-            var ra = Replay(a);
-            var rb = Replay(b);
-            string sa = await ra, sb = await rb;
+            foreach (var p in new[] { a, b })
+            {
+                await p.GotoAsync(url + "/#live");
+                await p.WaitForSelectorAsync("#live-chart .uplot");
+                // Every status line the page shows, to see its place in the line change.
+                await p.EvaluateAsync("() => { window.seen = []; new MutationObserver(() => window.seen.push(document.getElementById('live-status').textContent)).observe(document.getElementById('live-status'), { childList: true, characterData: true, subtree: true }); }");
+            }
+            // A long simulation holds the one place to run: both replays wait, in the order they came.
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            string hold = (await Json(await http.PostAsync("/api/simulations", ProgramForm(LongProgram(), "hold.ngc")))).GetProperty("id").GetString()!;
+            await WaitFor(http, hold, "running");
+            await StartReplay(a);
+            await Until(a, "() => document.getElementById('live-status').textContent === 'queued, position 1 in line'", 30_000);
+            await StartReplay(b);
+            await Until(b, "() => document.getElementById('live-status').textContent === 'queued, position 2 in line'", 30_000);
+            await http.PostAsync($"/api/simulations/{hold}/cancel", null);
+            string sa = await ReplayEnd(a), sb = await ReplayEnd(b);
+            // B moved up when A started, and ran after it.
+            var seenB = await b.EvaluateAsync<string[]>("() => window.seen");
+            Assert.Contains("queued, position 1 in line", seenB);
+            Assert.Contains("replaying…", seenB);
             Assert.StartsWith("finished", sa);
             Assert.StartsWith("finished", sb);
             Assert.NotEqual(await a.GetAttributeAsync("#live-form", "data-replay"), await b.GetAttributeAsync("#live-form", "data-replay"));
