@@ -99,4 +99,29 @@ public class DashboardApiTests
         }
         finally { Delete(ws); }
     }
+
+    [Fact]
+    public async Task Replay_ProgramError_NamesTheUploadedFile()
+    {
+        string ws = NewWorkspace();
+        var (app, url) = await Start(Options(ws));
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            var ct = TestContext.Current.CancellationToken;
+            var form = ProgramForm("G21 G90\nS6000 M3\nG0 X0 Y0 Z5\nG1 X10 Y10 G2\nM2\n", "slots-v2.ngc");
+            form.Add(new ByteArrayContent(File.ReadAllBytes(Path.Combine(TestSupport.Repo(), "gcode-samples", "twin-slots-telemetry.csv"))), "telemetry", "monday.csv");
+            form.Add(new StringContent("--tool 4 --stock box:0,0,-10,50,40,0"), "options");
+            string id = (await Json(await http.PostAsync("/api/replays", form, ct))).GetProperty("id").GetString()!;
+            var s = await WaitFor(http, id, "failed", "done", "cancelled");
+            Assert.Equal("failed", Status(s));
+            string error = s.GetProperty("error").GetString()!;
+            Assert.StartsWith("slots-v2.ngc:4:", error);
+            Assert.DoesNotContain(ws, error);
+            // Its stream, opened after the end, still says how it ended.
+            string live = await http.GetStringAsync($"/api/replays/{id}/live", ct);
+            Assert.Contains("\"status\":\"failed\"", live);
+        }
+        finally { await Stop(app); Delete(ws); }
+    }
 }

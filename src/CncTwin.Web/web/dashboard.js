@@ -74,8 +74,14 @@ async function loadRuns() {
     const li = item(twins, `replay of ${p.program} with ${p.telemetry}`, watch, 'replay');
     li.insertAdjacentHTML('beforeend', ` <span class="st ${p.status}">${escapeHtml(statusText(p))}</span>`);
   }
-  for (const t of d.twin_runs)
-    item(twins, `run ${t.id}: ${t.program} from ${t.source}: ${t.samples} samples, ${t.alarms} alarms (${t.started})`, () => openTwinRun(t.id), 'twin');
+  // A twin run of a replay still going is watched live; any other opens from the history.
+  const replays = new Map(d.replays.map((p) => [p.id, p]));
+  for (const t of d.twin_runs) {
+    const p = t.replay && replays.get(t.replay);
+    const going = p && !FINAL.includes(p.status);
+    item(twins, `run ${t.id}: ${t.program} from ${t.source}: ${going ? statusText(p) : `${t.samples} samples, ${t.alarms} alarms`} (${t.started})`,
+      going ? () => { show('live'); attachLive(p.id, p); } : () => openTwinRun(t.id), 'twin');
+  }
   if (!d.machines.length) machines.innerHTML = '<li class="none">no machines in the history yet</li>';
   if (!d.simulations.length) sims.innerHTML = '<li class="none">no simulations yet</li>';
   if (!twins.children.length) twins.innerHTML = '<li class="none">no twin runs yet</li>';
