@@ -17,6 +17,9 @@ async function errorText(r) {
 }
 
 const mb = (b) => (b / 1048576).toFixed(1);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** The server's UTC timestamps, to the second. */
+const when = (iso) => { const d = new Date(iso); return isNaN(d) ? String(iso) : d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC'; };
 const FINAL = ['done', 'failed', 'cancelled'];
 
 /** A run's state as a person reads it: queued (its place in the line), running, done, failed with why, stopped. */
@@ -24,7 +27,7 @@ function statusText(s) {
   switch (s.status) {
     case 'queued': return `queued, position ${s.position} in line`;
     case 'running': return s.kind === 'replay' ? 'replaying…' : 'simulating…';
-    case 'done': return s.kind === 'replay' ? `finished: ${s.samples ?? 0} samples, ${s.alarms ?? 0} alarms` : 'done';
+    case 'done': return s.kind === 'replay' ? `finished: ${plural(s.samples ?? 0, 'sample')}, ${plural(s.alarms ?? 0, 'alarm')}` : 'done';
     case 'failed': return 'failed: ' + (s.error || 'no reason given');
     case 'cancelled': return 'cancelled' + (s.error && s.error !== 'stopped' ? ` (${s.error})` : '');
     default: return s.status;
@@ -59,7 +62,7 @@ async function loadRuns() {
   const d = await r.json();
   const sims = $('#sim-list'), twins = $('#twin-list'), machines = $('#machine-list');
   sims.innerHTML = ''; twins.innerHTML = ''; machines.innerHTML = '';
-  for (const m of d.machines) item(machines, `${m.name}: ${m.runs} run${m.runs === 1 ? '' : 's'}, last ${m.last}`);
+  for (const m of d.machines) item(machines, `${m.name}: ${plural(m.runs, 'run')}, last ${when(m.last)}`);
   for (const s of d.simulations) {
     const li = item(sims, s.program, () => openSimulation(s.id));
     li.dataset.id = s.id;
@@ -79,7 +82,7 @@ async function loadRuns() {
   for (const t of d.twin_runs) {
     const p = t.replay && replays.get(t.replay);
     const going = p && !FINAL.includes(p.status);
-    item(twins, `run ${t.id}: ${t.program} from ${t.source}: ${going ? statusText(p) : `${t.samples} samples, ${t.alarms} alarms`} (${t.started})`,
+    item(twins, `run ${t.id}: ${t.program} from ${t.source}: ${going ? statusText(p) : `${plural(t.samples, 'sample')}, ${plural(t.alarms, 'alarm')}`} (${when(t.started)})`,
       going ? () => { show('live'); attachLive(p.id, p); } : () => openTwinRun(t.id), 'twin');
   }
   if (!d.machines.length) machines.innerHTML = '<li class="none">no machines in the history yet</li>';
@@ -188,7 +191,7 @@ async function openTwinRun(n) {
   alarms.innerHTML = '';
   if (!r.ok) { title.textContent = `twin run ${n}: ${await errorText(r)}`; $('#twin-chart').innerHTML = ''; return; }
   const t = await r.json();
-  title.textContent = `Twin run ${t.id}: ${t.program} from ${t.source}, ${t.samples} samples (${t.started})`;
+  title.textContent = `Twin run ${t.id}: ${t.program} from ${t.source}, ${plural(t.samples, 'sample')} (${when(t.started)})`;
   const c = liveChart($('#twin-chart'), 'Spindle load: measured vs predicted');
   c.plot.setData([t.chart.t, t.chart.measured, t.chart.predicted]);
   $('#twin-chart').dataset.points = String(t.chart.t.length);
