@@ -253,6 +253,8 @@ public static class Dashboard
             var summary = r.Status == RunRecord.Done ? ReadSummary(r) : null;
             var node = JsonSerializer.SerializeToNode(StatusOf(r))!.AsObject();
             node["summary"] = summary;
+            // A run stopped by a program error may still leave a report of what came before it (with the problem line).
+            node["report"] = HasReport(r);
             return Results.Json(node);
         }
         // Stop: a waiting job leaves the line at once, a running one stops at its next check (within 1 024 samples).
@@ -265,7 +267,9 @@ public static class Dashboard
             if (queue.TryRemove(r)) Finish(r, RunRecord.Cancelled, "stopped before it started");
             return Results.Json(StatusOf(r));
         }
-        app.MapGet("/api/simulations/{id}/report", (string id) => OutFile(id, "report.html", "text/html; charset=utf-8"));
+        bool HasReport(RunRecord r) => r.Kind == RunRecord.Simulation && r.Status is RunRecord.Done or RunRecord.Failed && File.Exists(Path.Combine(r.Dir, "out", "report.html"));
+        app.MapGet("/api/simulations/{id}/report", (string id) =>
+            IdPattern.IsMatch(id) && store.TryGet(id, out var r) && HasReport(r) ? Results.File(Path.Combine(r.Dir, "out", "report.html"), "text/html; charset=utf-8") : Results.NotFound());
         app.MapGet("/api/simulations/{id}/stock.glb", (string id) => OutFile(id, "stock.glb", "model/gltf-binary"));
         IResult OutFile(string id, string name, string type) =>
             IdPattern.IsMatch(id) && store.TryGet(id, out var r) && r.Status == RunRecord.Done && File.Exists(Path.Combine(r.Dir, "out", name))

@@ -209,6 +209,9 @@ public class DashboardBrowserTests
             Assert.Contains("bracket-op20.ngc:5:12", await page.InnerTextAsync("#viewer-error"));
             Assert.False(await page.IsVisibleAsync("#viewer-canvas"));
             Assert.False(await page.IsVisibleAsync("#viewer-report"));
+            // A report of what came before the error is linked only if the run left one, and then it opens.
+            foreach (var href in await page.Locator("#viewer-error a").EvaluateAllAsync<string[]>("as => as.map(a => a.href)"))
+                Assert.Equal(200, (await page.APIRequest.GetAsync(href)).Status);
 
             // A file over the limit: its size against the limit, said before uploading it.
             string big = Path.Combine(tmp, "big.ngc");

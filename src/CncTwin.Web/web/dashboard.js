@@ -141,7 +141,15 @@ async function openSimulation(id) {
   const ok = s.status === 'done';
   for (const p of parts) p.hidden = !ok;
   err.hidden = ok;
-  if (!ok) { err.textContent = statusText(s); err.className = 'st ' + s.status; return; }
+  if (!ok) {
+    err.textContent = statusText(s); err.className = 'st ' + s.status;
+    if (s.report) {
+      const a = document.createElement('a');
+      a.href = '/api/simulations/' + id + '/report'; a.target = '_blank'; a.textContent = 'the report up to the error';
+      err.append(' · ', a);
+    }
+    return;
+  }
   $('#viewer-report').href = '/api/simulations/' + id + '/report';
   const [glb, pr] = await Promise.all([
     api('/api/simulations/' + id + '/stock.glb').then((x) => (x.ok ? x.arrayBuffer() : null)),
