@@ -233,10 +233,15 @@ async function startReplay(ev) {
 function attachLive(id, first) {
   if (stream) stream.close();
   if (!live) live = liveChart($('#live-chart'), 'Spindle load: measured vs predicted');
-  for (const a of live.data) a.length = 0;
-  live.plot.setData(live.data);
-  $('#live-count').textContent = '0'; $('#live-line').textContent = '–'; $('#live-alarms').innerHTML = '';
-  $('#live-wear').value = 0; $('#live-wear-text').textContent = '';
+  let count = 0, pending = 0;
+  const reset = () => {
+    for (const a of live.data) a.length = 0;
+    live.plot.setData(live.data);
+    count = 0;
+    $('#live-count').textContent = '0'; $('#live-line').textContent = '–'; $('#live-alarms').innerHTML = '';
+    $('#live-wear').value = 0; $('#live-wear-text').textContent = '';
+  };
+  reset();
   $('#live-status').textContent = statusText(first);
   $('#live-form').dataset.replay = id;
   const stop = $('#live-stop');
@@ -244,7 +249,8 @@ function attachLive(id, first) {
   stop.onclick = () => { stop.disabled = true; api('/api/replays/' + id + '/cancel', { method: 'POST' }); };
   const es = new EventSource('/api/replays/' + id + '/live');
   stream = es;
-  let count = 0, pending = 0;
+  // Each connection (a reconnect after a dropped one too) starts with the replay's backlog: start from empty, never twice.
+  es.addEventListener('open', reset);
   es.addEventListener('sample', (e) => {
     const s = JSON.parse(e.data);
     live.data[0].push(s.t); live.data[1].push(s.measured); live.data[2].push(s.predicted);
