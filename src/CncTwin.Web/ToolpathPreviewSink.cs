@@ -46,10 +46,12 @@ public sealed class ToolpathPreviewSink(string? path) : ISimulationSink
         };
     }
 
+    /// <summary>Written under a temporary name and moved into place: the viewer never reads half a path.json.</summary>
     public void Complete(SimulationResult result)
     {
         if (path == null) return;
-        using var fs = File.Create(path);
-        JsonSerializer.Serialize(fs, Json());
+        string tmp = path + ".tmp";
+        using (var fs = File.Create(tmp)) JsonSerializer.Serialize(fs, Json());
+        File.Move(tmp, path, overwrite: true);
     }
 }
