@@ -111,7 +111,8 @@ internal static class WearCommands
         var search = new Option<bool>("--search") { Description = "phm2010: run the feature and trainer search instead of a fixed model" };
         var format = new Option<string>("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var cmd = new Command("eval", "Print the leave-one-out table (per held-out cutter, case or experiment) of the model against its baseline.") { dataset, data, cutters, model, search, format };
+        var nestedOpt = new Option<bool>("--nested") { Description = "nasa: nested leave-one-case-out (feature set and trainer chosen inside the training cases; minutes)" };
+        var cmd = new Command("eval", "Print the leave-one-out table (per held-out cutter, case or experiment) of the model against its baseline.") { dataset, data, cutters, model, search, format, nestedOpt };
         cmd.SetAction(pr => Guard(() =>
         {
             string ds = pr.GetValue(dataset)!;
@@ -145,8 +146,12 @@ internal static class WearCommands
                 }
                 case "nasa":
                 {
-                    var report = NasaWearModel.Evaluate(root);
+                    var report = pr.GetValue(nestedOpt)
+                        ? NasaWearModel.EvaluateNested(root, 1, new Progress<string>(s => Console.Error.WriteLine(s)))
+                        : NasaWearModel.Evaluate(root);
                     if (json) WriteJson(report); else PrintRegression(report, "µm");
+                    if (!json && pr.GetValue(nestedOpt))
+                        foreach (var f in report.Folds) Console.WriteLine($"{f.HeldOut}: chose {f.Choice}");
                     break;
                 }
                 default:

@@ -10,7 +10,7 @@ namespace CncTwin.Wear.Tests;
 /// </summary>
 public class DataTests
 {
-    private static string Data()
+    internal static string Data()
     {
         var d = DataLocation.Find();
         if (d != null) return d;
@@ -20,7 +20,7 @@ public class DataTests
         return "";
     }
 
-    private static string Models()
+    internal static string Models()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "CncTwin.sln"))) dir = dir.Parent;
