@@ -108,10 +108,22 @@ public static class NasaWearModel
     private static List<(NasaRun Run, float[] X, double Vb)> Project(List<(NasaRun Run, float[] X, double Vb)> d, int[] cols) =>
         d.Select(t => (t.Run, cols.Select(c => c < FeatureNames.Length ? t.X[c] : t.Run.SignalFeatures[c == 10 ? 0 : 3]).ToArray(), t.Vb)).ToList();
 
-    private static double CaseRmse(MLContext ml, WearTrainer trainer, List<(NasaRun Run, float[] X, double Vb)> data, int heldOut)
+    /// <summary>
+    /// The motor-current inputs of the test runs clamped to the training runs' range (conditions and time are not:
+    /// they carry the extrapolation). A linear fit on raw currents predicted 1e30 mm for a case whose current lay
+    /// outside the training range; a sensor reading the model never saw should not extrapolate it.
+    /// </summary>
+    private static List<(NasaRun Run, float[] X, double Vb)> ClampSignals(List<(NasaRun Run, float[] X, double Vb)> train, List<(NasaRun Run, float[] X, double Vb)> test, int[] cols)
+    {
+        var lo = cols.Select((_, j) => train.Min(t => t.X[j])).ToArray();
+        var hi = cols.Select((_, j) => train.Max(t => t.X[j])).ToArray();
+        return test.Select(t => (t.Run, t.X.Select((v, j) => cols[j] >= 8 ? Math.Clamp(v, lo[j], hi[j]) : v).ToArray(), t.Vb)).ToList();
+    }
+
+    private static double CaseRmse(MLContext ml, WearTrainer trainer, List<(NasaRun Run, float[] X, double Vb)> data, int heldOut, int[] cols)
     {
         var train = data.Where(d => d.Run.Case != heldOut).ToList();
-        var test = data.Where(d => d.Run.Case == heldOut).ToList();
+        var test = ClampSignals(train, data.Where(d => d.Run.Case == heldOut).ToList(), cols);
         var (pred, _, _, _) = FitPredict(ml, trainer, train, test);
         return Ml.Rmse(pred, test.Select(t => t.Vb).ToArray());
     }
@@ -136,7 +148,7 @@ public static class NasaWearModel
                 var proj = Project(outer, cols);
                 foreach (var t in CandidateTrainers)
                 {
-                    double score = cases.Where(k => k != c).Average(k => CaseRmse(ml, t, proj, k));
+                    double score = cases.Where(k => k != c).Average(k => CaseRmse(ml, t, proj, k, cols));
                     ranked.Add((name, cols, t, double.IsFinite(score) ? score : double.PositiveInfinity));
                 }
             }
@@ -155,7 +167,7 @@ public static class NasaWearModel
                 double fitRmse = Ml.Rmse(fit, tr.Select(t => t.Vb).ToArray());
                 if (!double.IsFinite(fitRmse) || fitRmse > 10 * lineRmse) { progress?.Report($"case {c}: {cand.Trainer} on {cand.Set} diverged on the training cases, next candidate"); continue; }
                 best = cand;
-                (pred, _, a, b) = FitPredict(ml, cand.Trainer, tr, Project(test0, cand.Cols));
+                (pred, _, a, b) = FitPredict(ml, cand.Trainer, tr, ClampSignals(tr, Project(test0, cand.Cols), cand.Cols));
                 break;
             }
             var test = Project(test0, best.Cols);

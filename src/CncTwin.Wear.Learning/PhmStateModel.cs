@@ -50,12 +50,8 @@ public static class PhmStateModel
     /// <summary>Single-source transfer, fixed before any result was seen: the screen's first 5 features, lambda 0.1.</summary>
     public const int FixedFeatures = 5;
     public const double FixedLambda = 0.1;
-    /// <summary>
-    /// Tool-to-tool scatter of the rate constant (log-normal sd): tool life under identical conditions scatters with
-    /// a coefficient of variation of about 0.3 (Wager &amp; Barash, "Study of the distribution of the life of HSS
-    /// tools", J. Eng. Ind. 93 (1971); similar for carbide in later Taylor-test studies).
-    /// </summary>
-    public const double RateLogSd = 0.3;
+    /// <summary>Per-cutter uncertainty of the rate constant: the physics library's tool-to-tool scatter (<see cref="WearLaw.RateConstantLogSd"/>).</summary>
+    public const double RateLogSd = WearLaw.RateConstantLogSd;
     /// <summary>
     /// Drift of the rate per cut (log random walk sd): 1/√315, so over one cutter's life the rate may change by a
     /// factor e at one sd: enough for break-in, steady and accelerating wear, not enough to follow single-cut noise.
