@@ -5,7 +5,7 @@ namespace CncTwin.Wear.Learning;
 /// <summary>
 /// The PHM 2010 state-space wear model as saved (models/phm2010-wear-v2.json): everything needed to predict a new
 /// cutter from its features alone. Sensor model: ridge regression of wear on aligned features (see
-/// <see cref="PhmStateModel"/>); Filter: the particle filter's settings.
+/// <see cref="PhmStateModel"/>); Filter: the Kalman filter's settings.
 /// </summary>
 public sealed record PhmStateSpec(string Kind, string[] Features, double Lambda, int AlignCuts, int SmoothWindow,
     double[] FeatureMean, double[] FeatureSd, double Intercept, double[] Coefficients, double PriorUmPerCut, double RateConstant,
