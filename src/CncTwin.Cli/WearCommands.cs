@@ -14,7 +14,9 @@ internal static class WearCommands
     /// <summary>The shipped models, copied beside the program at build time from the repository's models/.</summary>
     public static string ShippedModel(string dataset) => Path.Combine(AppContext.BaseDirectory, "models", dataset switch
     {
-        "phm2010" => "phm2010-wear.zip",
+        // v2: the state-space model (nested-selected sensor model + particle filter), a JSON file; the v1 ML.NET
+        // model (phm2010-wear.zip) stays loadable with --model for comparison.
+        "phm2010" => "phm2010-wear-v2.json",
         "nasa" => "nasa-vb.zip",
         _ => "umich-worn.zip",
     });
@@ -65,9 +67,19 @@ internal static class WearCommands
                 case "phm2010":
                 {
                     var names = CutterList(pr.GetValue(cutters)!);
-                    var (spec, report) = PhmWearModel.Search(root, names, 1, progress);
-                    PhmWearModel.Train(root, spec, outPath);
-                    PrintRegression(report, "µm");
+                    if (outPath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+                    {
+                        // A .zip asks for the v1 ML.NET model (features and trainer searched on the reported folds).
+                        var (spec, report) = PhmWearModel.Search(root, names, 1, progress);
+                        PhmWearModel.Train(root, spec, outPath);
+                        PrintRegression(report, "µm");
+                    }
+                    else
+                    {
+                        var spec = PhmStateModel.Train(root, names, outPath);
+                        Console.Error.WriteLine($"selected: [{string.Join(", ", spec.Features)}] lambda {spec.Lambda} ({spec.Selection})");
+                        PrintNested(PhmStateModel.Evaluate(root, names));
+                    }
                     break;
                 }
                 case "nasa":
@@ -99,7 +111,8 @@ internal static class WearCommands
         var search = new Option<bool>("--search") { Description = "phm2010: run the feature and trainer search instead of a fixed model" };
         var format = new Option<string>("--format") { Description = "table or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var cmd = new Command("eval", "Print the leave-one-out table (per held-out cutter, case or experiment) of the model against its baseline.") { dataset, data, cutters, model, search, format };
+        var nestedOpt = new Option<bool>("--nested") { Description = "nasa: nested leave-one-case-out (feature set and trainer chosen inside the training cases; minutes)" };
+        var cmd = new Command("eval", "Print the leave-one-out table (per held-out cutter, case or experiment) of the model against its baseline.") { dataset, data, cutters, model, search, format, nestedOpt };
         cmd.SetAction(pr => Guard(() =>
         {
             string ds = pr.GetValue(dataset)!;
@@ -112,9 +125,17 @@ internal static class WearCommands
                     var names = CutterList(pr.GetValue(cutters)!);
                     EvaluationReport report;
                     if (pr.GetValue(search)) report = PhmWearModel.Search(root, names, 1, new Progress<string>(s => Console.Error.WriteLine(s))).Report;
+                    else if (pr.GetValue(model) is not { } given || PhmStateModel.IsStateSpec(given))
+                    {
+                        // The v2 model's figures are its protocol's: nested leave-one-cutter-out and single-source
+                        // transfer (a fixed model's own folds would reuse the choices made on them).
+                        var nested = PhmStateModel.Evaluate(root, names);
+                        if (json) WriteJson(nested); else PrintNested(nested);
+                        break;
+                    }
                     else
                     {
-                        string m = pr.GetValue(model) ?? ShippedModel("phm2010");
+                        string m = given;
                         string specPath = PhmWearModel.SpecPath(m);
                         if (!File.Exists(specPath)) throw new DatasetException($"{specPath}: error: model spec not found (train one with cnctwin wear train --dataset phm2010, or use --search)");
                         var spec = JsonSerializer.Deserialize<PhmModelSpec>(File.ReadAllText(specPath))!;
@@ -125,8 +146,12 @@ internal static class WearCommands
                 }
                 case "nasa":
                 {
-                    var report = NasaWearModel.Evaluate(root);
+                    var report = pr.GetValue(nestedOpt)
+                        ? NasaWearModel.EvaluateNested(root, 1, new Progress<string>(s => Console.Error.WriteLine(s)))
+                        : NasaWearModel.Evaluate(root);
                     if (json) WriteJson(report); else PrintRegression(report, "µm");
+                    if (!json && pr.GetValue(nestedOpt))
+                        foreach (var f in report.Folds) Console.WriteLine($"{f.HeldOut}: chose {f.Choice}");
                     break;
                 }
                 default:
@@ -150,8 +175,8 @@ internal static class WearCommands
         var dataset = DatasetOption();
         var data = DataOption();
         var cutter = new Option<string>("--cutter") { Description = "phm2010 cutter (c1..c6)", Required = true };
-        var model = new Option<string?>("--model") { Description = "model .zip (default: the shipped models/phm2010-wear.zip)" };
-        var format = new Option<string>("--format") { Description = "csv (cut,wear_um) or json", DefaultValueFactory = _ => "csv" };
+        var model = new Option<string?>("--model") { Description = "model: the state-space .json (default: the shipped models/phm2010-wear-v2.json) or a v1 .zip" };
+        var format = new Option<string>("--format") { Description = "csv (cut,wear_um,wear_low_um,wear_high_um) or json", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var cmd = new Command("predict", "Predict the flank wear after every cut of a PHM 2010 cutter: prints cut,wear_um.") { dataset, data, cutter, model, format };
         cmd.SetAction(pr => Guard(() =>
@@ -159,7 +184,13 @@ internal static class WearCommands
             string ds = pr.GetValue(dataset)!;
             if (ds != "phm2010") throw new ArgumentException("predict works on --dataset phm2010 (the other datasets are evaluated with wear eval)");
             string root = DataRoot(pr.GetValue(data), ds);
-            var rows = PhmWearModel.Predict(root, pr.GetValue(cutter)!, pr.GetValue(model) ?? ShippedModel("phm2010"));
+            string modelPath = pr.GetValue(model) ?? ShippedModel("phm2010");
+            if (PhmStateModel.IsStateSpec(modelPath))
+            {
+                PrintBand(PhmStateModel.Predict(root, pr.GetValue(cutter)!, modelPath), pr.GetValue(format) == "json");
+                return;
+            }
+            var rows = PhmWearModel.Predict(root, pr.GetValue(cutter)!, modelPath);
             if (pr.GetValue(format) == "json")
             {
                 using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
@@ -210,6 +241,48 @@ internal static class WearCommands
             Console.WriteLine(string.Create(Inv, $"{f.HeldOut,-10} {f.Samples,8} {f.ModelRmse,9:0.00} {unit} {f.BaselineRmse,11:0.00} {unit}  {(f.BeatsBaseline ? "yes" : "NO")}"));
         Console.WriteLine(string.Create(Inv, $"{"mean",-10} {r.Folds.Sum(f => f.Samples),8} {r.Folds.Average(f => f.ModelRmse),9:0.00} {unit} {r.Folds.Average(f => f.BaselineRmse),11:0.00} {unit}  {r.Folds.Count(f => f.BeatsBaseline)}/{r.Folds.Count} folds better"));
         Console.WriteLine($"note: {r.Notes}");
+    }
+
+    /// <summary>cut,wear_um first (the v1 contract), then the filter's 90 % band.</summary>
+    private static void PrintBand(List<(int Cut, WearEstimate E)> rows, bool json)
+    {
+        if (json)
+        {
+            using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+            w.WriteStartArray();
+            foreach (var (c, e) in rows)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("cut", c);
+                w.WriteNumber("wear_um", Math.Round(e.WearUm, 3));
+                w.WriteNumber("wear_low_um", Math.Round(e.LowUm, 3));
+                w.WriteNumber("wear_high_um", Math.Round(e.HighUm, 3));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.Flush();
+            Console.WriteLine();
+            return;
+        }
+        var o = new StreamWriter(Console.OpenStandardOutput()) { NewLine = "\n" };
+        o.WriteLine("cut,wear_um,wear_low_um,wear_high_um");
+        foreach (var (c, e) in rows) o.WriteLine(string.Create(Inv, $"{c},{e.WearUm:0.###},{e.LowUm:0.###},{e.HighUm:0.###}"));
+        o.Flush();
+    }
+
+    private static void PrintNested(NestedReport r)
+    {
+        foreach (var (title, rep) in new[] { ("nested leave-one-cutter-out", r.Nested), ("single-source transfer (choices fixed beforehand)", r.Transfer) })
+        {
+            Console.WriteLine($"{rep.Dataset} {title}: {rep.Model}");
+            Console.WriteLine($"baseline: {rep.Baseline}");
+            Console.WriteLine($"{"held out",-10} {"samples",8} {"filter RMSE",12} {"sensor RMSE",12} {"band 90%",9} {"width",9} {"baseline RMSE",14}  better  chosen");
+            foreach (var f in rep.Folds)
+                Console.WriteLine(string.Create(Inv, $"{f.HeldOut,-10} {f.Samples,8} {f.ModelRmse,9:0.00} µm {f.SensorRmse,9:0.00} µm {f.BandCoverage,9:0.00} {f.BandWidthUm,6:0.0} µm {f.BaselineRmse,11:0.00} µm  {(f.BeatsBaseline ? "yes" : "NO"),-6}  {f.Choice}"));
+            Console.WriteLine(string.Create(Inv, $"{"mean",-10} {rep.Folds.Sum(f => f.Samples),8} {rep.Folds.Average(f => f.ModelRmse),9:0.00} µm {rep.Folds.Average(f => f.SensorRmse ?? 0),9:0.00} µm {rep.Folds.Average(f => f.BandCoverage ?? 0),9:0.00} {rep.Folds.Average(f => f.BandWidthUm ?? 0),6:0.0} µm {rep.Folds.Average(f => f.BaselineRmse),11:0.00} µm  {rep.Folds.Count(f => f.BeatsBaseline)}/{rep.Folds.Count} folds better"));
+            Console.WriteLine($"note: {rep.Notes}");
+            Console.WriteLine();
+        }
     }
 
     private static void PrintClassification(ClassificationReport r)

@@ -87,7 +87,8 @@ public sealed class ReportSink(string path) : ISimulationSink
         foreach (int t in wear.Tools.Order())
         {
             double life = wear.RemainingLifeMin(t), parts = wear.RemainingParts(t);
-            _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? Math.Floor(parts).ToString("#,0", Inv) : "∞")} more parts"), wear.WearUm(t) >= wear.VbLimitUm));
+            var (lo, hi) = wear.WearBandUm(t);
+            _d.Summary.Add(($"tool {t} wear / remaining life", string.Create(Inv, $"VB {wear.WearUm(t):0.0} µm (90 %: {lo:0.0}–{hi:0.0}) / {(double.IsFinite(life) ? life.ToString("0.0", Inv) + " min" : "∞")}, {(double.IsFinite(parts) ? Math.Floor(parts).ToString("#,0", Inv) : "∞")} more parts"), wear.WearUm(t) >= wear.VbLimitUm));
         }
         foreach (var c in sim.Collisions) _d.Problems.Add((c.Line, c.Kind.WireName(), c.Message));
         foreach (var t in travel ?? []) _d.Problems.Add((t.Source.Line, "over-travel", t.Message));

@@ -15,6 +15,14 @@ public sealed record PhmModelSpec(string Trainer, string[] SensorFeatures, int S
 public sealed record FoldResult(string HeldOut, double ModelRmse, double BaselineRmse, int Samples)
 {
     public bool BeatsBaseline => ModelRmse < BaselineRmse;
+    /// <summary>PHM state-space model only: RMSE of the sensor model alone (before the filter), µm.</summary>
+    public double? SensorRmse { get; init; }
+    /// <summary>PHM state-space model only: share of the cuts whose true wear lies inside the filter's 90 % band.</summary>
+    public double? BandCoverage { get; init; }
+    /// <summary>PHM state-space model only: mean width of that band, µm.</summary>
+    public double? BandWidthUm { get; init; }
+    /// <summary>What the inner loop chose on this fold's training cutters (features, lambda).</summary>
+    public string? Choice { get; init; }
 }
 
 public sealed record EvaluationReport(string Dataset, string Model, string Baseline, IReadOnlyList<FoldResult> Folds, string Notes);

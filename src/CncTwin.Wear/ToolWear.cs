@@ -36,6 +36,15 @@ public sealed record WorkThermal(string Work, double RhoCJPerM3K, double AlphaM2
 public sealed class WearLaw
 {
     public const double RoomKelvin = 293.15;
+    /// <summary>
+    /// Tool-to-tool scatter of the rate constant A (log-normal sd): tool life under identical conditions scatters
+    /// with a coefficient of variation of about 0.3 (Wager &amp; Barash, "Study of the distribution of the life of
+    /// HSS tools", J. Eng. Ind. 93 (1971) 1044; similar spreads in later Taylor tests of carbide). Wear at a given
+    /// rate scales with A, so it gives the band of a physics-only wear prediction, and the prior of the PHM filter.
+    /// </summary>
+    public const double RateConstantLogSd = 0.3;
+    /// <summary>The standard normal's 95 % quantile: ± this many sd is a 90 % band.</summary>
+    public const double Z90 = 1.6448536;
     public WearPair Pair { get; }
     public WorkThermal Thermal { get; }
     public CuttingCoefficients Coefficients { get; }

@@ -112,12 +112,31 @@ public sealed class ToolWearSimulator : CncTwin.Core.IO.ISummaryContributor
     public IReadOnlyCollection<int> Tools => _tools.Keys;
     public double WearUm(int tool) => State(tool).Um;
 
+    /// <summary>
+    /// 90 % band of a tool's wear from the physics alone: the wear grown in this run scales with the rate constant,
+    /// whose tool-to-tool scatter is log-normal (<see cref="WearLaw.RateConstantLogSd"/>); the given initial wear is
+    /// taken as known. It is what the PHM state-space filter reduces to when no sensor reading updates it.
+    /// </summary>
+    public (double LowUm, double HighUm) WearBandUm(int tool)
+    {
+        var s = State(tool);
+        double grown = s.Um - s.StartUm, f = Math.Exp(WearLaw.Z90 * WearLaw.RateConstantLogSd);
+        return (s.StartUm + grown / f, s.StartUm + grown * f);
+    }
+
 
     public void WriteSummary(Utf8JsonWriter w)
     {
         w.WriteNumber("vb_limit_um", VbLimitUm);
         w.WriteStartObject("tool_wear_um");
         foreach (var t in _tools.Keys.Order()) w.WriteNumber(t.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Round(_tools[t].Um, 3));
+        w.WriteEndObject();
+        // The physics-only 90 % band (rate-constant scatter), beside tool_wear_um.
+        w.WriteStartObject("tool_wear_low_um");
+        foreach (var t in _tools.Keys.Order()) w.WriteNumber(t.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Round(WearBandUm(t).LowUm, 3));
+        w.WriteEndObject();
+        w.WriteStartObject("tool_wear_high_um");
+        foreach (var t in _tools.Keys.Order()) w.WriteNumber(t.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Round(WearBandUm(t).HighUm, 3));
         w.WriteEndObject();
         double least = double.PositiveInfinity;
         w.WriteStartObject("remaining_life_min_per_tool");

@@ -100,5 +100,9 @@ public class PhysicsTests
         double perPart = slot.EndUm - 50;
         Assert.Equal((300 - slot.EndUm) / perPart, wear.RemainingParts(1), 6);
         Assert.Equal((300 - slot.EndUm) / rate, wear.RemainingLifeMin(1), 6);
+        // The physics-only 90 % band: the grown part scaled by exp(±1.645·0.3) = ÷1.638 / ×1.638; the given 50 µm is known.
+        var (lo, hi) = wear.WearBandUm(1);
+        Assert.Equal(50 + perPart / 1.63797, lo, 3);
+        Assert.Equal(50 + perPart * 1.63797, hi, 3);
     }
 }
