@@ -85,6 +85,7 @@ public static class CliApp
     {
         try
         {
+            if (initialTool < 0) { Console.Error.WriteLine($"--tool {initialTool}: error: a tool number is 0 (no tool) or more"); return ExitUsage; }
             if (file != "-") toolsPath ??= ToolTables.BesideProgram(file);
             var table = LoadTools(toolsPath);
             if (table == null) return ExitUsage;

@@ -60,8 +60,16 @@ internal static class WearCommands
         {
             string ds = pr.GetValue(dataset)!;
             string root = DataRoot(pr.GetValue(data), ds);
-            string outPath = pr.GetValue(model) ?? Path.Combine("models", Path.GetFileName(ShippedModel(ds)));
+            string finalPath = pr.GetValue(model) ?? Path.Combine("models", Path.GetFileName(ShippedModel(ds)));
+            // Trained under a temporary name beside the target (the model and the spec .json the trainers write
+            // beside it), then renamed: a failed or interrupted training never leaves a half-written model.
+            string outDir = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
+            Directory.CreateDirectory(outDir);
+            string outPath = Path.Combine(outDir, $".{Path.GetFileNameWithoutExtension(finalPath)}.{Guid.NewGuid():N}.tmp{Path.GetExtension(finalPath)}");
             var progress = new Progress<string>(s => Console.Error.WriteLine(s));
+            Console.Error.WriteLine($"wear train: {ds} from {root} (selection and leave-one-out evaluation first; this takes a while)");
+            try
+            {
             switch (ds)
             {
                 case "phm2010":
@@ -70,13 +78,16 @@ internal static class WearCommands
                     if (outPath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
                     {
                         // A .zip asks for the v1 ML.NET model (features and trainer searched on the reported folds).
+                        Console.Error.WriteLine("searching features and trainer (leave-one-cutter-out) ...");
                         var (spec, report) = PhmWearModel.Search(root, names, 1, progress);
                         PhmWearModel.Train(root, spec, outPath);
                         PrintRegression(report, "µm");
                     }
                     else
                     {
+                        Console.Error.WriteLine($"selecting features and ridge lambda (inner leave-one-cutter-out) and training on {string.Join(", ", names)} ...");
                         var spec = PhmStateModel.Train(root, names, outPath);
+                        Console.Error.WriteLine("evaluating: nested leave-one-cutter-out and single-source transfer ...");
                         Console.Error.WriteLine($"selected: [{string.Join(", ", spec.Features)}] lambda {spec.Lambda} ({spec.Selection})");
                         PrintNested(PhmStateModel.Evaluate(root, names));
                     }
@@ -84,20 +95,31 @@ internal static class WearCommands
                 }
                 case "nasa":
                 {
+                    Console.Error.WriteLine("evaluating (leave-one-case-out) ...");
                     var report = NasaWearModel.Evaluate(root);
+                    Console.Error.WriteLine("training on every case ...");
                     NasaWearModel.Train(root, outPath);
                     PrintRegression(report, "µm");
                     break;
                 }
                 default:
                 {
+                    Console.Error.WriteLine("evaluating (leave-one-experiment-out) ...");
                     var report = UmichConditionModel.Evaluate(root);
+                    Console.Error.WriteLine("training on every experiment ...");
                     UmichConditionModel.Train(root, outPath);
                     PrintClassification(report);
                     break;
                 }
             }
-            Console.WriteLine($"wrote {outPath}");
+            foreach (var (from, to) in new[] { (outPath, finalPath), (Path.ChangeExtension(outPath, ".json"), Path.ChangeExtension(finalPath, ".json")) })
+                if (File.Exists(from)) File.Move(from, to, overwrite: true);
+            }
+            finally
+            {
+                foreach (var t in new[] { outPath, Path.ChangeExtension(outPath, ".json") }) if (File.Exists(t)) File.Delete(t);
+            }
+            Console.WriteLine($"wrote {finalPath}");
         }));
         return cmd;
     }
@@ -302,7 +324,11 @@ internal static class WearCommands
         Console.WriteLine("spindle power cutting vs spinning in air, same run (W), and the highest machine Z cut at (mm):");
         Console.WriteLine($"{"experiment",-10} {"truth",6} {"feed",5} {"cut n",6} {"air n",6} {"cut W",7} {"air W",7} {"cut-air",8} {"± air",6} {"top Z",6}");
         foreach (var r in runs)
-            Console.WriteLine(string.Create(Inv, $"{r.Experiment,-10} {(r.Worn ? "worn" : "unworn"),6} {r.FeedMmPerS,5:0} {r.CutSamples,6} {r.AirSamples,6} {r.CutPowerW,7:0.0} {r.AirPowerW,7:0.0} {r.CuttingPowerW,8:+0.0;-0.0} {r.AirStdErrW,6:0.0} {r.TopCutZMm,6:0.0}"));
+        {
+            // A run without air samples has no air reference: said as "–", never as NaN.
+            static string F(double v, string format, int width) => (double.IsFinite(v) ? v.ToString(format, Inv) : "–").PadLeft(width);
+            Console.WriteLine(string.Create(Inv, $"{r.Experiment,-10} {(r.Worn ? "worn" : "unworn"),6} {r.FeedMmPerS,5:0} {r.CutSamples,6} {r.AirSamples,6} {F(r.CutPowerW, "0.0", 7)} {F(r.AirPowerW, "0.0", 7)} {F(r.CuttingPowerW, "+0.0;-0.0", 8)} {F(r.AirStdErrW, "0.0", 6)} {F(r.TopCutZMm, "0.0", 6)}"));
+        }
     }
 
     private static void WriteJson<T>(T report)

@@ -105,6 +105,7 @@ public sealed class SimulationContext
         if (r.MaxTimelineRows < 1) throw Fail(Diagnostic.InvalidValue(RequestField.MaxTimelineRows, r.MaxTimelineRows.ToString(inv), "must be at least 1"));
         if (!(r.ResolutionMm > 0) || !double.IsFinite(r.ResolutionMm) || r.ResolutionMm > 100)
             throw Fail(Diagnostic.InvalidValue(RequestField.ResolutionMm, r.ResolutionMm.ToString(inv), "the voxel size must be in (0, 100] mm"));
+        if (r.InitialTool < 0) throw Fail(Diagnostic.InvalidValue(RequestField.InitialTool, r.InitialTool.ToString(inv), "a tool number is 0 (no tool) or more"));
         if (!(r.VbLimitUm > 0) || !double.IsFinite(r.VbLimitUm)) throw Fail(Diagnostic.InvalidValue(RequestField.VbLimitUm, null, "must be a positive number of µm"));
         if (r.HomeZ.Mode == HomeZMode.Fixed && (!double.IsFinite(r.HomeZ.AboveWorkMm) || r.HomeZ.AboveWorkMm < 0))
             throw Fail(Diagnostic.InvalidValue(RequestField.HomeZ, r.HomeZ.AboveWorkMm.ToString(inv), "expected a height in mm (>= 0), zero or auto"));

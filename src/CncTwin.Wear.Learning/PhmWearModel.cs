@@ -235,7 +235,12 @@ public static class PhmWearModel
         if (!File.Exists(modelPath)) throw new DatasetException($"{modelPath}: error: model not found (train one with cnctwin wear train --dataset phm2010)");
         string specPath = SpecPath(modelPath);
         if (!File.Exists(specPath)) throw new DatasetException($"{specPath}: error: the model's spec is missing (it is written beside the .zip by wear train)");
-        var spec = JsonSerializer.Deserialize<PhmModelSpec>(File.ReadAllText(specPath)) ?? throw new DatasetException($"{specPath}: error: empty spec");
+        PhmModelSpec? spec;
+        try { spec = JsonSerializer.Deserialize<PhmModelSpec>(File.ReadAllText(specPath)); }
+        catch (JsonException ex) { throw new DatasetException($"{specPath}: error: not a PHM 2010 model spec ({CncTwin.Core.IO.JsonErrors.Reason(ex)})"); }
+        // Another dataset's model (NASA's, U-Mich's) has a spec without the PHM features: say so, rather than fail on the missing list.
+        if (spec?.SensorFeatures is not { Length: > 0 } || spec.TrainedOn is null)
+            throw new DatasetException($"{modelPath}: error: not a PHM 2010 wear model (its spec {Path.GetFileName(specPath)} names no PHM sensor features; use the model wear train --dataset phm2010 wrote)");
         var ml = new MLContext(1);
         ITransformer model;
         try { model = ml.Model.Load(modelPath, out _); }
