@@ -64,8 +64,9 @@ public static class Charts
     {
         var ticks = new List<double>();
         if (!(hi > lo)) { ticks.Add(lo); return ticks; }
-        double raw = (hi - lo) / count, p = Math.Pow(10, Math.Floor(Math.Log10(raw))), m = raw / p;
-        double step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+        double raw = (hi - lo) / count, p = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        // The round step (1, 2, 5 × 10ⁿ) whose tick count comes closest to the one asked for.
+        double step = new[] { 1.0, 2, 5, 10 }.Select(k => k * p).MinBy(st => Math.Abs((hi - lo) / st - count));
         for (double v = Math.Ceiling(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.Add(Math.Abs(v) < step * 1e-9 ? 0 : v);
         return ticks;
     }

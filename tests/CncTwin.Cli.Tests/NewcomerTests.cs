@@ -9,9 +9,12 @@ namespace CncTwin.Cli.Tests;
 /// </summary>
 public class NewcomerTests
 {
-    internal static (int Code, string Out, string Err) Cnctwin(string workDir, params string[] args)
+    internal static (int Code, string Out, string Err) Cnctwin(string workDir, params string[] args) => CnctwinWith(workDir, null, args);
+
+    internal static (int Code, string Out, string Err) CnctwinWith(string workDir, IDictionary<string, string>? env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cnctwin.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -149,5 +152,75 @@ public class NewcomerTests
         Assert.Equal(2, opt.Code);
         Assert.Contains("no cutting move touches the stock", opt.Err);
         Assert.False(File.Exists(Path.Combine(dir, "o.ngc")));
+    }
+
+    [Fact]
+    public void ImpossibleMachineAndToolValues_AreRefused_InTheFilesOwnTerms()
+    {
+        string dir = TempDir(), program = Sample("pocket.ngc");
+        string vmc = CncTwin.Motion.MachineProfile.DefaultVmc.ToJson();
+        var machines = new Dictionary<string, string>
+        {
+            ["infinite.json"] = vmc.Replace("\"max_linear_velocity_mm_per_s\": 423.3", "\"max_linear_velocity_mm_per_s\": 1e999"),
+            ["unknown-key.json"] = vmc.Replace("\"name\":", "\"colour\": \"red\",\n  \"name\":"),
+            ["negative-torque.json"] = vmc.Replace("122", "-122"),
+            ["at-speed.json"] = vmc.Replace("\"at_speed_fraction\": 0.9090909090909091", "\"at_speed_fraction\": 2"),
+            ["text-number.json"] = vmc.Replace("\"look_ahead_segments\": 50", "\"look_ahead_segments\": 2.5"),
+        };
+        foreach (var (name, text) in machines)
+        {
+            Assert.NotEqual(vmc, text);
+            File.WriteAllText(Path.Combine(dir, name), text);
+            var r = Cnctwin(dir, "simulate", program, "--machine", name, "--out", "o", "--quiet");
+            Assert.True(r.Code == 2, $"{name}: exit {r.Code}: {r.Err}");
+            Assert.Contains(name, r.Err);
+            NoInternals(r.Err);
+        }
+        // An INI value is named by its section, key and line (not by a JSON key).
+        File.WriteAllText(Path.Combine(dir, "m.ini"), "[EMC]\nMACHINE = test\n[TRAJ]\nLINEAR_UNITS = mm\n[AXIS_X]\nMAX_VELOCITY = -5\nMAX_ACCELERATION = 100\n");
+        var ini = Cnctwin(dir, "simulate", program, "--machine", "m.ini", "--out", "o", "--quiet");
+        Assert.Equal(2, ini.Code);
+        Assert.Contains("m.ini:6: [AXIS_X] MAX_VELOCITY = -5", ini.Err);
+        // Tool libraries: no silent truncation of 2.5 flutes, no negative length.
+        foreach (var (name, body) in new[] { ("flutes.json", "\"flutes\": 2.5"), ("length.json", "\"length_mm\": -55"), ("inf.json", "\"stickout_mm\": 1e999") })
+        {
+            File.WriteAllText(Path.Combine(dir, name), $$"""{"tools":[{"number":4,"type":"flat","diameter_mm":10,{{body}}}]}""");
+            var r = Cnctwin(dir, "simulate", program, "--tools", name, "--out", "o", "--quiet");
+            Assert.True(r.Code == 2, $"{name}: exit {r.Code}: {r.Err}");
+            Assert.Contains(name, r.Err);
+            NoInternals(r.Err);
+        }
+        var tool = Cnctwin(dir, "simulate", program, "--tool", "-3", "--out", "o", "--quiet");
+        Assert.Equal(2, tool.Code);
+        Assert.Contains("--tool -3", tool.Err);
+        var wrongModel = Cnctwin(TestSupport.Repo(), "wear", "predict", "--dataset", "phm2010", "--cutter", "c1", "--model", "models/nasa-vb.zip");
+        Assert.Equal(2, wrongModel.Code);
+        Assert.Contains("not a PHM 2010 wear model", wrongModel.Err);
+        NoInternals(wrongModel.Err);
+    }
+
+    [Fact]
+    public void AVoxelSizeTooFineForTheMemory_IsRefusedBeforeAllocating_WithTheFinestThatFits()
+    {
+        string dir = TempDir();
+        var r = CnctwinWith(dir, new Dictionary<string, string> { ["CNCTWIN_MEMORY_MB"] = "1500" },
+            "simulate", Sample("pocket.ngc"), "--stock", "box:0,0,-25,100,80,0", "--resolution", "0.01", "--out", "o", "--quiet");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("80,000,000 voxel columns", r.Err);
+        var finest = System.Text.RegularExpressions.Regex.Match(r.Err, @"finest voxel size that fits is about ([0-9.]+) mm");
+        Assert.True(finest.Success, r.Err);
+        // The finest size that fits is coarser than the one asked for, and the stock at it is within the budget.
+        double cell = double.Parse(finest.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(cell > 0.01 && cell < 0.05, r.Err);
+        double columns = (100 / cell) * (80 / cell);
+        Assert.True(CncTwin.Removal.MemoryBudget.PipelineBaseBytes + columns * CncTwin.Removal.MemoryBudget.BytesPerColumn <= 0.8 * 1500.0 * (1 << 20) * 1.01, $"{columns} columns");
+    }
+
+    [Fact]
+    public void TheToolTableErrorSample_FailsAsItsCommentSays()
+    {
+        var r = Cnctwin(TestSupport.Repo(), "parse", Sample("errors/tool-not-in-table.ngc"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains(":4:", r.Err);
     }
 }
