@@ -67,7 +67,8 @@ public static class DesignComparison
         {
             using (var file = CncTwin.Core.IO.AtomicFile.Create(Path.Combine(outDir, "deviation.csv")))
             {
-                using var csv = new StreamWriter(file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                using (var csv = new StreamWriter(file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                {
                 csv.Write("x_mm,y_mm,leftover_mm,gouge_mm\n");
                 for (int j = 0; j < ny; j++)
                     for (int i = 0; i < nx; i++)
@@ -76,7 +77,8 @@ public static class DesignComparison
                         if (gouge[c] == 0 && left[c] == 0) continue;
                         csv.Write(string.Create(CultureInfo.InvariantCulture, $"{stock.CenterX(i):0.####},{stock.CenterY(j):0.####},{left[c]:0.####},{gouge[c]:0.####}\n"));
                     }
-                csv.Flush();
+                }
+                // The writer is closed (flushed) before the file is made visible.
                 file.Commit();
             }
             CncTwin.Core.IO.AtomicFile.Write(Path.Combine(outDir, "deviation.png"), png => WritePng(png, nx, ny, gouge, left, hasPart, Math.Max(result.MaxGougeMm, stock.CellMm), Math.Max(result.MaxLeftoverMm, stock.CellMm)));
