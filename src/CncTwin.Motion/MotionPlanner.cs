@@ -126,8 +126,23 @@ public sealed class MotionPlanner
             t += seconds;
         }
 
-        foreach (var c in commands)
+        // A program that stops on an error (the interpreter throws while reading a line) has made every move before
+        // that line: the window is planned out to rest, as at the end of the program, before the error goes on.
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        using var source = commands.GetEnumerator();
+        while (true)
         {
+            CanonicalCommand c;
+            try
+            {
+                if (!source.MoveNext()) break;
+                c = source.Current;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                break;
+            }
             switch (c)
             {
                 case CncTwin.Core.Move move:
@@ -192,6 +207,7 @@ public sealed class MotionPlanner
         }
         Emit(true);
         foreach (var item in ready) yield return item;
+        failure?.Throw();
     }
 
     /// <summary>The look-ahead window: a list consumed from the front without shifting it on every segment.</summary>
