@@ -50,6 +50,8 @@ public sealed partial class Interpreter
         _lineChars = line;
         _cur = 0;
         _block.Reset(lineNumber);
+        // Before the length check: a UTF-16 line is twice as long, and the encoding is the real problem.
+        if (line.Length >= 2 && line.Span[0] >= '\u00EF') CheckEncodingMark(line.Span, lineNumber);
         // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there;
         // lines read only for their O-word (skipped) get its comment checks too, the others as they are parsed.
         CheckReadable(line.Span, lineNumber, comments: oWordOnly);
@@ -212,6 +214,20 @@ public sealed partial class Interpreter
         }
     }
 
+    /// <summary>
+    /// A byte-order mark at the start of a line (of the file, or of a file joined onto another): the program was
+    /// saved as "UTF-8 with BOM" or as UTF-16 ("Unicode" on Windows). LinuxCNC refuses both (bad character on the
+    /// first line); say what it is and how to save the file, not "unknown word starting with 'ï'".
+    /// </summary>
+    private void CheckEncodingMark(ReadOnlySpan<char> line, int lineNumber)
+    {
+        string where = lineNumber == 1 ? "the file starts with" : "this line starts with";
+        if (line.StartsWith("\u00EF\u00BB\u00BF"))
+            throw new GCodeException(_source.FileName, lineNumber, 1, $"{where} a UTF-8 byte-order mark (bytes EF BB BF), which LinuxCNC refuses too: save the program as plain ASCII (\"UTF-8 without BOM\")");
+        if (line.StartsWith("\u00FF\u00FE") || line.StartsWith("\u00FE\u00FF"))
+            throw new GCodeException(_source.FileName, lineNumber, 1, $"{where} a UTF-16 byte-order mark (bytes {(int)line[0]:X2} {(int)line[1]:X2}): the program is UTF-16 text (\"Unicode\" on Windows), two bytes a character; save it as plain ASCII (\"UTF-8 without BOM\")");
+    }
+
     private void ReadComment()
     {
         int col = _cur + 1;
@@ -258,7 +274,7 @@ public sealed partial class Interpreter
                 if (c == 'n') throw Err(col, "line number N must be the first word of the line");
                 if (c == 'o') throw Err(col, "O-word must start the line");
                 if (c == '%') throw Err(col, "'%' is only allowed alone on a line");
-                throw Err(col, $"unknown word starting with '{l[_cur]}'");
+                throw Err(col, $"unknown word starting with {GCodeException.Describe(l[_cur])}" + (l[_cur] == '\0' ? " (UTF-16 text? G-code must be plain ASCII)" : ""));
             }
             _cur++;
             double v = ReadRealValue();
@@ -344,7 +360,7 @@ public sealed partial class Interpreter
         }
         if (char.IsAsciiDigit(c) || c == '.') return ReadNumber();
         if (char.IsAsciiLetter(c)) return ReadFunction();
-        throw ErrHere($"bad number format: unexpected '{l[_cur]}'");
+        throw ErrHere($"bad number format: unexpected {GCodeException.Describe(l[_cur])}");
     }
 
     // Exact powers of ten: mantissa / 10^k is then correctly rounded for up to 15 significant digits.
@@ -524,7 +540,7 @@ public sealed partial class Interpreter
         }
         foreach (var (w, op) in OperatorWords)
             if (TryKeyword(w)) return op;
-        throw ErrHere($"unknown operator in expression at '{l[_cur]}'");
+        throw ErrHere($"unknown operator in expression at {GCodeException.Describe(l[_cur])}");
     }
 
     private static readonly (string, Op)[] OperatorWords = { ("mod", Op.Mod), ("eq", Op.Eq), ("ne", Op.Ne), ("gt", Op.Gt), ("ge", Op.Ge), ("lt", Op.Lt), ("le", Op.Le), ("and", Op.And), ("or", Op.Or), ("xor", Op.Xor) };
