@@ -147,7 +147,9 @@ public sealed partial class Interpreter
     private void ConvertFeedMode(int code)
     {
         var mode = code switch { 930 => FeedRateMode.InverseTime, 950 => FeedRateMode.UnitsPerRevolution, _ => FeedRateMode.UnitsPerMinute };
-        if (mode != _modal.FeedMode && mode == FeedRateMode.InverseTime) _modal.FeedRate = 0; // LinuxCNC: G93 needs an F on every feed move
+        // LinuxCNC sets the feed rate to 0 on every G93, G94 or G95 word, a change of mode or not: a feed move
+        // needs an F after it (G93 needs one on every feed move anyway).
+        _modal.FeedRate = 0;
         _modal.FeedMode = mode;
     }
 
@@ -174,11 +176,19 @@ public sealed partial class Interpreter
         if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
         // With a tool table loaded, a tool that is not in it is an error at the T word, as on LinuxCNC.
         // Without one (a bare interpretation) any tool is accepted, with zero offsets.
-        if (t != 0 && _opt.Tools.Tools.Count > 0 && _opt.Tools.Get((int)t) == null)
+        if (t != 0 && LookUpTool((int)t) == null)
             throw Err(_block.Col('t'), $"requested tool {(int)t} is not in the tool table");
         _modal.SelectedTool = (int)t;
         _out.Add(new SelectTool(Loc(_block.Col('t')), _modal.SelectedTool));
     }
+
+    /// <summary>
+    /// A tool's table entry. With a table loaded, a tool not in it is null (an error where LinuxCNC errs). With no
+    /// table (none given, none beside the program: a bare interpretation) every tool exists, with zero length
+    /// and diameter, so a program's G43 H / D / T words run.
+    /// </summary>
+    private ToolEntry? LookUpTool(int number) =>
+        _opt.Tools.Get(number) ?? (_anyToolAccepted ? new ToolEntry(number, 0, Vec3.Zero, 0, "") : null);
 
     /// <summary>M6: the selected tool goes into the spindle.</summary>
     private void ConvertToolChange(int col)
@@ -196,6 +206,7 @@ public sealed partial class Interpreter
             _pos = FromMachine(_machineLast);
         }
         _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+        _rereadPositionBeforeNextLine = true;
     }
 
     /// <summary>M61 Q: tells the control which tool is in the spindle, without a change.</summary>
@@ -206,6 +217,7 @@ public sealed partial class Interpreter
         if (q < 0 || q != Math.Floor(q)) throw Err(_block.Col('q'), "M61 Q must be a whole tool number");
         _modal.ToolInSpindle = _modal.SelectedTool = (int)q;
         _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+        _rereadPositionBeforeNextLine = true;   // as after M6
     }
 
     /// <summary>M3, M4, M5 (M19, spindle orient, has no effect here).</summary>
@@ -392,7 +404,7 @@ public sealed partial class Interpreter
                         if (hv < 0 || hv != Math.Floor(hv)) throw Err(_block.Col('h'), "H word must be a whole tool number >= 0");
                         h = (int)hv;
                     }
-                    var t = _opt.Tools.Get(h);
+                    var t = LookUpTool(h);
                     if (t == null && h != 0) throw Err(_block.Has('h') ? _block.Col('h') : col, $"tool {h} is not in the tool table (G43)");
                     _offsets.ToolLength = t?.Offset ?? Vec3.Zero;
                     break;
@@ -403,7 +415,7 @@ public sealed partial class Interpreter
             case 432:
                 {
                     if (!_block.Has('h')) throw Err(col, "G43.2 needs an H word");
-                    var t = _opt.Tools.Get((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
+                    var t = LookUpTool((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
                     _offsets.ToolLength += t.Offset;
                     break;
                 }

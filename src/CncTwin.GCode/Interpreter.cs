@@ -26,6 +26,11 @@ public sealed partial class Interpreter : IDisposable
     private readonly ProgramFlow _flow = new();
     private Vec3 _pos;                              // current point, program coordinates, mm
     private Vec3 _machineLast;                      // machine position of the last emitted point
+    // LinuxCNC re-reads the current point from the machine after a tool change (M6, M61) before it reads the
+    // next line. It matters where the interpreter's point is not where the tool stands: after G40 the
+    // interpreter is at the programmed point, the tool at the compensated one, and a later Z-only move stays there.
+    private bool _rereadPositionBeforeNextLine;
+    private readonly bool _anyToolAccepted;          // no tool table: every tool exists, with zero offsets
     private bool _ended;
     private bool _percentMode;
     private int _lastContentLine;
@@ -72,6 +77,8 @@ public sealed partial class Interpreter : IDisposable
         _mainSourceField = source;
         _programDirectory = source.FileName.StartsWith('<') ? null : Path.GetDirectoryName(Path.GetFullPath(source.FileName));
         _opt = options ?? new InterpreterOptions();
+        // Decided once: entries a program writes itself (G10 L1) do not make the other tools disappear.
+        _anyToolAccepted = _opt.Tools.Tools.Count == 0;
         _modal.ToolInSpindle = _modal.SelectedTool = _opt.InitialTool;
         _offsets.WorkOffset[1] = _opt.InitialG54Offset;
         _pos = _opt.InitialPosition;
@@ -149,6 +156,7 @@ public sealed partial class Interpreter : IDisposable
             }
             if (span.Length > 0) first = false;
             GCodeException? failed = null;
+            if (_rereadPositionBeforeNextLine) RereadPositionFromMachine();
             try
             {
                 ParseLine(line, lineNo, oWordOnly: false);
@@ -171,6 +179,15 @@ public sealed partial class Interpreter : IDisposable
     }
 
     // ---- coordinate frames ---------------------------------------------------------------------
+
+    /// <summary>The current point becomes where the tool stands (the end of the last move emitted).</summary>
+    private void RereadPositionFromMachine()
+    {
+        _rereadPositionBeforeNextLine = false;
+        // A move held by cutter compensation has not reached the machine yet: nothing to read back.
+        if (_comp.Held != null) return;
+        _pos = FromMachine(_machineLast);
+    }
 
     /// <summary>Machine = rotate(program + G92 offset, work rotation) + work offset (LinuxCNC's order).</summary>
     private Vec3 ToMachine(Vec3 p) => RotateXY(p + _offsets.G92, _offsets.XyRotation[_offsets.CoordSystem]) + _offsets.WorkOffset[_offsets.CoordSystem];

@@ -26,4 +26,15 @@ public sealed class InterpreterOptions
     public int MaxCallDepth { get; init; } = 64;
     /// <summary>Emit plain comments as <c>Message</c> commands (messages from (MSG,...) are always emitted).</summary>
     public bool EmitComments { get; init; }
+    /// <summary>
+    /// Where a G38.x probe trips, for a twin that can tell (its stock): called once per probe move with the move's
+    /// tool-tip start and end (machine frame, mm); returns the machine-frame point where the probe trips (it is
+    /// taken to the nearest point of the move), or null when it does not trip. The move then ends there, the tool
+    /// stays there and #5061-#5063 hold that point, #5070 = 1; null: the move runs to its end, #5070 = 0 and a
+    /// message says so. Without a callback every probe move runs to its end, which #5061-#5063 then hold; G38.2 and
+    /// G38.4 count as tripped there (#5070 = 1: the program would have stopped otherwise), G38.3 and G38.5 as not
+    /// (#5070 = 0); and, as LinuxCNC's reference interpreter models it, the tool backs off 0.254 mm (0.010 in)
+    /// towards the start: the next move starts there.
+    /// </summary>
+    public Func<CncTwin.Core.ProbeRequest, CncTwin.Core.Vec3?>? ProbeContact { get; init; }
 }
