@@ -94,6 +94,7 @@ public static class LinuxCncIni
             // and feed moves wait for at-speed (see shared/oracles/linuxcnc-sim/NOTES.md).
             Spindle = new SpindleModel
             {
+                // An INI gives it in rpm; Validate refuses 0 or less (no spindle can cut at that top speed).
                 MaxRpm = Num("SPINDLE_0", "MAX_FORWARD_VELOCITY") ?? 24_000,
                 AccelerationRpmPerS = 5000,
                 WaitForAtSpeed = true,
