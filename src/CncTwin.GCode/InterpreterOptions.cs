@@ -1,5 +1,16 @@
 namespace CncTwin.GCode;
 
+/// <summary>The controller language a program is read in.</summary>
+public enum GCodeDialect
+{
+    /// <summary>Fanuc when the program's first line (after a % and comment lines) is an O program number, else LinuxCNC.</summary>
+    Auto,
+    /// <summary>LinuxCNC's RS274/NGC (with Fanuc's O-number, M98 and M99 subprograms accepted).</summary>
+    LinuxCnc,
+    /// <summary>Fanuc / Haas: Macro B (#1-#33 locals, #100-#999 commons, vacant variables, IF GOTO, WHILE DO END, G65), G4 P in ms.</summary>
+    Fanuc,
+}
+
 public sealed class InterpreterOptions
 {
     /// <summary>Tool table (mm). Tools not in the table have zero offsets and diameter.</summary>
@@ -24,6 +35,8 @@ public sealed class InterpreterOptions
     public long MaxLoopIterations { get; init; } = 50_000_000;
     /// <summary>Deepest allowed subroutine nesting.</summary>
     public int MaxCallDepth { get; init; } = 64;
+    /// <summary>The language the program is read in (see <see cref="GCodeDialect"/>); cnctwin's --dialect.</summary>
+    public GCodeDialect Dialect { get; init; } = GCodeDialect.Auto;
     /// <summary>Emit plain comments as <c>Message</c> commands (messages from (MSG,...) are always emitted).</summary>
     public bool EmitComments { get; init; }
     /// <summary>
