@@ -11,6 +11,8 @@ public sealed partial class Interpreter
 {
     /// <summary>Where each GOTO target was found, by (start of the program it is in, N number): one per target.</summary>
     private readonly Dictionary<(long Program, int N), (long Offset, int Line)> _sequenceNumbers = new();
+    /// <summary>Jumps back to each target so far: an IF/GOTO loop gets the same guard as a WHILE loop.</summary>
+    private readonly Dictionary<(long Program, int N), long> _jumpsBack = new();
 
     /// <summary>A Macro B statement at the start of the block (after its N word): read it, evaluating nothing yet.</summary>
     private bool TryParseFanucStatement(bool oWordOnly)
@@ -158,6 +160,12 @@ public sealed partial class Interpreter
                 }
             }
             _sequenceNumbers[(programStart, n)] = target;
+        }
+        if (target.Offset <= _source.LineOffset)
+        {
+            long jumps = _jumpsBack.GetValueOrDefault((programStart, n)) + 1;
+            if (jumps > _opt.MaxLoopIterations) throw Err(col, $"GOTO {n} jumped back more than {_opt.MaxLoopIterations} times (endless loop?)");
+            _jumpsBack[(programStart, n)] = jumps;
         }
         // A loop left by GOTO is abandoned (its DO is re-entered from the top if the program comes back to it).
         _source.Seek(target.Offset, target.Line);

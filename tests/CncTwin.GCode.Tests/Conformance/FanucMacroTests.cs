@@ -155,6 +155,46 @@ public class FanucMacroTests
     }
 
     [Fact]
+    public void EndlessLoopsStopWithAnErrorNotAHang()
+    {
+        var opt = new InterpreterOptions { Dialect = GCodeDialect.Fanuc, MaxLoopIterations = 1000 };
+        var g = Assert.Throws<GCodeException>(() => Interpreter.InterpretString("O1\nG21\nN10 G0 X1\nGOTO 10\nM30\n", opt));
+        Assert.Equal(4, g.Line);
+        Assert.Contains("endless loop", g.Reason);
+        var w = Assert.Throws<GCodeException>(() => Interpreter.InterpretString("O1\nG21\nDO1\nG0 X1\nEND1\nM30\n", opt));
+        Assert.Contains("endless loop", w.Reason);
+        var e = Assert.Throws<GCodeException>(() => Interpreter.InterpretString("O1\nG21\nWHILE [1 LT 0] DO1\nG0 X1\nM30\n", opt));
+        Assert.Contains("END1", e.Reason);
+    }
+
+    [Fact]
+    public void ParseTakesTheDialectOnTheCommandLine()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cnctwin-dialect-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            // no O number: auto reads LinuxCNC, where "#1 = 2 + 3" is refused; --dialect fanuc runs it
+            string prog = Path.Combine(dir, "macro.nc");
+            File.WriteAllText(prog, "G21 G90\n#1 = 2 + 3\nG0 X#1\nM30\n");
+            var auto = TestPaths.RunCnctwin("parse", prog);
+            Assert.Equal(1, auto.Code);
+            Assert.Contains("macro.nc:2:", auto.Err);
+            var fanuc = TestPaths.RunCnctwin("parse", prog, "--dialect", "fanuc");
+            Assert.True(fanuc.Code == 0, fanuc.Err);
+            Assert.StartsWith("3,rapid,5,0,0,", fanuc.Out.Split('\n')[1]);
+            var bad = TestPaths.RunCnctwin("parse", prog, "--dialect", "haas");
+            Assert.NotEqual(0, bad.Code);
+            Assert.Contains("'haas' not recognized", bad.Err);
+            // simulate refuses an explicit dialect until its request carries it, rather than ignore it
+            var sim = TestPaths.RunCnctwin("simulate", prog, "--dialect", "fanuc", "--out", Path.Combine(dir, "out"));
+            Assert.Equal(2, sim.Code);
+            Assert.Contains("--dialect", sim.Err);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void SystemVariablesReadTheModalStateAndPosition()
     {
         var m = Moves("O1\nG21 G90 G0 X10 Y5 Z2\n#10 = #5041\n#11 = #4003\nG91\n#12 = #4003\nG90 G0 X#10 Y#11 Z#12\nM30\n");
