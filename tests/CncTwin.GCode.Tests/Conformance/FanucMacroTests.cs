@@ -144,6 +144,38 @@ public class FanucMacroTests
     }
 
     [Fact]
+    public void HaasStyleProgramGivesTheMachinesMoves()
+    {
+        // G91 G28 Z0 (through the current point to machine Z0), G43 H / G41 D, G83 peck drilling with Q:
+        // from R2 pecks of 4 to -2 and -6, each back to R then down to 0.254 mm above the last depth, then -10.
+        const string program = """
+            %
+            O0100 (HAAS STYLE)
+            T1 M06
+            G00 G90 G17 G40 G80 G21 G54
+            G91 G28 Z0.
+            G90 G00 X0. Y0. S3000 M03
+            G43 H01 Z10.
+            G99 G83 Z-10. R2. Q4. F100.
+            G80
+            G41 D01 G01 X20. F300.
+            G40 G00 X30.
+            M30
+            %
+            """;
+        var opt = new InterpreterOptions { Tools = ToolTable.Parse(new StringReader("T1 P1 D6 Z50\n"), "t.tbl") };
+        var m = Moves(program, opt);
+        Near(new Vec3(0, 0, 0), m[0].End);                 // G91 G28 Z0: through here ...
+        Near(new Vec3(0, 0, 0), m[1].End);                 // ... to machine Z0 (the tip, no offset yet)
+        var feeds = m.OfType<LinearFeed>().Take(3).Select(f => f.End.Z).ToArray();
+        Assert.Equal(new[] { -2.0, -6, -10 }, feeds);
+        var rapidsAfterSecondPeck = m.SkipWhile(x => x.End.Z != -6).Skip(1).Take(2).Select(x => x.End.Z).ToArray();
+        Assert.Equal(2, rapidsAfterSecondPeck[0], 9);
+        Assert.Equal(-5.746, rapidsAfterSecondPeck[1], 9);
+        Near(new Vec3(20, 3, 2), m.OfType<LinearFeed>().Last().End);   // G41 D01, 3 mm radius, left of +X
+    }
+
+    [Fact]
     public void MacroAlarmStopsWithItsMessageOnItsLine()
     {
         var e = Fails("O1\nG21\nIF [#5 EQ #0] GOTO 99\nM30\nN99 #3000 = 12 (TOOL LENGTH NOT SET)\nM30\n");
