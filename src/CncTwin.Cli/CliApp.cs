@@ -73,15 +73,26 @@ public static class CliApp
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
         var blockDelete = new Option<bool>("--block-delete") { Description = "block delete switch on: skip lines starting with '/'" };
         var summary = new Option<bool>("--summary") { Description = "after the moves, print a summary table (moves, path lengths, cutting envelope, tools) to standard error" };
+        var dialect = DialectOption();
         var cmd = new Command("parse", "Interpret a G-code program and write its moves (machine coordinates, mm) to standard output.")
         {
-            file, tools, format, tool, blockDelete, summary,
+            file, tools, format, tool, blockDelete, summary, dialect,
         };
-        cmd.SetAction(pr => RunParse(pr.GetValue(file)!, pr.GetValue(tools), pr.GetValue(format)!, pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(summary)));
+        cmd.SetAction(pr => RunParse(pr.GetValue(file)!, pr.GetValue(tools), pr.GetValue(format)!, pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(summary), ParseDialect(pr.GetValue(dialect)!)));
         return cmd;
     }
 
-    internal static int RunParse(string file, string? toolsPath, string format, int initialTool, bool blockDelete, bool printSummary = false)
+    /// <summary>--dialect auto|linuxcnc|fanuc (parse and simulate).</summary>
+    internal static Option<string> DialectOption()
+    {
+        var dialect = new Option<string>("--dialect") { Description = "G-code dialect: linuxcnc (RS274/NGC), fanuc (Fanuc/Haas with Macro B: #100-#999, IF GOTO, WHILE DO END, G65, G4 P in ms) or auto: fanuc when the program starts with an O number", DefaultValueFactory = _ => "auto" };
+        dialect.AcceptOnlyFromAmong("auto", "linuxcnc", "fanuc");
+        return dialect;
+    }
+
+    internal static GCodeDialect ParseDialect(string name) => name switch { "fanuc" => GCodeDialect.Fanuc, "linuxcnc" => GCodeDialect.LinuxCnc, _ => GCodeDialect.Auto };
+
+    internal static int RunParse(string file, string? toolsPath, string format, int initialTool, bool blockDelete, bool printSummary = false, GCodeDialect dialect = GCodeDialect.Auto)
     {
         try
         {
@@ -96,7 +107,7 @@ public static class CliApp
                 if (!File.Exists(file)) { Console.Error.WriteLine($"{file}: error: file not found"); return ExitUsage; }
                 source = LineSource.FromFile(file);
             }
-            using var interp = new Interpreter(source, new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete });
+            using var interp = new Interpreter(source, new InterpreterOptions { Tools = table, InitialTool = initialTool, BlockDelete = blockDelete, Dialect = dialect });
             using var stdout = Console.OpenStandardOutput();
             var stats = new ToolpathSummary();
             // A progress bar on the terminal (never in a pipe or log) for programs that take a while.

@@ -52,6 +52,18 @@ public sealed record ProbeMove(SourceLocation Source, Vec3 Start, Vec3 End, doub
 }
 
 /// <summary>
+/// What the interpreter asks the machine (or a twin's stock) during a G38.x probe move, like NIST's canonical
+/// GET_EXTERNAL_PROBE_POSITION: the move's tool-tip start and end in the machine frame (mm), whether the probe
+/// trips on making contact (G38.2/G38.3) or on losing it (G38.4/G38.5), whether the program expects an error
+/// when it does not trip (G38.2/G38.4), the tool and the feed.
+/// </summary>
+public sealed record ProbeRequest(SourceLocation Source, Vec3 Start, Vec3 End, bool TripsOnContact, bool ErrorIfNoTrip, int Tool, double FeedMmPerMin)
+{
+    /// <summary>The G-code of the move: "G38.2", "G38.3", "G38.4" or "G38.5".</summary>
+    public string GCode => TripsOnContact ? (ErrorIfNoTrip ? "G38.2" : "G38.3") : (ErrorIfNoTrip ? "G38.4" : "G38.5");
+}
+
+/// <summary>
 /// Circular or helical feed in <see cref="Plane"/> about <see cref="Center"/> (the centre's normal
 /// coordinate is the start's). <see cref="Turns"/> is 1 for a move of up to one revolution; each
 /// extra full revolution (G2/G3 P word) adds one.

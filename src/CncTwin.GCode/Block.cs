@@ -3,6 +3,9 @@ namespace CncTwin.GCode;
 /// <summary>O-word control keywords (LinuxCNC subroutines and flow control).</summary>
 public enum OWordKeyword { None, Sub, EndSub, Call, Return, If, ElseIf, Else, EndIf, While, EndWhile, Do, Break, Continue, Repeat, EndRepeat, ProgramNumber }
 
+/// <summary>Fanuc Macro B statements (a whole block each).</summary>
+public enum FanucStatement { None, IfGoto, IfThen, Goto, While, Do, End }
+
 /// <summary>
 /// One parsed and evaluated block (line). Reused from line to line so parsing allocates nothing in
 /// the steady state. Letters are indexed 0..25 ('a'..'z').
@@ -28,6 +31,15 @@ internal sealed class Block
     public double? OValue;          // if/while/elseif/repeat condition or return value
     public bool OValueNeedsEval;    // condition expression text is evaluated only when the line executes
 
+    public int SequenceNumber = -1;   // the N word's number (whole part), -1 without one
+    public bool PHasDecimalPoint;     // the P word was written with a decimal point (Fanuc: seconds, else milliseconds)
+
+    // Fanuc Macro B statement: conditions, GOTO targets and THEN assignments are evaluated when the block runs,
+    // from these columns of the line (0-based); DO / END carry their loop number.
+    public FanucStatement Fanuc;
+    public int FanucLabel;
+    public int FanucCondStart, FanucTargetStart, FanucColumn;
+
     public void Reset(int line)
     {
         Line = line;
@@ -37,6 +49,8 @@ internal sealed class Block
         GCodes.Clear(); MCodes.Clear(); Assignments.Clear();
         MessageText = null; CommentText = null; HasContent = false;
         OKeyword = OWordKeyword.None; OName = null; OColumn = 0; OArgs.Clear(); OValue = null; OValueNeedsEval = false;
+        SequenceNumber = -1; PHasDecimalPoint = false;
+        Fanuc = FanucStatement.None; FanucLabel = 0; FanucCondStart = FanucTargetStart = FanucColumn = 0;
     }
 
     // LinuxCNC polar coordinate words: @ (distance) and ^ (angle, degrees)

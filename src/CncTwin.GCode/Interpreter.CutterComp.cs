@@ -28,6 +28,10 @@ public sealed partial class Interpreter
 
     private static readonly CanonicalCommand HeldMarker = new Message(new SourceLocation("", 0, 0), "held by cutter compensation", true);
 
+    // How far (mm) a cut-back line may seem to run backwards before it counts as gouging: far below any real
+    // distance, far above the rounding of coordinates up to metres.
+    private const double CutBackToleranceMm = 1e-9;
+
     // LinuxCNC's TOLERANCE_CONCAVE_CORNER: corners turning less than this are joined by intersection.
     private const double SmallCornerRadians = 0.05;
 
@@ -86,7 +90,7 @@ public sealed partial class Interpreter
                 if (d < 0 || d != Math.Floor(d)) throw Err(_block.Col('d'), "D word must be a whole tool number >= 0");
                 tool = (int)d;
             }
-            var entry = _opt.Tools.Get(tool);
+            var entry = LookUpTool(tool);
             if (entry == null && tool != 0) throw Err(_block.Has('d') ? _block.Col('d') : col, $"tool {tool} is not in the tool table (cutter compensation)");
             radius = entry?.RadiusMm ?? 0;
         }
@@ -344,7 +348,9 @@ public sealed partial class Interpreter
         var (sa, sb, _) = _modal.Plane.Split(held.Start);
         if (!held.IsArc)
         {
-            if (held.CheckA * (a - sa) + held.CheckB * (b - sb) < 0)
+            // The projection is in mm: a cut-back to the start itself (a tiny radius, a move as short as the
+            // cut-back) comes out a rounding error either side of zero, which must not decide.
+            if (held.CheckA * (a - sa) + held.CheckB * (b - sb) < -CutBackToleranceMm)
                 throw Err(col, $"cutter compensation: straight {(held.Rapid ? "traverse" : "feed")} in this concave corner cannot be reached by the tool without gouging");
             return;
         }

@@ -89,7 +89,7 @@ public sealed partial class Interpreter
         else if (!_cycle.HasR || _modal.PreviousMotion != motion) throw Err(col, "R clearance plane unspecified in canned cycle");
         if (_block.Has(depthLetter)) _cycle.Z = _block.Get(depthLetter) * _modal.MmPerUnit;
         else if (_modal.PreviousMotion != motion) throw Err(col, $"{char.ToUpperInvariant(depthLetter)} depth unspecified in canned cycle");
-        if (_block.Has('p')) { _cycle.P = _block.Get('p'); if (_cycle.P < 0) throw Err(_block.Col('p'), "negative dwell P in canned cycle"); }
+        if (_block.Has('p')) { _cycle.P = FanucAwareDwell(_block.Get('p')); if (_cycle.P < 0) throw Err(_block.Col('p'), "negative dwell P in canned cycle"); }
         if (_block.Has('q')) { _cycle.Q = _block.Get('q') * _modal.MmPerUnit; }
         if (motion is 730 or 830)
         {
@@ -99,10 +99,12 @@ public sealed partial class Interpreter
         if (motion is 820 or 860 or 880 or 890 && !_block.Has('p') && _modal.PreviousMotion != motion)
             throw Err(col, $"{GName(motion)} needs a dwell time P");
         int repeats = 1;
-        if (_block.Has('l'))
+        // Fanuc counts repeats with K (Haas and LinuxCNC with L); G87's K is its back-bore level.
+        char repeatLetter = _fanuc && _block.Has('k') && motion != 870 ? 'k' : 'l';
+        if (_block.Has(repeatLetter))
         {
-            double l = _block.Get('l');
-            if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "canned cycle L (repeats) must be a whole number >= 0");
+            double l = _block.Get(repeatLetter);
+            if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col(repeatLetter), $"canned cycle {char.ToUpperInvariant(repeatLetter)} (repeats) must be a whole number >= 0");
             repeats = (int)l;
         }
         return repeats;

@@ -60,6 +60,9 @@ public sealed partial class Interpreter
         // LinuxCNC applies all parameter settings of a line after reading it, before executing it.
         ApplyAssignments();
         if (_block.OKeyword != OWordKeyword.None) { ExecuteOWord(); return; }
+        if (_block.Fanuc != FanucStatement.None) { ExecuteFanucStatement(); return; }
+        // G65's letters are the macro's arguments, not words of this block.
+        if (_fanuc && _block.GCodes.Exists(g => g.Code == 650)) { CallMacro(_block.GCodes.Find(g => g.Code == 650).Column); return; }
 
         // The block's G- and M-codes by modal group (-1: none from that group on the line), and their columns.
         Span<int> g = stackalloc int[16];
@@ -93,7 +96,7 @@ public sealed partial class Interpreter
         RefuseLatheModes(g[14], gCol[14], g[15], gCol[15]);
         // 18. home, offsets, G53
         // G43.1 takes its axis words as the dynamic tool length, so they are not a move.
-        bool axesUsedByGroup0 = g[8] == 431;
+        bool axesUsedByGroup0 = g[8] == 431 || (_fanuc && g[0] == 40 && _block.Has('x'));
         if (g[0] >= 0 && g[0] != 40 && g[0] != 530)
         {
             axesUsedByGroup0 = true;
@@ -147,7 +150,9 @@ public sealed partial class Interpreter
     private void ConvertFeedMode(int code)
     {
         var mode = code switch { 930 => FeedRateMode.InverseTime, 950 => FeedRateMode.UnitsPerRevolution, _ => FeedRateMode.UnitsPerMinute };
-        if (mode != _modal.FeedMode && mode == FeedRateMode.InverseTime) _modal.FeedRate = 0; // LinuxCNC: G93 needs an F on every feed move
+        // LinuxCNC sets the feed rate to 0 on every G93, G94 or G95 word, a change of mode or not: a feed move
+        // needs an F after it (G93 needs one on every feed move anyway).
+        _modal.FeedRate = 0;
         _modal.FeedMode = mode;
     }
 
@@ -174,11 +179,19 @@ public sealed partial class Interpreter
         if (t < 0 || t != Math.Floor(t) || t > int.MaxValue) throw Err(_block.Col('t'), "tool number T must be a whole number >= 0");
         // With a tool table loaded, a tool that is not in it is an error at the T word, as on LinuxCNC.
         // Without one (a bare interpretation) any tool is accepted, with zero offsets.
-        if (t != 0 && _opt.Tools.Tools.Count > 0 && _opt.Tools.Get((int)t) == null)
+        if (t != 0 && LookUpTool((int)t) == null)
             throw Err(_block.Col('t'), $"requested tool {(int)t} is not in the tool table");
         _modal.SelectedTool = (int)t;
         _out.Add(new SelectTool(Loc(_block.Col('t')), _modal.SelectedTool));
     }
+
+    /// <summary>
+    /// A tool's table entry. With a table loaded, a tool not in it is null (an error where LinuxCNC errs). With no
+    /// table (none given, none beside the program: a bare interpretation) every tool exists, with zero length
+    /// and diameter, so a program's G43 H / D / T words run.
+    /// </summary>
+    private ToolEntry? LookUpTool(int number) =>
+        _opt.Tools.Get(number) ?? (_anyToolAccepted ? new ToolEntry(number, 0, Vec3.Zero, 0, "") : null);
 
     /// <summary>M6: the selected tool goes into the spindle.</summary>
     private void ConvertToolChange(int col)
@@ -196,6 +209,7 @@ public sealed partial class Interpreter
             _pos = FromMachine(_machineLast);
         }
         _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+        _rereadPositionBeforeNextLine = true;
     }
 
     /// <summary>M61 Q: tells the control which tool is in the spindle, without a change.</summary>
@@ -206,6 +220,7 @@ public sealed partial class Interpreter
         if (q < 0 || q != Math.Floor(q)) throw Err(_block.Col('q'), "M61 Q must be a whole tool number");
         _modal.ToolInSpindle = _modal.SelectedTool = (int)q;
         _out.Add(new ToolChange(Loc(col), _modal.ToolInSpindle));
+        _rereadPositionBeforeNextLine = true;   // as after M6
     }
 
     /// <summary>M3, M4, M5 (M19, spindle orient, has no effect here).</summary>
@@ -231,12 +246,24 @@ public sealed partial class Interpreter
 
     private void ConvertDwell(int col)
     {
-        if (!_block.Has('p')) throw Err(col, "G4 dwell needs a P word (seconds)");
-        double p = _block.Get('p');
+        if (_fanuc && _block.Has('x') && !_block.Has('p'))
+        {
+            // Fanuc G4 X: seconds.
+            double x = _block.Get('x');
+            if (x < 0) throw Err(_block.Col('x'), "negative dwell time");
+            FlushComp();
+            _out.Add(new Dwell(Loc(col), x));
+            return;
+        }
+        if (!_block.Has('p')) throw Err(col, _fanuc ? "G4 dwell needs a P word (ms) or an X word (s)" : "G4 dwell needs a P word (seconds)");
+        double p = FanucAwareDwell(_block.Get('p'));
         if (p < 0) throw Err(_block.Col('p'), "negative dwell time");
         FlushComp();
         _out.Add(new Dwell(Loc(col), p));
     }
+
+    /// <summary>A P dwell in seconds: Fanuc writes milliseconds without a decimal point ("P500" = 0.5 s), seconds with one.</summary>
+    private double FanucAwareDwell(double p) => _fanuc && !_block.PHasDecimalPoint ? p / 1000 : p;
 
     private void ConvertPlane(int code, int col)
     {
@@ -313,7 +340,8 @@ public sealed partial class Interpreter
             throw Err(gCol[1], $"{GName(g[1])} is not supported by this interpreter (splines, spindle-synchronised and lathe cycles)");
         int motion = g[1] >= 0 ? g[1] : _modal.Motion;
         bool motionOnLine = g[1] >= 0;
-        bool g0UsesAxes = g[0] is 100 or 280 or 300 or 520 or 920;
+        // Fanuc's G4 X is the dwell in seconds, not a move.
+        bool g0UsesAxes = g[0] is 100 or 280 or 300 or 520 or 920 || (_fanuc && g[0] == 40);
         if (g0UsesAxes && motionOnLine && g[1] != 800 && _block.HasAxis)
             throw Err(gCol[0], $"cannot use two G-codes that both use axis values ({GName(g[0])} and {GName(g[1])})");
         if (_block.HasAxis && !g0UsesAxes && g[0] != 530)
@@ -326,7 +354,7 @@ public sealed partial class Interpreter
         bool arcMotion = (motionOnLine || _block.HasAxis) && motion is 20 or 30;
         bool cycle = (motionOnLine || _block.HasAxis) && motion is 730 or 740 or 810 or 820 or 830 or 840 or 850 or 860 or 870 or 880 or 890;
         foreach (char c in "ijk")
-            if (_block.Has(c) && !(arcMotion || (cycle && motion == 870) || g[0] == 100))
+            if (_block.Has(c) && !(arcMotion || (cycle && motion == 870) || g[0] == 100 || (_fanuc && c == 'k' && cycle)))
                 throw Err(_block.Col(c), $"{char.ToUpperInvariant(c)} word with no G2 or G3 to use it");
         if (_block.Has('r') && !(arcMotion || cycle || g[0] == 100))
             throw Err(_block.Col('r'), "R word with no G-code that uses it");
@@ -392,7 +420,7 @@ public sealed partial class Interpreter
                         if (hv < 0 || hv != Math.Floor(hv)) throw Err(_block.Col('h'), "H word must be a whole tool number >= 0");
                         h = (int)hv;
                     }
-                    var t = _opt.Tools.Get(h);
+                    var t = LookUpTool(h);
                     if (t == null && h != 0) throw Err(_block.Has('h') ? _block.Col('h') : col, $"tool {h} is not in the tool table (G43)");
                     _offsets.ToolLength = t?.Offset ?? Vec3.Zero;
                     break;
@@ -403,7 +431,7 @@ public sealed partial class Interpreter
             case 432:
                 {
                     if (!_block.Has('h')) throw Err(col, "G43.2 needs an H word");
-                    var t = _opt.Tools.Get((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
+                    var t = LookUpTool((int)_block.Get('h')) ?? throw Err(_block.Col('h'), $"tool {(int)_block.Get('h')} is not in the tool table (G43.2)");
                     _offsets.ToolLength += t.Offset;
                     break;
                 }
@@ -420,6 +448,7 @@ public sealed partial class Interpreter
 
     internal bool TryGetSystemParameter(int index, out double value)
     {
+        if (_fanuc && TryGetFanucSystemVariable(index, out value)) return true;
         value = 0;
         double u = _modal.MmPerUnit;
         // G28/G30 positions are kept in mm and read in the program's units, so a G20/G21 switch between G28.1
@@ -444,6 +473,7 @@ public sealed partial class Interpreter
 
     internal bool TrySetSystemParameter(int index, double value)
     {
+        if (_fanuc && TrySetFanucSystemVariable(index, value)) return true;
         if (index is >= 5161 and <= 5163 or >= 5181 and <= 5183) { _params.SetRawNumbered(index, value * _modal.MmPerUnit); return true; }
         if (index >= 5221 && index <= 5390)
         {

@@ -50,7 +50,7 @@ public sealed partial class Interpreter
                     _comp.ArcNotAllowed = false;
                     if (g53)
                     {
-                        if (_comp.Side != 0) throw Err(col, "cannot use G53 with cutter radius compensation on");
+                        if (_comp.Side != 0 && _comp.Radius > 0) throw Err(col, "cannot use G53 with cutter radius compensation on");
                         // G53 words are machine coordinates of the controlled point (spindle side); the tip is the tool length below it.
                         var m = ToMachine(_pos);
                         var mt = new Vec3(_block.Has('x') ? _block.Get('x') * _modal.MmPerUnit - _offsets.ToolLength.X : m.X, _block.Has('y') ? _block.Get('y') * _modal.MmPerUnit - _offsets.ToolLength.Y : m.Y, _block.Has('z') ? _block.Get('z') * _modal.MmPerUnit - _offsets.ToolLength.Z : m.Z);
@@ -60,7 +60,8 @@ public sealed partial class Interpreter
                         return;
                     }
                     var end = TargetFromWords(!_modal.Absolute);
-                    if (_comp.Side != 0) CompStraight(end, motion == 0, col);
+                    // As on LinuxCNC, a zero tool radius compensates nothing: the moves go through as programmed.
+                    if (_comp.Side != 0 && _comp.Radius > 0) CompStraight(end, motion == 0, col);
                     else
                     {
                         if (motion == 0) EmitRapid(end, col); else EmitFeed(end, col);
@@ -75,11 +76,12 @@ public sealed partial class Interpreter
             case 382: case 383: case 384: case 385:
                 {
                     if (_comp.Side != 0) throw Err(col, "cannot probe with cutter radius compensation on");
+                    if (_modal.FeedMode == FeedRateMode.UnitsPerRevolution) throw Err(col, "cannot probe in feed per revolution mode (G95)");
                     CheckFeed(col, "G38");
                     var end = TargetFromWords(!_modal.Absolute);
-                    if (end == _pos) throw Err(col, "probe move has zero length");
-                    EmitProbe(end, col);
-                    _pos = end; // the probe may stop early on a real machine; the twin assumes it runs to the end
+                    // LinuxCNC refuses a probe towards the work that starts where it ends; G38.3 / G38.5 may.
+                    if (end == _pos && motion is 382 or 384) throw Err(col, "probe move has zero length (start point is the probe point)");
+                    ExecuteProbe(motion, end, col);
                     return;
                 }
             case 730: case 740: case 810: case 820: case 830: case 840: case 850: case 860: case 870: case 880: case 890:
@@ -90,6 +92,61 @@ public sealed partial class Interpreter
             default:
                 throw Err(col, $"{GName(motion)} is not supported");
         }
+    }
+
+    // LinuxCNC's reference interpreter (saicanon.cc) backs the probe off 0.010 in or 0.254 mm (the same length) from
+    // the probed point towards where it came from.
+    private const double ProbeBackOffMm = 0.254;
+
+    /// <summary>
+    /// G38.2-G38.5: the probe move, then the probed point in #5061-#5063 (program coordinates and units of the probe
+    /// block, as LinuxCNC stores them; #5064-#5069, the other axes, 0) and #5070 (1 tripped, 0 not), and the tool
+    /// where it stands afterwards, which LinuxCNC reads back from the machine before the next line.
+    /// </summary>
+    private void ExecuteProbe(int motion, Vec3 end, int col)
+    {
+        var start = _machineLast;
+        var machineEnd = ToMachine(end);
+        Vec3 probed = machineEnd, standsAt;
+        bool tripped = true;
+        if (_opt.ProbeContact == null)
+        {
+            // No contact simulation: the move runs to its end. A G38.2 / G38.4 program goes on only if the probe
+            // tripped, so it did, there; a G38.3 / G38.5 that runs to its end did not trip (a loop probing
+            // "while #5070" then ends, as on LinuxCNC's reference interpreter, which never trips).
+            tripped = motion is 382 or 384;
+            EmitProbe(end, col);
+            var back = start - machineEnd;
+            standsAt = back.Length > 0 ? machineEnd + back * (ProbeBackOffMm / back.Length) : machineEnd;
+        }
+        else
+        {
+            var request = new ProbeRequest(Loc(col), start, machineEnd, TripsOnContact: motion is 382 or 383, ErrorIfNoTrip: motion is 382 or 384,
+                _modal.ToolInSpindle, EffectiveFeed(_modal.FeedMode, _modal.FeedRate, start.DistanceTo(machineEnd)));
+            var contact = _opt.ProbeContact(request);
+            if (contact is { } c && double.IsFinite(c.X) && double.IsFinite(c.Y) && double.IsFinite(c.Z))
+            {
+                // Where the probe trips is on the move (the nearest point of it, should the callback round).
+                var d = machineEnd - start;
+                double u = d.Dot(d) > 0 ? Math.Clamp((c - start).Dot(d) / d.Dot(d), 0, 1) : 1;
+                probed = start + d * u;
+                EmitProbe(FromMachine(probed), col);
+            }
+            else
+            {
+                tripped = false;
+                EmitProbe(end, col);
+                _out.Add(new Message(Loc(col), $"{request.GCode} probe move ended without the probe tripping", false));
+            }
+            standsAt = probed;
+        }
+        var p = FromMachine(probed);
+        double u1 = _modal.MmPerUnit;
+        _params.SetRawNumbered(5061, p.X / u1); _params.SetRawNumbered(5062, p.Y / u1); _params.SetRawNumbered(5063, p.Z / u1);
+        for (int i = 5064; i <= 5069; i++) _params.SetRawNumbered(i, 0);
+        _params.SetRawNumbered(5070, tripped ? 1 : 0);
+        _machineLast = standsAt;
+        _pos = FromMachine(standsAt);
     }
 
     private void CheckFeed(int col, string what)
@@ -183,7 +240,7 @@ public sealed partial class Interpreter
                 throw Err(col, $"radius to end of arc differs from radius to start (start {Fmt(r1 / _modal.MmPerUnit)}, end {Fmt(r2 / _modal.MmPerUnit)})");
         }
         var center = plane.Join(c1, c2, sn);
-        if (_comp.Side != 0) CompArc(end, center, clockwise, turns, col);
+        if (_comp.Side != 0 && _comp.Radius > 0) CompArc(end, center, clockwise, turns, col);
         else EmitArc(end, center, plane, clockwise, turns, col);
         _pos = end;
     }

@@ -13,6 +13,7 @@ public sealed partial class Interpreter
         public int ReturnLine;
         public int ControlDepth;
         public bool Fanuc;
+        public bool Macro;                 // a G65 call: its own locals #1-#33
         public int RepeatsLeft;
         public long BodyOffset;
         public int BodyLine;
@@ -330,7 +331,7 @@ public sealed partial class Interpreter
             if (span.Length == 0) continue;
             _lastContentLine = _source.LineNumber;
             ParseLine(line, _source.LineNumber, oWordOnly: true);
-            if (_block.OKeyword == OWordKeyword.None) continue;
+            if (_block.OKeyword == OWordKeyword.None) { if (_block.Fanuc != FanucStatement.None && stop(_block)) return; continue; }
             if (_block.OKeyword == OWordKeyword.Sub) _flow.Subroutines.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
             if (_block.OKeyword == OWordKeyword.ProgramNumber) _flow.ProgramNumbers.TryAdd(_block.OName!, (_source.NextOffset, _source.LineNumber + 1));
             if (stop(_block)) return;
@@ -414,6 +415,14 @@ public sealed partial class Interpreter
         if (!_block.Has('p')) throw Err(col, "M98 needs a P word (subprogram number)");
         string name = FormatONumber(_block.Get('p'));
         int repeats = 1;
+        // Fanuc 0-series: M98 P21001 runs O1001 twice (repeat count before a 4-digit program number), unless the
+        // program really has that longer number.
+        double pv = _block.Get('p');
+        if (_fanuc && !_block.Has('l') && pv >= 10000 && pv == Math.Floor(pv) && FindDefinition(_flow.ProgramNumbers, name, col, "", throwIfMissing: false).Line <= 0)
+        {
+            repeats = (int)(pv / 10000);
+            name = FormatONumber(pv % 10000);
+        }
         if (_block.Has('l'))
         {
             double l = _block.Get('l');
@@ -439,9 +448,15 @@ public sealed partial class Interpreter
         }
         var frame = _flow.CallStack.Peek();
         if (!frame.Fanuc) throw Err(col, $"M99 inside o<{frame.Name}> (use endsub or return)");
-        if (--frame.RepeatsLeft > 0) { _source.Seek(frame.BodyOffset, frame.BodyLine); return; }
+        if (--frame.RepeatsLeft > 0)
+        {
+            while (_flow.Control.Count > frame.ControlDepth) _flow.Control.Pop();
+            _source.Seek(frame.BodyOffset, frame.BodyLine);
+            return;
+        }
         _flow.CallStack.Pop();
         while (_flow.Control.Count > frame.ControlDepth) _flow.Control.Pop();
+        if (frame.Macro) _params.PopCall();
         _source.Seek(frame.ReturnOffset, frame.ReturnLine);
     }
 }

@@ -8,6 +8,7 @@ public sealed partial class Interpreter
 {
     private ReadOnlyMemory<char> _lineChars;
     private int _cur;
+    private bool _lastNumberHadDecimalPoint;
 
     private GCodeException Err(int column, string message) => new(_source.FileName, _block.Line, column, message);
     private GCodeException ErrHere(string message) => Err(_cur + 1, message);
@@ -50,6 +51,8 @@ public sealed partial class Interpreter
         _lineChars = line;
         _cur = 0;
         _block.Reset(lineNumber);
+        // Before the length check: a UTF-16 line is twice as long, and the encoding is the real problem.
+        if (line.Length >= 2 && line.Span[0] >= '\u00EF') CheckEncodingMark(line.Span, lineNumber);
         // LinuxCNC refuses longer lines ("Command too long"), so a program that passes here also loads there;
         // lines read only for their O-word (skipped) get its comment checks too, the others as they are parsed.
         CheckReadable(line.Span, lineNumber, comments: oWordOnly);
@@ -66,9 +69,18 @@ public sealed partial class Interpreter
             _cur++;
             SkipSpaces();
             int start = _cur;
-            while (_cur < L.Length && (char.IsAsciiDigit(L[_cur]) || L[_cur] == '.' || L[_cur] == ' ')) _cur++;
+            int number = 0;
+            bool whole = true;
+            while (_cur < L.Length && (char.IsAsciiDigit(L[_cur]) || L[_cur] == '.' || L[_cur] == ' '))
+            {
+                if (L[_cur] == '.') whole = false;
+                else if (whole && char.IsAsciiDigit(L[_cur]) && number < 100_000_000) number = number * 10 + (L[_cur] - '0');
+                _cur++;
+            }
             if (_cur == start && !oWordOnly) throw Err(col, "line number N must be followed by digits");
+            if (_cur > start) _block.SequenceNumber = number;   // a Fanuc GOTO's target
         }
+        if (_fanuc && TryParseFanucStatement(oWordOnly)) return;
         if (Peek() == 'o')
         {
             ParseOWord(oWordOnly);
@@ -212,6 +224,20 @@ public sealed partial class Interpreter
         }
     }
 
+    /// <summary>
+    /// A byte-order mark at the start of a line (of the file, or of a file joined onto another): the program was
+    /// saved as "UTF-8 with BOM" or as UTF-16 ("Unicode" on Windows). LinuxCNC refuses both (bad character on the
+    /// first line); say what it is and how to save the file, not "unknown word starting with 'ï'".
+    /// </summary>
+    private void CheckEncodingMark(ReadOnlySpan<char> line, int lineNumber)
+    {
+        string where = lineNumber == 1 ? "the file starts with" : "this line starts with";
+        if (line.StartsWith("\u00EF\u00BB\u00BF"))
+            throw new GCodeException(_source.FileName, lineNumber, 1, $"{where} a UTF-8 byte-order mark (bytes EF BB BF), which LinuxCNC refuses too: save the program as plain ASCII (\"UTF-8 without BOM\")");
+        if (line.StartsWith("\u00FF\u00FE") || line.StartsWith("\u00FE\u00FF"))
+            throw new GCodeException(_source.FileName, lineNumber, 1, $"{where} a UTF-16 byte-order mark (bytes {(int)line[0]:X2} {(int)line[1]:X2}): the program is UTF-16 text (\"Unicode\" on Windows), two bytes a character; save it as plain ASCII (\"UTF-8 without BOM\")");
+    }
+
     private void ReadComment()
     {
         int col = _cur + 1;
@@ -258,10 +284,14 @@ public sealed partial class Interpreter
                 if (c == 'n') throw Err(col, "line number N must be the first word of the line");
                 if (c == 'o') throw Err(col, "O-word must start the line");
                 if (c == '%') throw Err(col, "'%' is only allowed alone on a line");
-                throw Err(col, $"unknown word starting with '{l[_cur]}'");
+                throw Err(col, $"unknown word starting with {GCodeException.Describe(l[_cur])}" + (l[_cur] == '\0' ? " (UTF-16 text? G-code must be plain ASCII)" : ""));
             }
             _cur++;
+            _lastNumberHadDecimalPoint = false;
             double v = ReadRealValue();
+            // Fanuc: a word whose value is a vacant variable is left out ("X#1" with #1 vacant moves no X).
+            if (double.IsNaN(v)) { if (_fanuc) continue; throw Err(col, $"{char.ToUpperInvariant(c)} word has no value"); }
+            if (c == 'p') _block.PHasDecimalPoint = _lastNumberHadDecimalPoint;
             if (c == 'g' || c == 'm')
             {
                 double tenths = Math.Round(v * 10);
@@ -303,7 +333,9 @@ public sealed partial class Interpreter
         _cur++;
         // LinuxCNC creates a new name (as 0) when it reads the setting, so "#<n> = [#<n> + 1]" counts from 0.
         if (name != null && !IsPredefinedNamed(name) && !_params.TryGetNamed(name, out _, this)) _params.SetNamed(name, 0);
-        double v = ReadRealValue();
+        if (_fanuc && name == null && index == 0) throw Err(col, "#0 is always vacant and cannot be set");
+        // Fanuc Macro B: the rest of the block is the expression ("#100 = #101 + 1", no brackets needed).
+        double v = _fanuc ? ReadOperation(bracketed: false) : ReadRealValue();
         _block.Assignments.Add((index, name, v, col));
     }
 
@@ -322,8 +354,10 @@ public sealed partial class Interpreter
 
     private int CheckParamIndex(double n, int col)
     {
+        if (double.IsNaN(n)) throw Err(col, "parameter number is a vacant variable");
         double r = Math.Round(n);
         if (Math.Abs(n - r) > 1e-4) throw Err(col, "parameter number must be a whole number");
+        if (_fanuc && r == 0) return 0;   // #0: always vacant
         if (r < 1 || r > Parameters.MaxNumbered) throw Err(col, $"parameter number {r} out of range (1..{Parameters.MaxNumbered})");
         return (int)r;
     }
@@ -344,7 +378,7 @@ public sealed partial class Interpreter
         }
         if (char.IsAsciiDigit(c) || c == '.') return ReadNumber();
         if (char.IsAsciiLetter(c)) return ReadFunction();
-        throw ErrHere($"bad number format: unexpected '{l[_cur]}'");
+        throw ErrHere($"bad number format: unexpected {GCodeException.Describe(l[_cur])}");
     }
 
     // Exact powers of ten: mantissa / 10^k is then correctly rounded for up to 15 significant digits.
@@ -376,6 +410,7 @@ public sealed partial class Interpreter
             _cur++;
         }
         if (!digits) throw Err(start + 1, "bad number format: no digits");
+        _lastNumberHadDecimalPoint = dot;
         if (significant > 15 || fracDigits >= Pow10.Length)
         {
             // Long digit strings: let the runtime round them exactly.
@@ -401,7 +436,7 @@ public sealed partial class Interpreter
         }
         double n = ReadRealValue();
         int index = CheckParamIndex(n, col);
-        return _params.GetNumbered(index, this);
+        return index == 0 ? double.NaN : _params.GetNumbered(index, this);
     }
 
     private double ReadFunction()
@@ -435,15 +470,17 @@ public sealed partial class Interpreter
             throw Err(col, fn.Length > 0 ? $"unknown word or function '{l.Slice(start, Math.Min(l.Length - start, fn.Length))}'" : "bad value");
         SkipSpaces();
         if (_cur >= l.Length || l[_cur] != '[') throw ErrHere($"function {fn.ToUpperInvariant()} needs its argument in [brackets]");
-        double a = ReadExpression();
+        double a = Arith(ReadExpression());
         if (fn == "atan")
         {
             SkipSpaces();
             if (_cur >= l.Length || l[_cur] != '/') throw ErrHere("ATAN needs the form ATAN[y]/[x]");
             _cur++; SkipSpaces();
             if (_cur >= l.Length || l[_cur] != '[') throw ErrHere("ATAN needs the form ATAN[y]/[x]");
-            double b = ReadExpression();
-            return Math.Atan2(a, b) * 180.0 / Math.PI;
+            double b = Arith(ReadExpression());
+            // Fanuc gives 0..360 degrees, LinuxCNC -180..180
+            double deg = Math.Atan2(a, b) * 180.0 / Math.PI;
+            return _fanuc && deg < 0 ? deg + 360 : deg;
         }
         return fn switch
         {
@@ -467,21 +504,30 @@ public sealed partial class Interpreter
 
     private enum Op { None, Power, Times, Divide, Mod, Plus, Minus, Eq, Ne, Gt, Ge, Lt, Le, And, Or, Xor }
 
-    private static int Precedence(Op op) => op switch
+    private int Precedence(Op op) => op switch
     {
         Op.Power => 6,
         Op.Times or Op.Divide or Op.Mod => 5,
+        // Fanuc Macro B: AND multiplies, OR and XOR add; LinuxCNC puts all three below the comparisons.
+        Op.And when _fanuc => 5,
+        Op.Or or Op.Xor when _fanuc => 4,
         Op.Plus or Op.Minus => 4,
         Op.Eq or Op.Ne or Op.Gt or Op.Ge or Op.Lt or Op.Le => 3,
         _ => 2,
     };
 
-    /// <summary>Reads "[ value op value op ... ]" with LinuxCNC operator precedence (all left-associative).</summary>
-    private double ReadExpression()
+    /// <summary>Reads "[ value op value op ... ]" with the dialect's operator precedence (all left-associative).</summary>
+    private double ReadExpression() => ReadOperation(bracketed: true);
+
+    /// <summary>
+    /// "[ value op value ... ]", or (<paramref name="bracketed"/> false: a Fanuc assignment's right side) values and
+    /// operators up to the end of the block or a comment.
+    /// </summary>
+    private double ReadOperation(bool bracketed)
     {
         SkipSpaces();
         int open = _cur;
-        _cur++; // '['
+        if (bracketed) _cur++; // '['
         Span<double> values = stackalloc double[32];
         Span<Op> ops = stackalloc Op[32];
         Span<int> opCols = stackalloc int[32];
@@ -490,10 +536,16 @@ public sealed partial class Interpreter
         while (true)
         {
             SkipSpaces();
-            if (_cur >= L.Length) throw Err(open + 1, "unclosed '[' in expression");
+            bool end = _cur >= L.Length || (!bracketed && L[_cur] is '(' or ';');
+            if (end && bracketed) throw Err(open + 1, "unclosed '[' in expression");
             int col = _cur + 1;
             Op op;
-            if (L[_cur] == ']') { _cur++; op = Op.None; }
+            if (end) op = Op.None;
+            else if (L[_cur] == ']')
+            {
+                if (!bracketed) throw ErrHere("']' without its '['");
+                _cur++; op = Op.None;
+            }
             else op = ReadOperator();
             while (no > 0 && (op == Op.None || Precedence(ops[no - 1]) >= Precedence(op)))
             {
@@ -524,14 +576,35 @@ public sealed partial class Interpreter
         }
         foreach (var (w, op) in OperatorWords)
             if (TryKeyword(w)) return op;
-        throw ErrHere($"unknown operator in expression at '{l[_cur]}'");
+        throw ErrHere($"unknown operator in expression at {GCodeException.Describe(l[_cur])}");
     }
 
     private static readonly (string, Op)[] OperatorWords = { ("mod", Op.Mod), ("eq", Op.Eq), ("ne", Op.Ne), ("gt", Op.Gt), ("ge", Op.Ge), ("lt", Op.Lt), ("le", Op.Le), ("and", Op.And), ("or", Op.Or), ("xor", Op.Xor) };
 
     private const double ToleranceEqual = 0.0001; // LinuxCNC's EQ/NE tolerance
 
-    private double Apply(Op op, double a, double b, int col) => op switch
+    /// <summary>A value in arithmetic: a vacant Fanuc variable counts as 0 (it differs from 0 only in EQ and NE).</summary>
+    private static double Arith(double v) => double.IsNaN(v) ? 0 : v;
+
+    private double Apply(Op op, double a, double b, int col)
+    {
+        if (_fanuc && (double.IsNaN(a) || double.IsNaN(b)))
+        {
+            // Fanuc: vacant EQ vacant; vacant NE 0. Everything else takes vacant as 0.
+            if (op == Op.Eq) return double.IsNaN(a) && double.IsNaN(b) ? 1 : 0;
+            if (op == Op.Ne) return double.IsNaN(a) && double.IsNaN(b) ? 0 : 1;
+            a = Arith(a); b = Arith(b);
+        }
+        // Fanuc's AND, OR and XOR work bit by bit on whole numbers (on comparison results, 1 and 0, that is the logic).
+        if (_fanuc && op is Op.And or Op.Or or Op.Xor)
+        {
+            long x = (long)Math.Truncate(a), y = (long)Math.Truncate(b);
+            return op == Op.And ? x & y : op == Op.Or ? x | y : x ^ y;
+        }
+        return ApplyValues(op, a, b, col);
+    }
+
+    private double ApplyValues(Op op, double a, double b, int col) => op switch
     {
         Op.Power => a < 0 && Math.Floor(b) != b ? throw Err(col, "attempt to raise a negative number to a non-integer power") : Math.Pow(a, b),
         Op.Times => a * b,

@@ -26,6 +26,13 @@ public sealed partial class Interpreter : IDisposable
     private readonly ProgramFlow _flow = new();
     private Vec3 _pos;                              // current point, program coordinates, mm
     private Vec3 _machineLast;                      // machine position of the last emitted point
+    // LinuxCNC re-reads the current point from the machine after a tool change (M6, M61) before it reads the
+    // next line. It matters where the interpreter's point is not where the tool stands: after G40 the
+    // interpreter is at the programmed point, the tool at the compensated one, and a later Z-only move stays there.
+    private bool _rereadPositionBeforeNextLine;
+    private readonly bool _anyToolAccepted;          // no tool table: every tool exists, with zero offsets
+    private bool _fanuc;                            // reading Fanuc Macro B (decided at the first line with Auto)
+    private bool _dialectDecided;
     private bool _ended;
     private bool _percentMode;
     private int _lastContentLine;
@@ -72,6 +79,9 @@ public sealed partial class Interpreter : IDisposable
         _mainSourceField = source;
         _programDirectory = source.FileName.StartsWith('<') ? null : Path.GetDirectoryName(Path.GetFullPath(source.FileName));
         _opt = options ?? new InterpreterOptions();
+        // Decided once: entries a program writes itself (G10 L1) do not make the other tools disappear.
+        _anyToolAccepted = _opt.Tools.Tools.Count == 0;
+        if (_opt.Dialect != GCodeDialect.Auto) SetDialect(_opt.Dialect == GCodeDialect.Fanuc);
         _modal.ToolInSpindle = _modal.SelectedTool = _opt.InitialTool;
         _offsets.WorkOffset[1] = _opt.InitialG54Offset;
         _pos = _opt.InitialPosition;
@@ -92,6 +102,33 @@ public sealed partial class Interpreter : IDisposable
     {
         foreach (var f in _flow.CallStack) f.CallerSource?.Dispose();
         _source.Dispose();
+    }
+
+    /// <summary>The dialect the program is read in: the option's, or with Auto what its first line said (LinuxCNC until then).</summary>
+    public GCodeDialect Dialect => _fanuc ? GCodeDialect.Fanuc : GCodeDialect.LinuxCnc;
+
+    private void SetDialect(bool fanuc)
+    {
+        _dialectDecided = true;
+        _fanuc = fanuc;
+        if (fanuc) _params.UseFanucVariables();
+    }
+
+    /// <summary>
+    /// Auto dialect: a Fanuc program begins with its O number ("O1000", maybe with a comment), after the % and
+    /// any comment lines; anything else at the top is LinuxCNC's language.
+    /// </summary>
+    private void DecideDialect(ReadOnlySpan<char> firstContent)
+    {
+        if (firstContent[0] is '(' or ';') return;
+        // "O1000" or "O1000 (PART NAME)" alone on its line: LinuxCNC's "o100 sub" or "o<x> call" are not program numbers.
+        var s = firstContent;
+        int k = 0;
+        if (s[0] is 'o' or 'O') { k = 1; while (k < s.Length && s[k] == ' ') k++; }
+        int digits = k;
+        while (k > 0 && k < s.Length && char.IsAsciiDigit(s[k])) k++;
+        var rest = s[k..].Trim();
+        SetDialect(k > digits && (rest.Length == 0 || rest[0] is '(' or ';'));
     }
 
     /// <summary>Bytes of the main program read so far (for progress displays; may be read from another thread).</summary>
@@ -148,7 +185,9 @@ public sealed partial class Interpreter : IDisposable
                 continue;
             }
             if (span.Length > 0) first = false;
+            if (!_dialectDecided && span.Length > 0) DecideDialect(span);
             GCodeException? failed = null;
+            if (_rereadPositionBeforeNextLine) RereadPositionFromMachine();
             try
             {
                 ParseLine(line, lineNo, oWordOnly: false);
@@ -171,6 +210,15 @@ public sealed partial class Interpreter : IDisposable
     }
 
     // ---- coordinate frames ---------------------------------------------------------------------
+
+    /// <summary>The current point becomes where the tool stands (the end of the last move emitted).</summary>
+    private void RereadPositionFromMachine()
+    {
+        _rereadPositionBeforeNextLine = false;
+        // A move held by cutter compensation has not reached the machine yet: nothing to read back.
+        if (_comp.Held != null) return;
+        _pos = FromMachine(_machineLast);
+    }
 
     /// <summary>Machine = rotate(program + G92 offset, work rotation) + work offset (LinuxCNC's order).</summary>
     private Vec3 ToMachine(Vec3 p) => RotateXY(p + _offsets.G92, _offsets.XyRotation[_offsets.CoordSystem]) + _offsets.WorkOffset[_offsets.CoordSystem];

@@ -8,7 +8,8 @@ namespace CncTwin.GCode;
 internal sealed class Parameters
 {
     public const int MaxNumbered = 5602;
-    public const int LocalCount = 30;
+    /// <summary>#1..#LocalCount are local to a call: 30 on LinuxCNC, 33 in Fanuc Macro B.</summary>
+    public int LocalCount { get; private set; } = 30;
 
     private readonly double[] _numbered = new double[MaxNumbered + 1];
     private readonly Dictionary<string, double> _globals = new(StringComparer.Ordinal);
@@ -16,6 +17,17 @@ internal sealed class Parameters
     private Dictionary<string, double> _currentLocals = new(StringComparer.Ordinal);
 
     public int Depth => _locals.Count;
+
+    /// <summary>
+    /// Fanuc Macro B: 33 locals, and locals and common variables (#100-#999) start vacant (<see cref="double.NaN"/>
+    /// here), unlike LinuxCNC's parameters, which start at 0.
+    /// </summary>
+    public void UseFanucVariables()
+    {
+        LocalCount = 33;
+        for (int i = 1; i <= 33; i++) _numbered[i] = double.NaN;
+        for (int i = 100; i <= 999; i++) _numbered[i] = double.NaN;
+    }
 
     public double GetNumbered(int index, Interpreter interp) =>
         interp.TryGetSystemParameter(index, out double v) ? v : _numbered[index];
@@ -53,6 +65,7 @@ internal sealed class Parameters
         _locals.Push(_currentLocals);
         _savedNumbered.Push(saved);
         _currentLocals = new Dictionary<string, double>(StringComparer.Ordinal);
+        // Locals the call does not set start at 0 (LinuxCNC) or vacant (Fanuc G65: the caller passes all 33).
         for (int i = 1; i <= LocalCount; i++) _numbered[i] = i <= args.Count ? args[i - 1] : 0;
     }
 

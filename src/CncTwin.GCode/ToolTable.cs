@@ -52,7 +52,7 @@ public sealed class ToolTable
                 while (i < body.Length && !char.IsWhiteSpace(body[i])) i++;
                 string text = body[start..i];
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                    throw new GCodeException(fileName, lineNo, col, $"tool table: '{letter}{text}' is not a number");
+                    throw new GCodeException(fileName, lineNo, col, $"tool table: '{GCodeException.Printable($"{letter}{text}")}' is not a number");
                 switch (letter)
                 {
                     case 'T':
@@ -66,7 +66,7 @@ public sealed class ToolTable
                         if (v < 0) throw new GCodeException(fileName, lineNo, col, "tool table: negative diameter");
                         d = v * unitsToMm; break;
                     case 'A' or 'B' or 'C' or 'U' or 'V' or 'W' or 'I' or 'J' or 'Q': break;
-                    default: throw new GCodeException(fileName, lineNo, col, $"tool table: unknown word '{letter}'");
+                    default: throw new GCodeException(fileName, lineNo, col, $"tool table: unknown word {GCodeException.Describe(letter)}");
                 }
             }
             if (number is null)

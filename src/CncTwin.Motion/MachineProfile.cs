@@ -152,9 +152,13 @@ public sealed record MachineProfile
         if (!(Planner.MaxFeedOverride >= 1) || Planner.MaxFeedOverride > 10) throw new MachineProfileException(fileName, 0, "planner.max_feed_override must be in [1, 10]");
         if (!(Planner.TangentKinkRatio >= 0) || Planner.TangentKinkRatio > 1) throw new MachineProfileException(fileName, 0, "planner.tangent_kink_ratio must be in [0, 1]");
         if (Planner.LookAheadSegments < 1) throw new MachineProfileException(fileName, 0, "planner.look_ahead_segments must be >= 1");
-        if (Spindle.MaxRpm < 0 || Spindle.AccelerationRpmPerS < 0) throw new MachineProfileException(fileName, 0, "spindle: max_rpm and acceleration_rpm_per_s must be >= 0");
-        if (!(Spindle.RatedPowerW >= 0) || double.IsInfinity(Spindle.RatedPowerW)) throw new MachineProfileException(fileName, 0, "spindle: rated_power_w must be a finite number >= 0");
-        if (!(Spindle.AtSpeedFraction > 0) || Spindle.AtSpeedFraction > 1) throw new MachineProfileException(fileName, 0, "spindle: at_speed_fraction must be in (0, 1] (the share of the commanded speed at which the spindle counts as at speed)");
+        // A milling machine's spindle has a top speed: S words above it are run at it (SpindleSpeedLimit), so 0 (or a
+        // missing spindle section) would clamp every cut to a standstill.
+        if (!(Spindle.MaxRpm > 0) || !double.IsFinite(Spindle.MaxRpm)) throw new MachineProfileException(fileName, 0, "spindle.max_rpm must be a speed > 0 (rpm): the spindle's top speed");
+        if (!(Spindle.AccelerationRpmPerS >= 0) || !double.IsFinite(Spindle.AccelerationRpmPerS)) throw new MachineProfileException(fileName, 0, "spindle.acceleration_rpm_per_s must be >= 0");
+        if (!(Spindle.AtSpeedFraction > 0 && Spindle.AtSpeedFraction <= 1)) throw new MachineProfileException(fileName, 0, "spindle.at_speed_fraction must be in (0, 1]");
+        if (!(Spindle.RatedPowerW >= 0)) throw new MachineProfileException(fileName, 0, "spindle.rated_power_w must be >= 0");
+        if (double.IsInfinity(Spindle.RatedPowerW)) throw new MachineProfileException(fileName, 0, "spindle.rated_power_w must be a finite number");
         double lastRpm = double.NegativeInfinity;
         foreach (var p in Spindle.TorqueCurveRpmNm)
         {

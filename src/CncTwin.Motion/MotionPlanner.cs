@@ -126,22 +126,23 @@ public sealed class MotionPlanner
             t += seconds;
         }
 
-        // An error upstream (the interpreter stops on a bad line) still lets every move before it be planned,
-        // ending at rest: what the program did before its error reaches the timeline, then the error.
-        using var source = commands.GetEnumerator();
+        // A program that stops on an error (the interpreter throws while reading a line) has made every move before
+        // that line: the window is planned out to rest, as at the end of the program, before the error goes on.
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        using var source = commands.GetEnumerator();
         while (true)
         {
+            CanonicalCommand c;
             try
             {
                 if (!source.MoveNext()) break;
+                c = source.Current;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
                 break;
             }
-            var c = source.Current;
             switch (c)
             {
                 case CncTwin.Core.Move move:

@@ -30,18 +30,30 @@ public static class MoveListWriter
     {
         writer.Write(CsvHeader);
         writer.Write('\n');
-        Span<char> row = stackalloc char[MaxRowChars];
         long count = 0;
-        foreach (var cmd in commands)
+        try
         {
-            if (cmd is not Move m) continue;
-            writer.Write(row[..FormatRow(m, row)]);
-            WriteCsvField(writer, m.Source.File);
-            writer.Write('\n');
-            count++;
+            foreach (var cmd in commands)
+            {
+                if (cmd is not Move m) continue;
+                WriteRow(writer, m);
+                count++;
+            }
         }
-        writer.Flush();
+        finally
+        {
+            // A program that stops on an error keeps the moves it made before it (as a controller has made them).
+            writer.Flush();
+        }
         return count;
+    }
+
+    private static void WriteRow(TextWriter writer, Move m)
+    {
+        Span<char> row = stackalloc char[MaxRowChars];
+        writer.Write(row[..FormatRow(m, row)]);
+        WriteCsvField(writer, m.Source.File);
+        writer.Write('\n');
     }
 
     /// <summary>
@@ -56,30 +68,38 @@ public static class MoveListWriter
         string? lastFile = null;
         byte[] fileField = Array.Empty<byte>();
         Span<char> row = stackalloc char[MaxRowChars];
-        foreach (var cmd in commands)
+        try
         {
-            if (cmd is not Move m) continue;
-            if (!ReferenceEquals(m.Source.File, lastFile))
+            foreach (var cmd in commands)
             {
-                // The file column rarely changes: encode it (quoted if needed) once per change.
-                lastFile = m.Source.File;
-                var sw = new StringWriter();
-                WriteCsvField(sw, lastFile);
-                fileField = new System.Text.UTF8Encoding(false).GetBytes(sw.ToString());
-                if (buf.Length < MaxRowChars + fileField.Length + 1) Array.Resize(ref buf, MaxRowChars + fileField.Length + 1);
+                if (cmd is not Move m) continue;
+                if (!ReferenceEquals(m.Source.File, lastFile))
+                {
+                    // The file column rarely changes: encode it (quoted if needed) once per change.
+                    lastFile = m.Source.File;
+                    var sw = new StringWriter();
+                    WriteCsvField(sw, lastFile);
+                    fileField = new System.Text.UTF8Encoding(false).GetBytes(sw.ToString());
+                    if (buf.Length < MaxRowChars + fileField.Length + 1) Array.Resize(ref buf, MaxRowChars + fileField.Length + 1);
+                }
+                if (n + MaxRowChars + fileField.Length + 1 > buf.Length) { stream.Write(buf, 0, n); n = 0; }
+                // Everything but the file name is ASCII: format as chars on the stack, then narrow.
+                int c = FormatRow(m, row);
+                for (int k = 0; k < c; k++) buf[n + k] = (byte)row[k];
+                n += c;
+                fileField.CopyTo(buf, n);
+                n += fileField.Length;
+                buf[n++] = (byte)'\n';
+                count++;
             }
-            if (n + MaxRowChars + fileField.Length + 1 > buf.Length) { stream.Write(buf, 0, n); n = 0; }
-            // Everything but the file name is ASCII: format as chars on the stack, then narrow.
-            int c = FormatRow(m, row);
-            for (int k = 0; k < c; k++) buf[n + k] = (byte)row[k];
-            n += c;
-            fileField.CopyTo(buf, n);
-            n += fileField.Length;
-            buf[n++] = (byte)'\n';
-            count++;
         }
-        stream.Write(buf, 0, n);
-        stream.Flush();
+        finally
+        {
+            // Also when the program stops on an error: the header and every move made before the error are
+            // written (the buffer used to be dropped with the exception, leaving an empty move list).
+            stream.Write(buf, 0, n);
+            stream.Flush();
+        }
         return count;
     }
 

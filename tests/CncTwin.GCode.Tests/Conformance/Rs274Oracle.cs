@@ -71,7 +71,8 @@ public static class Rs274Oracle
         string rs274 = FindRs274() ?? throw new InvalidOperationException("rs274 (LinuxCNC) not found: apt-get install --no-install-recommends linuxcnc-uspace");
         Directory.CreateDirectory(workDir);
         string numbered = Path.Combine(workDir, Path.GetFileNameWithoutExtension(programPath) + ".numbered.ngc");
-        File.WriteAllText(numbered, Numbered(File.ReadAllText(programPath, Encoding.Latin1)), Encoding.Latin1);
+        // Bytes as they are: File.ReadAllText would drop a byte-order mark, which rs274 must see (it refuses it).
+        File.WriteAllText(numbered, Numbered(Encoding.Latin1.GetString(File.ReadAllBytes(programPath))), Encoding.Latin1);
         var args = new List<string> { "-g" };
         if (toolTableMmPath != null)
         {
