@@ -167,6 +167,7 @@ internal static class OptimizeCommand
             Console.Error.WriteLine($"{ex.File}:{ex.Line}:{ex.Column}: {ex.Reason}");
             return CliApp.ExitProgramError;
         }
+        catch (SimulationSetupException ex) { return CliSimulation.Report(ex.Diagnostics, "optimize"); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             Console.Error.WriteLine($"optimize: error: {ex.Message}");

@@ -54,18 +54,12 @@ internal static class SimulateCommand
         {
             program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower, maxRows, dialect,
         };
-        // Until the simulation request carries InterpreterOptions.Dialect, an explicit dialect is refused rather than ignored
-        // (auto-detection, the default, needs nothing: a Fanuc program starts with its O number).
-        cmd.SetAction(pr => pr.GetValue(dialect) != "auto"
-            ? Refuse($"simulate: error: --dialect {pr.GetValue(dialect)} is not passed to the simulation yet; leave it out to detect the dialect from the program (a Fanuc program starts with its O number)")
-            : Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
+        cmd.SetAction((pr, ct) => Task.FromResult(Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
             new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
             new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear), pr.GetValue(spindlePower)),
-            pr.GetValue(maxRows)));
+            pr.GetValue(maxRows), CliApp.ParseDialect(pr.GetValue(dialect)!), ct)));
         return cmd;
     }
-
-    private static int Refuse(string message) { Console.Error.WriteLine(message); return CliApp.ExitUsage; }
 
     /// <summary>Work material when none is given: the most common one in job shops (and the bundled samples).</summary>
     public const string DefaultMaterial = SimulationRequest.DefaultMaterial;
@@ -78,14 +72,14 @@ internal static class SimulateCommand
     public const long DefaultMaxTimelineRows = SimulationRequest.DefaultMaxTimelineRows;
 
     internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null,
-        long maxTimelineRows = DefaultMaxTimelineRows)
+        long maxTimelineRows = DefaultMaxTimelineRows, CncTwin.GCode.GCodeDialect dialect = CncTwin.GCode.GCodeDialect.Auto, CancellationToken ct = default)
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
         if (!CliApp.CheckOutputFolder(outDir)) return CliApp.ExitUsage;
         var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate");
         if (request == null) return CliApp.ExitUsage;
-        request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir };
+        request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir, Dialect = dialect };
         int code = CliSimulation.Setup(request, "simulate", out var context);
         if (context == null) return code;
         try
@@ -94,11 +88,11 @@ internal static class SimulateCommand
             sinks.Add(new ConsoleWarnings(file, machinePath == null));
             // Progress: on a terminal a bar with an ETA (the moves the removal stage has done out of all the
             // program's moves); in a pipe or a log, a plain line every 10 s, so a long run is never silent.
-            long totalMoves = context.CountMoves();
+            long totalMoves = context.CountMoves(ct);
             var moves = new ProgressCounter(Console.IsErrorRedirected ? file : null, totalMoves);
             SimulationResult result;
             using (totalMoves > 2000 && !Console.IsErrorRedirected ? new ProgressDisplay(file, totalMoves, () => Interlocked.Read(ref moves.Done)) : null)
-                result = Simulator.RunAsync(context, sinks, moves).GetAwaiter().GetResult();
+                result = Simulator.RunAsync(context, sinks, moves, ct, totalMoves).GetAwaiter().GetResult();
             if (result.Error is { } error)
             {
                 int rc = CliSimulation.Report([error], "simulate");
@@ -110,6 +104,7 @@ internal static class SimulateCommand
             return CliApp.ExitOk;
         }
         catch (SimulationSetupException ex) { return CliSimulation.Report(ex.Diagnostics, "simulate"); }
+        catch (OperationCanceledException) { Console.Error.WriteLine("simulate: stopped"); return CliApp.ExitProgramError; }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"{outDir}: error: {ex.Message}");
@@ -146,6 +141,9 @@ internal static class SimulateCommand
                     break;
                 case "timeline-truncated":
                     Console.Error.WriteLine($"{file}: warning: {w.Message.Replace("the timeline stops", "timeline.csv stops").Replace("; the rest of the program is still simulated and summarised", " (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json")}");
+                    break;
+                case "spindle-limit":
+                    Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
                     break;
                 case "stock-untouched":
                     Console.Error.WriteLine($"{file}: warning: {w.Message} (give it with --stock)");

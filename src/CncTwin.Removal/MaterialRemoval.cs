@@ -107,7 +107,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
             SweepDevice.Cpu => new CpuSweepEngine(stock),
             SweepDevice.IlgpuCpu => new IlgpuSweepEngine(stock, useCuda: false),
             SweepDevice.Gpu => IlgpuSweepEngine.CudaAvailable() ? new IlgpuSweepEngine(stock, useCuda: true)
-                : throw new InvalidOperationException("--device gpu: no CUDA device found (ILGPU); use --device cpu or auto"),
+                : throw new InvalidOperationException("no CUDA device found (ILGPU) for removal on the GPU: run it on the CPU (or let it choose: auto)"),
             _ => IlgpuSweepEngine.CudaAvailable() ? new IlgpuSweepEngine(stock, useCuda: true) : new CpuSweepEngine(stock),
         };
     }
@@ -123,7 +123,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
         {
             _fallback[tool] = c = ToolLibrary.DefaultFlat(6);
             Warn?.Invoke(tool == 0
-                ? "no tool in the spindle (use --tool N or M6): cutting is simulated with a 6 mm flat end mill"
+                ? "no tool in the spindle (give the tool at program start, or an M6): cutting is simulated with a 6 mm flat end mill"
                 : $"tool {tool} is not in the tool library: simulated as a 6 mm flat end mill");
         }
         return c;
@@ -248,6 +248,34 @@ public sealed class MaterialRemovalSimulator : IDisposable
         int j0 = Math.Max(0, (int)Math.Floor((y0 - _stock.Origin.Y) / _stock.CellMm)), j1 = Math.Min(_stock.Ny - 1, (int)Math.Ceiling((y1 - _stock.Origin.Y) / _stock.CellMm));
         q = new ColumnQuery { Kind = kind, I0 = i0, J0 = j0, BoxNx = i1 - i0 + 1, BoxNy = j1 - j0 + 1, Nx = _stock.Nx, R2 = -1, Cell = _stock.CellMm };
         return i1 >= i0 && j1 >= j0;
+    }
+
+    /// <summary>
+    /// Where a probing move (tool tip from start to end, mm) first touches the stock as it stands now: the tip's
+    /// disc of the tool's radius meets the highest material under it. Null when the move stays clear. Walked in
+    /// half-voxel steps, then refined to the height of the material found.
+    /// </summary>
+    public Vec3? FirstContact(Vec3 start, Vec3 end, int tool)
+    {
+        _engine.Synchronize();
+        double r = Math.Max(CutterFor(tool).RadiusMm, 0.5 * _stock.CellMm);
+        var d = end - start;
+        double len = d.Length;
+        int steps = (int)Math.Clamp(Math.Ceiling(len / (0.5 * _stock.CellMm)), 1, 200_000);
+        for (int k = 0; k <= steps; k++)
+        {
+            var p = start + d * ((double)k / steps);
+            int h = HighestMaterialInDisc(p.X, p.Y, r);
+            if (h <= 0) continue;
+            double top = _stock.Origin.Z + h * _stock.CellMm;
+            if (p.Z > top) continue;
+            // Contact in this step: on a move with a downward part, where the tip reaches the material's top.
+            if (k == 0) return start;
+            var q = start + d * ((double)(k - 1) / steps);
+            double t = Math.Abs(q.Z - p.Z) > 1e-12 ? Math.Clamp((q.Z - top) / (q.Z - p.Z), 0, 1) : 1;
+            return q + (p - q) * t;
+        }
+        return null;
     }
 
     /// <summary>Highest material layer (voxel index + 1) among the columns whose centres lie within r of (x, y).</summary>

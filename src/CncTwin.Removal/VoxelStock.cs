@@ -43,7 +43,7 @@ public sealed class VoxelStock
         if (!(cellMm > 0) || !double.IsFinite(cellMm)) throw new ArgumentException("the voxel size must be a positive number of mm");
         if (nx < 1 || ny < 1 || nz < 1) throw new ArgumentException("the stock must be at least one voxel in every direction");
         if ((long)nx * ny > 1L << 30)
-            throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 12 >> 20} MiB of column table) is too many: use a coarser --resolution");
+            throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 12 >> 20} MiB of column table) is too many: use a coarser voxel size");
         // Before allocating: does the stock fit in the memory this computer has free now? (Not only under the column cap.)
         if (MemoryBudget.Check((long)nx * ny, cellMm) is { } tooBig) throw new ArgumentException(tooBig);
         Origin = origin; CellMm = cellMm; Nx = nx; Ny = ny; Nz = nz; WordsPerColumn = (nz + 63) >> 6;
@@ -120,7 +120,7 @@ public sealed class VoxelStock
     {
         long need = (long)(Blocks + 1) * WordsPerColumn;
         if (need * 8 > MaxPoolBytes)
-            throw new ArgumentException($"the stock has too many multi-run voxel columns ({Blocks + 1} x {WordsPerColumn * 8} bytes exceeds {MaxPoolBytes >> 30} GiB): use a coarser --resolution");
+            throw new ArgumentException($"the stock has too many multi-run voxel columns ({Blocks + 1} x {WordsPerColumn * 8} bytes exceeds {MaxPoolBytes >> 30} GiB): use a coarser voxel size");
         if (need > Pool.Length) Pool = GrowTo(Pool, Math.Max(need, Math.Min(2L * Pool.Length, MaxPoolBytes / 8)));
         int slot = Blocks++;
         long o = (long)slot * WordsPerColumn;
@@ -293,11 +293,15 @@ public static class MemoryBudget
     public static string? Check(long columns, double cellMm)
     {
         long available = AvailableBytes();
-        double need = PipelineBaseBytes + columns * BytesPerColumn;
+        // The rest of the pipeline's share, at most a quarter of what is free (a small machine still runs small stocks).
+        double baseBytes = Math.Min(PipelineBaseBytes, 0.25 * available);
+        double need = baseBytes + columns * BytesPerColumn;
         double usable = 0.8 * available;
         if (available <= 0 || need <= usable) return null;
+        if (usable - baseBytes < 64 * BytesPerColumn)
+            return FormattableString.Invariant($"{columns:N0} voxel columns at {cellMm:0.####} mm need about {need / (1L << 30):0.0} GB while simulating, and this computer has only {available / (double)(1L << 30):0.00} GB free: not enough for a stock at any useful voxel size");
         // Columns scale with 1/cell²: the finest cell whose columns fit in what is usable.
-        double fitColumns = Math.Max(1, (usable - PipelineBaseBytes) / BytesPerColumn);
+        double fitColumns = Math.Max(1, (usable - baseBytes) / BytesPerColumn);
         double finest = cellMm * Math.Sqrt(columns / fitColumns);
         return FormattableString.Invariant($"{columns:N0} voxel columns at {cellMm:0.####} mm need about {need / (1L << 30):0.0} GB while simulating, and this computer has {available / (double)(1L << 30):0.0} GB free: the finest voxel size that fits is about {Math.Ceiling(finest * 1000) / 1000:0.###} mm");
     }

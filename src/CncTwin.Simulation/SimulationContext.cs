@@ -38,18 +38,39 @@ public sealed class SimulationContext
     public VoxelStock NewStock()
     {
         if (_first is { } f) { _first = null; return f; }
-        return _stock();
+        // A later pass's stock can be refused (the memory is in use by the first): said as at setup, never thrown raw.
+        try { return _stock(); }
+        catch (StockSpec.StockSpecException ex) { throw new SimulationSetupException([ex.Diagnostic]); }
+        catch (ArgumentException ex) { throw new SimulationSetupException([Diagnostic.InvalidValue(RequestField.ResolutionMm, Request.ResolutionMm.ToString(CultureInfo.InvariantCulture), $"stock {StockDescription}: {ex.Message}")]); }
     }
 
     /// <summary>An interpreter over the program (or another file, e.g. an optimised copy), in true machine coordinates.</summary>
-    public Interpreter NewInterpreter(string? file = null, CancellationToken ct = default) => NewInterpreter(Source(Request, file), Table, Request.InitialTool, Request.BlockDelete, HomeAboveWorkMm, ct);
+    public Interpreter NewInterpreter(string? file = null, CancellationToken ct = default) => NewInterpreter(Source(Request, file), Table, Request.InitialTool, Request.BlockDelete, HomeAboveWorkMm, ct, Request.Dialect);
+
+    /// <summary>
+    /// As <see cref="NewInterpreter(string?, CancellationToken)"/>, with probing moves (G38.x) answered by a contact
+    /// finder working in the stock's work frame (NIST's GET_EXTERNAL_PROBE_POSITION seam): it gets the move's start
+    /// and end there and returns where the probe trips, or null for no contact.
+    /// </summary>
+    public Interpreter NewInterpreter(string? file, CancellationToken ct, Func<Vec3, Vec3, int, Vec3?> contactInWorkFrame)
+    {
+        var shift = new Vec3(0, 0, HomeAboveWorkMm);
+        return new(Source(Request, file), new InterpreterOptions
+        {
+            Tools = Table, InitialTool = Request.InitialTool, BlockDelete = Request.BlockDelete, Cancellation = ct, Dialect = Request.Dialect,
+            InitialPosition = new Vec3(0, 0, HomeAboveWorkMm), InitialG54Offset = new Vec3(0, 0, -HomeAboveWorkMm), ToolChangeAtMachineZ0 = HomeAboveWorkMm > 0,
+            // G38.4/G38.5 trip when contact is lost, which a stock model cannot tell: those run to their end, as without a stock.
+            ProbeContact = p => p.TripsOnContact && contactInWorkFrame(p.Start + shift, p.End + shift, p.Tool) is { } c ? c - shift : null,
+        });
+    }
 
     private static LineSource Source(SimulationRequest r, string? file) =>
         file == null && r.ProgramText != null ? LineSource.FromString(r.ProgramText, r.ProgramPath) : LineSource.FromFile(file ?? r.ProgramPath);
 
-    private static Interpreter NewInterpreter(LineSource source, ToolTable table, int initialTool, bool blockDelete, double home, CancellationToken ct = default) => new(source, new InterpreterOptions
+    private static Interpreter NewInterpreter(LineSource source, ToolTable table, int initialTool, bool blockDelete, double home, CancellationToken ct = default,
+        GCodeDialect dialect = GCodeDialect.Auto) => new(source, new InterpreterOptions
     {
-        Tools = table, InitialTool = initialTool, BlockDelete = blockDelete, Cancellation = ct,
+        Tools = table, InitialTool = initialTool, BlockDelete = blockDelete, Cancellation = ct, Dialect = dialect,
         // Work zero below machine zero (auto start): the interpreter works in true machine coordinates, and
         // positions are shifted back into the work frame the stock is given in.
         InitialPosition = new Vec3(0, 0, home), InitialG54Offset = new Vec3(0, 0, -home),
@@ -175,7 +196,7 @@ public sealed class SimulationContext
             else
             {
                 // The automatic block is found from the program itself, with work and machine zero together.
-                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0, ct), library, ct);
+                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0, ct, r.Dialect), library, ct);
                 var (lo, hi, why) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0), "automatic: the program has no feed moves, a 1 mm placeholder block");
                 build = () => VoxelStock.Box(lo, hi, r.ResolutionMm);
                 description = string.Create(inv, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
@@ -222,7 +243,7 @@ public sealed class SimulationContext
     {
         using var interp = NewInterpreter(null, ct);
         long n = 0;
-        foreach (var item in new MotionPlanner(Machine).Plan(WorkFrame(interp.Run())))
+        foreach (var item in new MotionPlanner(Machine).Plan(SpindleSpeedLimit.Apply(WorkFrame(interp.Run()), Machine, null)))
         {
             if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
             yield return item;

@@ -87,7 +87,9 @@ public sealed class SimulationPass : IDisposable
     /// <summary>The plan, each planned move processed by every stage before it is yielded (see <see cref="Current"/>).</summary>
     public IEnumerable<PlanItem> Items(CancellationToken ct = default)
     {
-        using var interp = _ctx.NewInterpreter(_opt.ProgramFile, ct);
+        // Probing moves stop where the tool first touches the stock as cut so far (the moves the planner has passed on;
+        // probing normally happens at a stop, before or between cuts). The interpreter may run on its own thread.
+        using var interp = _ctx.NewInterpreter(_opt.ProgramFile, ct, (a, b, tool) => { lock (_stockLock) return Removal.FirstContact(a, b, tool); });
         bool readAhead = _opt.ReadAhead && _opt.OnCanonicalMove == null;
         IEnumerable<CanonicalCommand> Source()
         {
@@ -106,7 +108,13 @@ public sealed class SimulationPass : IDisposable
                 yield return c;
             }
         }
-        var commands = Toolpath.Observe(_ctx.WorkFrame(Source()));
+        // A controller runs S words above the spindle's top speed at that speed: so does the twin (one warning per line).
+        var commands = SpindleSpeedLimit.Apply(Toolpath.Observe(_ctx.WorkFrame(Source())), _ctx.Machine,
+            w => _opt.OnWarning?.Invoke(new Diagnostic(DiagnosticKind.Warning, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"S{w.ProgrammedRpm:0.###} is above the machine's spindle limit: it runs at its maximum, {w.MachineMaxRpm:0.###} rpm"))
+            {
+                Code = "spindle-limit", File = w.Source.File, Line = w.Source.Line, Column = w.Source.Column,
+            }));
         if (_opt.OnCanonicalMove != null) commands = Observe(commands);
         if (readAhead) commands = ReadAhead.Run(commands);
         long upstream = 0, planned = 0;
@@ -136,10 +144,13 @@ public sealed class SimulationPass : IDisposable
             if (Current is { } r) yield return r;
     }
 
+    private readonly Lock _stockLock = new();
+
     private MoveResult Process(PlannedMove m)
     {
         long t0 = Stopwatch.GetTimestamp();
-        var removal = Removal.Process(m);
+        MoveRemoval removal;
+        lock (_stockLock) removal = Removal.Process(m);
         var cutter = Removal.CutterFor(m.Move.Tool);
         long t1 = Stopwatch.GetTimestamp();
         Times.Add(Stages.Removal, t1 - t0);

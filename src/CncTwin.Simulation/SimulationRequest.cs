@@ -59,6 +59,8 @@ public sealed record SimulationRequest
     /// <summary>Tool in the spindle at program start.</summary>
     public int InitialTool { get; init; }
     public bool BlockDelete { get; init; }
+    /// <summary>The language the program is read in: auto (Fanuc when it starts with its O number), LinuxCNC's RS274/NGC, or Fanuc with Macro B.</summary>
+    public CncTwin.GCode.GCodeDialect Dialect { get; init; } = CncTwin.GCode.GCodeDialect.Auto;
 
     /// <summary>box:xmin,ymin,zmin,xmax,ymax,zmax | cylinder:cx,cy,zmin,zmax,radius | FILE.stl (mm, work coordinates); null: a block around the feed moves.</summary>
     public string? Stock { get; init; }

@@ -19,9 +19,10 @@ public static class Simulator
     /// (<see cref="SimulationResult.Error"/>) and the sinks have everything computed before it. Cancellation
     /// throws <see cref="OperationCanceledException"/> after the sinks are closed.
     /// </summary>
+    /// <param name="totalMoves">The program's move count if the caller has it (progress then needs no counting pass); negative: counted when progress is wanted.</param>
     public static Task<SimulationResult> RunAsync(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress = null,
-        CancellationToken ct = default) =>
-        Task.Factory.StartNew(() => Run(context, sinks, progress, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        CancellationToken ct = default, long totalMoves = -1) =>
+        Task.Factory.StartNew(() => Run(context, sinks, progress, ct, totalMoves), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Sets up the request and runs it into the standard files of its output folder; setup problems come back as diagnostics.</summary>
     public static async Task<(SimulationResult? Result, IReadOnlyList<Diagnostic> Diagnostics)> RunToFolderAsync(SimulationRequest request,
@@ -60,7 +61,7 @@ public static class Simulator
         return m;
     }
 
-    private static SimulationResult Run(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress, CancellationToken ct)
+    private static SimulationResult Run(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress, CancellationToken ct, long knownTotal)
     {
         var timeline = TimelineLayout();
         var moveLayout = MoveLayout();
@@ -100,7 +101,7 @@ public static class Simulator
             var values = new double[timeline.Count];
             long rows = 0;
             int toolInSpindle = context.InitialTool;
-            long total = progress != null ? context.CountMoves(ct) : 0;
+            long total = knownTotal >= 0 ? knownTotal : progress != null ? context.CountMoves(ct) : 0;
             var clock = Stopwatch.StartNew();
             long nextReport = 0;
             try

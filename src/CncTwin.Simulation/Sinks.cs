@@ -34,6 +34,8 @@ public sealed class TimelineCsvSink(string path) : ISimulationSink, IDisposable
 
     public void Begin(SimulationResult run)
     {
+        // An earlier run's timeline goes now: a cancelled or crashed run leaves none rather than another program's.
+        if (File.Exists(path)) File.Delete(path);
         _file = AtomicFile.Create(path);
         _writer = new TimelineCsvWriter(_file.Stream, run.TimelineLayout.Columns);
     }
@@ -65,6 +67,7 @@ public sealed class MovesCsvSink(string path) : ISimulationSink, IDisposable
 
     public void Begin(SimulationResult run)
     {
+        if (File.Exists(path)) File.Delete(path);
         _file = AtomicFile.Create(path);
         _writer = new MovesCsvWriter(_file.Stream, run.MoveLayout.Columns);
     }

@@ -163,21 +163,30 @@ public sealed class TwinSession
                 }
             }
             catch (OperationCanceledException) { if (reason == "end of stream") reason = "stopped"; }
-            catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException) { error = ex.Message; reason = "error"; }
+            catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException
+                                       or Microsoft.Data.Sqlite.SqliteException) { error = ex.Message; reason = "error"; }
             lock (gate)
                 if (assembler.Flush() is { } tail) Handle(tail);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // Opening the outputs or the history failed (a folder where a file should be, a locked database).
+            error ??= ex.Message;
+            reason = "error";
+        }
         finally
         {
+            // The outputs are closed one by one, each failure said, and the stream always ends: a consumer never waits forever.
+            void Try(Action a) { try { a(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException) { error ??= ex.Message; reason = "error"; } }
             TelemetryRows = telemetry?.Rows ?? 0;
-            telemetry?.Dispose();
+            Try(() => telemetry?.Dispose());
             if (_opt.OutputFolder != null)
             {
-                AlarmsJson.Write(Path.Combine(_opt.OutputFolder, "alarms.json"), Monitor.Alarms);
-                WriteSummary(Path.Combine(_opt.OutputFolder, "summary.json"), source.Description);
+                Try(() => AlarmsJson.Write(Path.Combine(_opt.OutputFolder, "alarms.json"), Monitor.Alarms));
+                Try(() => WriteSummary(Path.Combine(_opt.OutputFolder, "summary.json"), source.Description));
             }
-            history?.Finish(Samples, Monitor.Alarms);
-            history?.Dispose();
+            Try(() => history?.Finish(Samples, Monitor.Alarms));
+            Try(() => history?.Dispose());
             events.TryWrite(new TwinEndEvent(Samples, Monitor.Alarms, reason, error));
             events.TryComplete();
         }

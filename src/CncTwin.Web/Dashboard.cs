@@ -308,7 +308,11 @@ public static class Dashboard
                 {
                     case "--material": request = request with { Material = v }; break;
                     case "--tool": ok = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int tn) && tn >= 0; request = request with { InitialTool = ok ? tn : 0 }; break;
-                    case "--stock": request = request with { Stock = v }; break;
+                    case "--stock":
+                        // A box or cylinder only: an STL name would be a path on the server.
+                        ok = v.StartsWith("box:", StringComparison.OrdinalIgnoreCase) || v.StartsWith("cylinder:", StringComparison.OrdinalIgnoreCase);
+                        request = request with { Stock = v };
+                        break;
                     case "--resolution": request = request with { ResolutionMm = Num() }; break;
                     case "--spindle-power-w": request = request with { SpindlePowerW = Num() }; break;
                     case "--home-z": { var h = HomeZ.Parse(v); ok = h != null; if (ok) request = request with { HomeZ = h!.Value }; break; }

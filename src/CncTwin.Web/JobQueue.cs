@@ -91,7 +91,12 @@ public sealed class JobQueue(int maxRunning, int maxWaiting) : IHostedService
             Changed?.Invoke();
             // The job stops when its own Stop is pressed or the server shuts down; it records how it ended itself.
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(job.Run.Cancel.Token, _stopping.Token);
+            // One job's failure (even in recording how it ended) never stops the worker: the next job still runs.
             try { await job.Work(cts.Token); }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+            {
+                try { Console.Error.WriteLine($"serve: job {job.Run.Id} failed: {ex.Message}"); } catch (IOException) { }
+            }
             finally { lock (_gate) _running.Remove(job.Run); }
         }
     }

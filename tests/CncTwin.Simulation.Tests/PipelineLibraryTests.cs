@@ -188,4 +188,38 @@ public class PipelineLibraryTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {clock.Elapsed.TotalMilliseconds:0} ms");
     }
+
+    [Fact]
+    public void AProbe_StopsWhereTheToolFirstTouchesTheStock_AndTheProgramReadsIt()
+    {
+        // A Ø6 tool probes down from Z5 towards Z-20 over a block whose top is Z-3.2 (a 0.2 mm grid puts it on a
+        // voxel boundary), then moves to 1 mm above the point it found, as a touch-off routine does.
+        const string program = "G21 G90 G17 G94\nG0 X10 Y10 Z5\nG38.2 Z-20 F100\nG0 Z[#5063 + 1]\nM2\n";
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":6,"flutes":2}]}""", "t.json");
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(0, 0, -10), new Vec3(20, 20, -3.2), 0.2), "probe.ngc"));
+        using var pass = new SimulationPass(context, new PassOptions { Stages = PipelineStages.Removal, ReadAhead = false });
+        var moves = pass.Moves().ToList();
+        var probe = moves.Single(m => m.Line == 3);
+        Assert.Equal(-3.2, probe.Planned.Move.End.Z, 3);
+        var retract = moves.Single(m => m.Line == 4);
+        Assert.Equal(-2.2, retract.Planned.Move.End.Z, 3);
+        // Touching is not cutting.
+        Assert.True(probe.Removal.RemovedMm3 < 1e-6, $"{probe.Removal.RemovedMm3} mm³");
+    }
+
+    [Fact]
+    public async Task ASpindleSpeedAboveTheMachine_IsRunAtItsMaximum_WithAWarningNamingTheLine()
+    {
+        const string program = "G21 G90 G17 G94\nS20000 M3\nG0 X-10 Y10 Z5\nG0 Z-2\nG1 X30 F800\nG0 Z5\nM2\n";
+        var tools = ToolLibrary.ParseJson("""{"tools":[{"number":1,"type":"flat","diameter_mm":6,"flutes":2}]}""", "t.json");
+        var context = SimulationContext.CreateOrThrow(SimulationRequest.ForText(program, tools, () => VoxelStock.Box(new Vec3(0, 0, -5), new Vec3(20, 20, 0), 0.5), "fast.ngc"));
+        var memory = new MemorySink();
+        var result = await Simulator.RunAsync(context, [memory], null, TestContext.Current.CancellationToken);
+        var warning = Assert.Single(memory.Warnings, w => w.Code == "spindle-limit");
+        Assert.Equal(2, warning.Line);
+        Assert.Contains("8100", warning.Message);
+        var cut = memory.Moves.Single(m => m.Line == 5);
+        Assert.Equal(8100, cut.Loads!.Rpm, 6);
+        Assert.True(result.Succeeded);
+    }
 }

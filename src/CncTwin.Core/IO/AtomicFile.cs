@@ -25,9 +25,20 @@ public sealed class AtomicFile : IDisposable
     public static AtomicFile Create(string path, int bufferSize = 1 << 16)
     {
         var f = new AtomicFile(path);
+        if (IsDevice(f.Path))
+        {
+            // /dev/stdout and the like: written straight through (there is nothing to rename over).
+            f._stream = new FileStream(f.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize);
+            f._direct = true;
+            return f;
+        }
         f._stream = new FileStream(f.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize);
         return f;
     }
+
+    private bool _direct;
+
+    private static bool IsDevice(string path) => OperatingSystem.IsLinux() && path.StartsWith("/dev/", StringComparison.Ordinal) && File.Exists(path);
 
     public Stream Stream => _stream ?? throw new InvalidOperationException("not opened as a stream");
 
@@ -35,10 +46,10 @@ public sealed class AtomicFile : IDisposable
     public void Commit()
     {
         if (_committed) return;
-        if (_stream is { CanWrite: true }) _stream.Flush(true);
+        if (_stream is { CanWrite: true }) _stream.Flush(!_direct);
         _stream?.Dispose();
         _stream = null;
-        File.Move(TempPath, Path, overwrite: true);
+        if (!_direct) File.Move(TempPath, Path, overwrite: true);
         _committed = true;
     }
 
@@ -47,13 +58,14 @@ public sealed class AtomicFile : IDisposable
     {
         _stream?.Dispose();
         _stream = null;
-        if (!_committed) try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (!_committed && !_direct) try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Writes a file through a writer that takes a path (mesh and report writers): to a temporary name, then renamed.</summary>
     public static T Write<T>(string path, Func<string, T> writeTo)
     {
         using var f = new AtomicFile(path);
+        if (IsDevice(f.Path)) return writeTo(f.Path);
         var result = writeTo(f.TempPath);
         File.Move(f.TempPath, f.Path, overwrite: true);
         f._committed = true;
