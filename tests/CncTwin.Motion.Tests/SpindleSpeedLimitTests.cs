@@ -52,6 +52,7 @@ public class SpindleSpeedLimitTests
         Assert.Throws<MachineProfileException>(() => MachineProfile.FromJson(negative, "m.json"));
         const string ini = "[TRAJ]\nLINEAR_UNITS = mm\n[AXIS_X]\nMAX_VELOCITY = 100\nMAX_ACCELERATION = 1000\n[AXIS_Y]\nMAX_VELOCITY = 100\nMAX_ACCELERATION = 1000\n[AXIS_Z]\nMAX_VELOCITY = 100\nMAX_ACCELERATION = 1000\n[SPINDLE_0]\nMAX_FORWARD_VELOCITY = 0\n";
         var iniEx = Assert.Throws<MachineProfileException>(() => LinuxCncIni.Parse(new StringReader(ini), "m.ini"));
-        Assert.Contains("spindle.max_rpm", iniEx.Message);
+        // Named as the INI names it, with its line.
+        Assert.Contains("m.ini:13: [SPINDLE_0] MAX_FORWARD_VELOCITY = 0", iniEx.Message);
     }
 }

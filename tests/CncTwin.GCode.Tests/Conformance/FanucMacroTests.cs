@@ -218,10 +218,11 @@ public class FanucMacroTests
             var bad = TestPaths.RunCnctwin("parse", prog, "--dialect", "haas");
             Assert.NotEqual(0, bad.Code);
             Assert.Contains("'haas' not recognized", bad.Err);
-            // simulate refuses an explicit dialect until its request carries it, rather than ignore it
-            var sim = TestPaths.RunCnctwin("simulate", prog, "--dialect", "fanuc", "--out", Path.Combine(dir, "out"));
-            Assert.Equal(2, sim.Code);
-            Assert.Contains("--dialect", sim.Err);
+            // simulate reads it in the dialect asked for, as parse does.
+            var sim = TestPaths.RunCnctwin("simulate", prog, "--dialect", "fanuc", "--out", Path.Combine(dir, "out"), "--resolution", "1", "--dt", "0.1", "--quiet");
+            Assert.True(sim.Code == 0, sim.Err);
+            var simAuto = TestPaths.RunCnctwin("simulate", prog, "--out", Path.Combine(dir, "out2"), "--resolution", "1", "--dt", "0.1", "--quiet");
+            Assert.Equal(1, simAuto.Code);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -268,7 +268,9 @@ public sealed class ParseCliRealProgramTests : IDisposable
         var lines = rows.Skip(1).Select(r => int.Parse(r.Split(',')[1])).ToList();
         Assert.Contains(3, lines);                   // the moves of lines 2 and 3 were made
         Assert.All(lines, l => Assert.True(l < 4));
-        Assert.False(File.Exists(Path.Combine(outDir, "summary.json")));
+        // The summary says where the run stopped.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal(4, summary.RootElement.GetProperty("error").GetProperty("line").GetInt32());
     }
 
     [Fact]
