@@ -159,6 +159,12 @@ internal static class TwinCommands
                 }
             }
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The session has closed its outputs; what failed is said in one line.
+            Console.Error.WriteLine($"{command}: error: {ex.Message}");
+            return CliApp.ExitProgramError;
+        }
         finally { Console.CancelKeyPress -= onCancel; }
         if (end?.Error is { } error)
         {

@@ -45,6 +45,9 @@ public sealed class TwinSession
     private readonly TwinSessionOptions _opt;
     private readonly List<SourceEvent> _sourceEvents = new();
 
+    /// <summary>Events waiting for the consumer before the session stops reading the source for a while.</summary>
+    public const int MaxPendingEvents = 20_000;
+
     public Prediction Prediction { get; }
     public TwinMonitor Monitor { get; }
     public long Samples { get; private set; }
@@ -86,9 +89,9 @@ public sealed class TwinSession
     /// </summary>
     public async IAsyncEnumerable<TwinEvent> RunAsync(IObservationSource source, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var events = Channel.CreateUnbounded<TwinEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var events = Channel.CreateUnbounded<TwinEvent>(); // (the multi-reader kind: it can count what waits, for the back-pressure)
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var producer = Task.Run(() => Produce(source, events.Writer, cts), CancellationToken.None);
+        var producer = Task.Run(() => Produce(source, events.Writer, () => events.Reader.Count, cts), CancellationToken.None);
         try
         {
             await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -102,7 +105,7 @@ public sealed class TwinSession
         }
     }
 
-    private async Task Produce(IObservationSource source, ChannelWriter<TwinEvent> events, CancellationTokenSource cts)
+    private async Task Produce(IObservationSource source, ChannelWriter<TwinEvent> events, Func<int> pending, CancellationTokenSource cts)
     {
         var mapping = _opt.Mapping ?? source.Mapping ?? DataItemMapping.Default;
         var assembler = new SampleAssembler(mapping, _opt.DeviceModel);
@@ -156,6 +159,10 @@ public sealed class TwinSession
             {
                 await foreach (var o in source.ReadAsync(cts.Token).ConfigureAwait(false))
                 {
+                    // Back-pressure: a consumer that falls behind (a slow page, a paused debugger) holds the reading
+                    // here, so the events waiting for it stay bounded instead of the whole log piling up in memory.
+                    while (pending() > MaxPendingEvents && !cts.IsCancellationRequested)
+                        await Task.Delay(1, cts.Token).ConfigureAwait(false);
                     lock (gate)
                         if (assembler.Add(o) is { } s) Handle(s);
                     // The program has ended when the machine sits at the last move and reports it is no longer running.
