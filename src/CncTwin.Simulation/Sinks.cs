@@ -23,72 +23,55 @@ public interface ISimulationSink
 }
 
 /// <summary>
-/// timeline.csv: the planner's columns, then every stage's channels. Streamed to a temporary file and renamed
-/// when the run ends (completed, or stopped at a program error: the timeline up to it is kept); a cancelled
-/// or crashed run leaves no partial file under the real name.
+/// A file streamed while the run goes: opened under a temporary name at the start (an earlier run's file of that
+/// name removed), renamed over the real name when the run ends (completed, or stopped at a program error: what
+/// came before it is kept); a cancelled or crashed run leaves no partial file under the real name.
 /// </summary>
-public sealed class TimelineCsvSink(string path) : ISimulationSink, IDisposable
+public abstract class StreamedFileSink<TWriter>(string path) : ISimulationSink, IDisposable where TWriter : class, IDisposable
 {
     private AtomicFile? _file;
-    private TimelineCsvWriter? _writer;
+    protected TWriter? Writer { get; private set; }
+
+    /// <summary>The writer over the temporary file's stream (which it may close when disposed).</summary>
+    protected abstract TWriter Open(Stream stream, SimulationResult run);
 
     public void Begin(SimulationResult run)
     {
-        // An earlier run's timeline goes now: a cancelled or crashed run leaves none rather than another program's.
         if (File.Exists(path)) File.Delete(path);
         _file = AtomicFile.Create(path);
-        _writer = new TimelineCsvWriter(_file.Stream, run.TimelineLayout.Columns);
+        Writer = Open(_file.Stream, run);
     }
 
-    public void OnSample(in TimelineSample sample, ReadOnlySpan<double> values) => _writer!.Write(sample, values);
     public void Complete(SimulationResult result) => Commit();
     public void Fail(SimulationResult result) => Commit();
 
     private void Commit()
     {
-        _writer?.Dispose();
-        _writer = null;
+        Writer?.Dispose();
+        Writer = null;
         _file?.Commit();
     }
 
     public void Dispose()
     {
-        _writer?.Dispose();
+        Writer?.Dispose();
         _file?.Dispose();
-        _writer = null; _file = null;
+        Writer = null; _file = null;
     }
 }
 
-/// <summary>moves.csv: one row per planned move with what it removed and each later stage's move channels (written as timeline.csv is).</summary>
-public sealed class MovesCsvSink(string path) : ISimulationSink, IDisposable
+/// <summary>timeline.csv: the planner's columns, then every stage's channels.</summary>
+public sealed class TimelineCsvSink(string path) : StreamedFileSink<TimelineCsvWriter>(path), ISimulationSink // re-stated so OnSample maps here, not to the default
 {
-    private AtomicFile? _file;
-    private MovesCsvWriter? _writer;
+    protected override TimelineCsvWriter Open(Stream stream, SimulationResult run) => new(stream, run.TimelineLayout.Columns);
+    public void OnSample(in TimelineSample sample, ReadOnlySpan<double> values) => Writer!.Write(sample, values);
+}
 
-    public void Begin(SimulationResult run)
-    {
-        if (File.Exists(path)) File.Delete(path);
-        _file = AtomicFile.Create(path);
-        _writer = new MovesCsvWriter(_file.Stream, run.MoveLayout.Columns);
-    }
-
-    public void OnMove(MoveResult move, ReadOnlySpan<double> values) => _writer!.Write(move.Removal, values);
-    public void Complete(SimulationResult result) => Commit();
-    public void Fail(SimulationResult result) => Commit();
-
-    private void Commit()
-    {
-        _writer?.Dispose();
-        _writer = null;
-        _file?.Commit();
-    }
-
-    public void Dispose()
-    {
-        _writer?.Dispose();
-        _file?.Dispose();
-        _writer = null; _file = null;
-    }
+/// <summary>moves.csv: one row per planned move with what it removed and each later stage's move channels.</summary>
+public sealed class MovesCsvSink(string path) : StreamedFileSink<MovesCsvWriter>(path), ISimulationSink // re-stated so OnMove maps here
+{
+    protected override MovesCsvWriter Open(Stream stream, SimulationResult run) => new(stream, run.MoveLayout.Columns);
+    public void OnMove(MoveResult move, ReadOnlySpan<double> values) => Writer!.Write(move.Removal, values);
 }
 
 /// <summary>

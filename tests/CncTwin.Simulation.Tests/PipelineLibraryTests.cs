@@ -57,6 +57,9 @@ public class PipelineLibraryTests
         foreach (var f in new[] { "timeline.csv", "moves.csv", "stock.stl", "stock.glb" })
             Assert.True(File.ReadAllBytes(Path.Combine(cliOut, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(libOut, f))), $"{f} differs");
         Assert.True(File.Exists(Path.Combine(libOut, "report.html")));
+        // Not equal by being empty: every sample and every move is there.
+        Assert.True(File.ReadLines(Path.Combine(libOut, "timeline.csv")).Count() > 5000);
+        Assert.True(File.ReadLines(Path.Combine(libOut, "moves.csv")).Count() > 100);
         // Every stage reported its wall time.
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(libOut, "summary.json")));
         var times = doc.RootElement.GetProperty("stage_times_s");
