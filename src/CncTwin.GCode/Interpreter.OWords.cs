@@ -413,25 +413,30 @@ public sealed partial class Interpreter
     private void CallFanucSub(int col)
     {
         if (!_block.Has('p')) throw Err(col, "M98 needs a P word (subprogram number)");
-        string name = FormatONumber(_block.Get('p'));
+        // The block's words are read before any search for the definition: a search down the file parses the lines
+        // it passes with this same block, so its words and columns are gone after it.
+        double pv = _block.Get('p');
+        int pCol = _block.Col('p');
+        bool hasL = _block.Has('l');
+        double l = hasL ? _block.Get('l') : 0;
+        int lCol = hasL ? _block.Col('l') : col;
+        string name = FormatONumber(pv);
         int repeats = 1;
         // Fanuc 0-series: M98 P21001 runs O1001 twice (repeat count before a 4-digit program number), unless the
         // program really has that longer number.
-        double pv = _block.Get('p');
-        if (_fanuc && !_block.Has('l') && pv >= 10000 && pv == Math.Floor(pv) && FindDefinition(_flow.ProgramNumbers, name, col, "", throwIfMissing: false).Line <= 0)
+        if (_fanuc && !hasL && pv >= 10000 && pv == Math.Floor(pv) && FindDefinition(_flow.ProgramNumbers, name, col, "", throwIfMissing: false).Line <= 0)
         {
             repeats = (int)(pv / 10000);
             name = FormatONumber(pv % 10000);
         }
-        if (_block.Has('l'))
+        if (hasL)
         {
-            double l = _block.Get('l');
-            if (l < 0 || l != Math.Floor(l)) throw Err(_block.Col('l'), "M98 L (repeat count) must be a whole number");
+            if (l < 0 || l != Math.Floor(l)) throw Err(lCol, "M98 L (repeat count) must be a whole number");
             repeats = (int)l;
         }
         if (repeats == 0) return;
         if (_flow.CallStack.Count >= _opt.MaxCallDepth) throw Err(col, $"subprogram calls nested deeper than {_opt.MaxCallDepth} levels");
-        var loc = FindDefinition(_flow.ProgramNumbers, name, _block.Col('p'), $"subprogram O{name}");
+        var loc = FindDefinition(_flow.ProgramNumbers, name, pCol, $"subprogram O{name}");
         _flow.CallStack.Push(new CallFrame { Name = name, Fanuc = true, RepeatsLeft = repeats, ReturnOffset = _source.NextOffset, ReturnLine = _source.LineNumber + 1, BodyOffset = loc.Offset, BodyLine = loc.Line, ControlDepth = _flow.Control.Count });
         _source.Seek(loc.Offset, loc.Line);
     }

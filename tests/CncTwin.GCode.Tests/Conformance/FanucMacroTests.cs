@@ -247,4 +247,15 @@ public class FanucMacroTests
         Assert.Throws<GCodeException>(() => Interpreter.InterpretString("G21\n#1 = 2 + 3\nG0 X#1\nM2\n"));
         Assert.Equal(5, Moves("G21\n#1 = 2 + 3\nG0 X#1\nM30\n")[0].End.X, 12);
     }
+
+    [Fact]
+    public void AMissingSubprogram_IsNamedAtItsPWord_AfterTheSearchForARepeatCount()
+    {
+        // M98 P21001: first looked for as O21001, then as O1001 twice; neither exists. The search parses the lines it
+        // passes, and the error must still point at this line's P word (column 5), not at a column of another line.
+        var ex = Assert.Throws<GCodeException>(() => Run("O1000\nM98 P21001\nG0 X1\nM30\n"));
+        Assert.Equal(2, ex.Line);
+        Assert.Equal(5, ex.Column);
+        Assert.Contains("O1001", ex.Reason);
+    }
 }
