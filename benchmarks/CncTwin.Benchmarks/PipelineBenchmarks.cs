@@ -19,7 +19,7 @@ public class PipelineBenchmarks
 
     public static SimulationRequest Request(string program) => new()
     {
-        ProgramPath = Path.Combine(Repo(), "gcode-samples", program), Device = SweepDevice.Cpu,
+        ProgramPath = Path.Combine(TwinBenchmarks.FindRepo(), "gcode-samples", program), Device = SweepDevice.Cpu,
     };
 
     [GlobalSetup]
@@ -66,12 +66,5 @@ public class PipelineBenchmarks
             w.WriteLine(FormattableString.Invariant($"{program}: {total:0.00} s wall, {r.TimelineRows:N0} timeline rows, {r.Removal.Moves:N0} moves"));
             foreach (var (stage, s) in r.Times.All) w.WriteLine(FormattableString.Invariant($"  {stage,-10} {s,8:0.000} s"));
         }
-    }
-
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
-        throw new InvalidOperationException("CncTwin.sln not found");
     }
 }

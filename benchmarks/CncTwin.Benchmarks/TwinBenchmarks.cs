@@ -49,7 +49,8 @@ public class TwinBenchmarks
         _shdr = _samples.Select(s => FormattableString.Invariant($"{s.Time:yyyy-MM-ddTHH:mm:ss.fffZ}|Xact|{s.X:0.###}|Yact|{s.Y:0.###}|Zact|{s.Z:0.###}|Sload|{s.SpindleLoadPct}")).ToArray();
     }
 
-    private static string FindRepo()
+    /// <summary>The repository root (the folder holding CncTwin.sln), for the benchmarks that read bundled samples.</summary>
+    internal static string FindRepo()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;

@@ -82,13 +82,14 @@ internal static class MechanicsCommands
         return cmd;
     }
 
+    /// <summary>The library's rule (a material or coefficients, not both), with its words for them put as this command's flags.</summary>
     internal static (CuttingCoefficients, string) Coefficients(string? material, string? coefficients, string? materialsFile)
     {
-        if (coefficients != null && material != null) throw new ArgumentException("give --material or --coefficients, not both");
-        if (coefficients != null) return (CuttingCoefficients.Parse(coefficients), "user coefficients");
-        if (material == null) throw new ArgumentException("give --material NAME or --coefficients ktc=..,krc=..");
-        var m = MaterialLibrary.Load(materialsFile).Get(material);
-        return (m.Coefficients, m.Name);
+        try { return CncTwin.Simulation.SimulationContext.ResolveCoefficients(material, coefficients, materialsFile); }
+        catch (ArgumentException ex) when (ex.Message.StartsWith("give ", StringComparison.Ordinal))
+        {
+            throw new ArgumentException(coefficients != null ? "give --material or --coefficients, not both" : "give --material NAME or --coefficients ktc=..,krc=..");
+        }
     }
 
     public static Command BuildLobes()

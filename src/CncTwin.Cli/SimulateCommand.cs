@@ -85,7 +85,7 @@ internal static class SimulateCommand
         try
         {
             var sinks = SimulationSinks.ForFolder(outDir);
-            sinks.Add(new ConsoleWarnings(file, machinePath == null));
+            sinks.Add(new ConsoleWarnings(file, machinePath == null, maxTimelineRows));
             // Progress: on a terminal a bar with an ETA (the moves the removal stage has done out of all the
             // program's moves); in a pipe or a log, a plain line every 10 s, so a long run is never silent.
             long totalMoves = context.CountMoves(ct);
@@ -130,7 +130,7 @@ internal static class SimulateCommand
     }
 
     /// <summary>Warnings on standard error as the run finds them, worded for the command line.</summary>
-    private sealed class ConsoleWarnings(string file, bool builtInMachine) : ISimulationSink
+    private sealed class ConsoleWarnings(string file, bool builtInMachine, long maxRows) : ISimulationSink
     {
         public void OnWarning(Diagnostic w)
         {
@@ -140,7 +140,7 @@ internal static class SimulateCommand
                     Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}" + (builtInMachine ? " (built-in machine; give --machine for yours)" : ""));
                     break;
                 case "timeline-truncated":
-                    Console.Error.WriteLine($"{file}: warning: {w.Message.Replace("the timeline stops", "timeline.csv stops").Replace("; the rest of the program is still simulated and summarised", " (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json")}");
+                    Console.Error.WriteLine($"{file}: warning: timeline.csv stops at t = {w.Value} s after {maxRows:N0} rows (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json");
                     break;
                 case "spindle-limit":
                     Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");

@@ -72,9 +72,7 @@ internal static class TwinCommands
     private static Vec3 ParseOffset(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return Vec3.Zero;
-        var p = text.Split(',');
-        if (p.Length != 3 || !p.All(x => double.TryParse(x, NumberStyles.Float, Inv, out _))) throw new ArgumentException($"--work-offset '{text}': expected X,Y,Z in mm");
-        return new Vec3(double.Parse(p[0], Inv), double.Parse(p[1], Inv), double.Parse(p[2], Inv));
+        return TwinSessionOptions.ParseWorkOffset(text) ?? throw new ArgumentException($"--work-offset '{text}': expected X,Y,Z in mm");
     }
 
     internal static async Task<int> RunAsync(bool live, string programPath, string sourceUri, string format, string? machinePath, string? toolsPath, int initialTool,

@@ -6,9 +6,12 @@ namespace CncTwin.Motion;
 /// <summary>An S word above what the machine's spindle can run: the line and the two speeds (rpm).</summary>
 public readonly record struct SpindleSpeedWarning(SourceLocation Source, double ProgrammedRpm, double MachineMaxRpm)
 {
+    /// <summary>What happened, without the location.</summary>
+    public string Reason => string.Create(CultureInfo.InvariantCulture,
+        $"S{ProgrammedRpm:0.###} is above the machine's spindle limit: it runs at its maximum, {MachineMaxRpm:0.###} rpm");
+
     /// <summary>FILE:LINE: ... as the command line prints warnings.</summary>
-    public string Message => string.Create(CultureInfo.InvariantCulture,
-        $"{Source.File}:{Source.Line}: S{ProgrammedRpm:0.###} is above the machine's spindle limit: it runs at its maximum, {MachineMaxRpm:0.###} rpm");
+    public string Message => $"{Source.File}:{Source.Line}: {Reason}";
 }
 
 /// <summary>

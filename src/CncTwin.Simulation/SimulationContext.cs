@@ -45,7 +45,7 @@ public sealed class SimulationContext
     }
 
     /// <summary>An interpreter over the program (or another file, e.g. an optimised copy), in true machine coordinates.</summary>
-    public Interpreter NewInterpreter(string? file = null, CancellationToken ct = default) => NewInterpreter(Source(Request, file), Table, Request.InitialTool, Request.BlockDelete, HomeAboveWorkMm, ct, Request.Dialect);
+    public Interpreter NewInterpreter(string? file = null, CancellationToken ct = default) => NewInterpreter(Source(Request, file), Table, Request, HomeAboveWorkMm, ct);
 
     /// <summary>
     /// As <see cref="NewInterpreter(string?, CancellationToken)"/>, with probing moves (G38.x) answered by a contact
@@ -55,22 +55,18 @@ public sealed class SimulationContext
     public Interpreter NewInterpreter(string? file, CancellationToken ct, Func<Vec3, Vec3, int, Vec3?> contactInWorkFrame)
     {
         var shift = new Vec3(0, 0, HomeAboveWorkMm);
-        return new(Source(Request, file), new InterpreterOptions
-        {
-            Tools = Table, InitialTool = Request.InitialTool, BlockDelete = Request.BlockDelete, Cancellation = ct, Dialect = Request.Dialect,
-            InitialPosition = new Vec3(0, 0, HomeAboveWorkMm), InitialG54Offset = new Vec3(0, 0, -HomeAboveWorkMm), ToolChangeAtMachineZ0 = HomeAboveWorkMm > 0,
-            // G38.4/G38.5 trip when contact is lost, which a stock model cannot tell: those run to their end, as without a stock.
-            ProbeContact = p => p.TripsOnContact && contactInWorkFrame(p.Start + shift, p.End + shift, p.Tool) is { } c ? c - shift : null,
-        });
+        // G38.4/G38.5 trip when contact is lost, which a stock model cannot tell: those run to their end, as without a stock.
+        return NewInterpreter(Source(Request, file), Table, Request, HomeAboveWorkMm, ct,
+            p => p.TripsOnContact && contactInWorkFrame(p.Start + shift, p.End + shift, p.Tool) is { } c ? c - shift : null);
     }
 
     private static LineSource Source(SimulationRequest r, string? file) =>
         file == null && r.ProgramText != null ? LineSource.FromString(r.ProgramText, r.ProgramPath) : LineSource.FromFile(file ?? r.ProgramPath);
 
-    private static Interpreter NewInterpreter(LineSource source, ToolTable table, int initialTool, bool blockDelete, double home, CancellationToken ct = default,
-        GCodeDialect dialect = GCodeDialect.Auto) => new(source, new InterpreterOptions
+    private static Interpreter NewInterpreter(LineSource source, ToolTable table, SimulationRequest r, double home, CancellationToken ct,
+        Func<ProbeRequest, Vec3?>? probeContact = null) => new(source, new InterpreterOptions
     {
-        Tools = table, InitialTool = initialTool, BlockDelete = blockDelete, Cancellation = ct, Dialect = dialect,
+        Tools = table, InitialTool = r.InitialTool, BlockDelete = r.BlockDelete, Cancellation = ct, Dialect = r.Dialect, ProbeContact = probeContact,
         // Work zero below machine zero (auto start): the interpreter works in true machine coordinates, and
         // positions are shifted back into the work frame the stock is given in.
         InitialPosition = new Vec3(0, 0, home), InitialG54Offset = new Vec3(0, 0, -home),
@@ -175,6 +171,7 @@ public sealed class SimulationContext
         Func<VoxelStock> build;
         string description;
         string? reason = null;
+        long programMoves = -1;
         Diagnostic TooBig(string message) => r.Stock != null
             ? Diagnostic.InvalidValue(RequestField.Stock, null, $"stock {r.Stock}: {message}")
             : Diagnostic.InvalidValue(RequestField.ResolutionMm, r.ResolutionMm.ToString(inv), $"stock {{0}}: {message}");
@@ -196,7 +193,7 @@ public sealed class SimulationContext
             else
             {
                 // The automatic block is found from the program itself, with work and machine zero together.
-                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r.InitialTool, r.BlockDelete, 0, ct, r.Dialect), library, ct);
+                var box = StockSpec.AutoBox(() => NewInterpreter(Source(r, null), table, r, 0, ct), library, ct, out programMoves);
                 var (lo, hi, why) = box ?? (new Vec3(0, 0, -1), new Vec3(1, 1, 0), "automatic: the program has no feed moves, a 1 mm placeholder block");
                 build = () => VoxelStock.Box(lo, hi, r.ResolutionMm);
                 description = string.Create(inv, $"box:{lo.X:0.###},{lo.Y:0.###},{lo.Z:0.###},{hi.X:0.###},{hi.Y:0.###},{hi.Z:0.###} (automatic)");
@@ -221,7 +218,7 @@ public sealed class SimulationContext
         var context = new SimulationContext
         {
             Request = r, Machine = machine, Table = table, Library = library, LoadOptions = loadOptions, StockDescription = description, StockReason = reason,
-            HomeAboveWorkMm = home,
+            HomeAboveWorkMm = home, _programMoves = programMoves,
         };
         context._stock = build;
         context._first = first;
@@ -250,9 +247,16 @@ public sealed class SimulationContext
         }
     }
 
-    /// <summary>Counts the program's moves with a quick interpretation pass (0 if it stops on an error: the real pass reports it).</summary>
+    // The automatic stock's pass has counted the moves already (-1: not counted, a stock was given).
+    private long _programMoves = -1;
+
+    /// <summary>
+    /// The program's moves: from the automatic stock's pass if it ran (a program that stops on an error: the moves
+    /// before it), else counted by a quick interpretation pass (0 if it stops on an error: the real pass reports it).
+    /// </summary>
     public long CountMoves(CancellationToken ct = default)
     {
+        if (_programMoves >= 0) return _programMoves;
         try
         {
             using var counter = NewInterpreter(null, ct);

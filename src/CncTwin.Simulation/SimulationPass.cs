@@ -110,8 +110,7 @@ public sealed class SimulationPass : IDisposable
         }
         // A controller runs S words above the spindle's top speed at that speed: so does the twin (one warning per line).
         var commands = SpindleSpeedLimit.Apply(Toolpath.Observe(_ctx.WorkFrame(Source())), _ctx.Machine,
-            w => _opt.OnWarning?.Invoke(new Diagnostic(DiagnosticKind.Warning, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"S{w.ProgrammedRpm:0.###} is above the machine's spindle limit: it runs at its maximum, {w.MachineMaxRpm:0.###} rpm"))
+            w => _opt.OnWarning?.Invoke(new Diagnostic(DiagnosticKind.Warning, w.Reason)
             {
                 Code = "spindle-limit", File = w.Source.File, Line = w.Source.Line, Column = w.Source.Column,
             }));

@@ -111,7 +111,7 @@ public static class Simulator
                              result.TimelineTruncatedAtS = t;
                              Warn(new Diagnostic(DiagnosticKind.Warning, string.Create(CultureInfo.InvariantCulture,
                                  $"the timeline stops at t = {t:0.###} s after {req.MaxTimelineRows:N0} rows; the rest of the program is still simulated and summarised"))
-                             { Code = "timeline-truncated", File = context.ProgramPath });
+                             { Code = "timeline-truncated", File = context.ProgramPath, Value = t.ToString("0.###", CultureInfo.InvariantCulture) });
                          }))
                 {
                     var current = pass.Current;

@@ -72,8 +72,9 @@ public static class StockSpec
     /// move over the block (rapids are in air, and the program starts where the tool is). Needs one extra
     /// interpretation pass. The reason says which rule chose the top.
     /// </summary>
-    public static (Vec3 Min, Vec3 Max, string Reason)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools, CancellationToken ct = default)
+    public static (Vec3 Min, Vec3 Max, string Reason)? AutoBox(Func<Interpreter> interpreter, ToolLibrary tools, CancellationToken ct, out long moves)
     {
+        moves = 0;
         double x0 = double.MaxValue, y0 = double.MaxValue, z0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, z1 = double.MinValue;
         double reach = 0;
         var rapids = new List<(Vec3 A, Vec3 B)>();
@@ -85,6 +86,7 @@ public static class StockSpec
         {
             if ((++n & 1023) == 0) ct.ThrowIfCancellationRequested();
             if (c is not Move m) continue;
+            moves++;
             if (m.Kind == MotionKind.Rapid) { if (rapids.Count < 1_000_000) rapids.Add((m.Start, m.End)); continue; }
             reach = Math.Max(reach, tools.Get(m.Tool)?.Cutter.RadiusMm ?? 3);
             var (lo, hi) = m is ArcFeed a ? a.Bounds()

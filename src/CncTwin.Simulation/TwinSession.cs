@@ -31,6 +31,17 @@ public sealed record TwinSessionOptions
     public string? OutputFolder { get; init; }
     /// <summary>SQLite history database; null keeps no history.</summary>
     public string? HistoryDb { get; init; }
+    /// <summary>X,Y,Z in mm (finite numbers), as a controller's work offset is written; null if the text is not that.</summary>
+    public static Vec3? ParseWorkOffset(string text)
+    {
+        var p = text.Split(',');
+        var v = new double[3];
+        if (p.Length != 3) return null;
+        for (int i = 0; i < 3; i++)
+            if (!double.TryParse(p[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i])) return null;
+        return new Vec3(v[0], v[1], v[2]);
+    }
+
     /// <summary>A live machine: stop once it sits at the last move and reports it is no longer running (a recorded log is read to its end).</summary>
     public bool StopAtProgramEnd { get; init; }
 }

@@ -321,9 +321,9 @@ public static class Dashboard
                     case "--position-tolerance": monitor = monitor with { PositionToleranceMm = Num() }; break;
                     case "--work-offset":
                         {
-                            var p3 = v.Split(',');
-                            ok = p3.Length == 3 && p3.All(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-                            if (ok) offset = new Vec3(double.Parse(p3[0], CultureInfo.InvariantCulture), double.Parse(p3[1], CultureInfo.InvariantCulture), double.Parse(p3[2], CultureInfo.InvariantCulture));
+                            var parsed = TwinSessionOptions.ParseWorkOffset(v);
+                            ok = parsed != null;
+                            offset = parsed ?? Vec3.Zero;
                             break;
                         }
                     default: return Text(400, $"option '{name}' is not allowed here");
