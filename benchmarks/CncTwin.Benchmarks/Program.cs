@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using CncTwin.Benchmarks;
 
 // "generate LINES FILE" writes the synthetic program used by the benchmarks and by compare-rs274.sh;
+// "generate-pocket FILE" writes gcode-samples/pocket-deep.ngc;
 // anything else goes to BenchmarkDotNet (e.g. --filter '*Interpreter*').
 if (args.Length >= 1 && args[0] == "generate")
 {
@@ -11,6 +12,13 @@ if (args.Length >= 1 && args[0] == "generate")
         return 2;
     }
     ProgramGenerator.WriteFile(args[2], lines);
+    return 0;
+}
+if (args.Length == 2 && args[0] == "generate-pocket")
+{
+    // Writes gcode-samples/pocket-deep.ngc (the bundled copy is this output).
+    using var w = new StreamWriter(args[1], false, new System.Text.UTF8Encoding(false));
+    DeepPocketGenerator.Write(w);
     return 0;
 }
 if (args.Length >= 1 && args[0] == "voxel-stats")

@@ -65,3 +65,43 @@ public static class ProgramGenerator
         w.Write("M2\n");
     }
 }
+
+/// <summary>
+/// The deep pocket of gcode-samples/pocket-deep.ngc, written the way a CAM post writes it (one move per line,
+/// no loops): a 60 × 60 mm pocket 30 mm deep in a 100 × 100 × 30 block, 20 levels of 1.5 mm (7.5 voxels at
+/// 0.2 mm: the case whose removed volume used to be 3 % high), each a zig-zag at 1.2 mm stepover and a lap of
+/// the walls, with a 6 mm flat end mill (T21). The removed solid is the 54 × 54 mm square of tool-centre
+/// positions grown by the 3 mm radius, times the depth: (54² + 4·54·3 + 9π)·30 = 107,768.2 mm³.
+/// </summary>
+public static class DeepPocketGenerator
+{
+    public const double AnalyticRemovedMm3 = (54.0 * 54 + 4 * 54 * 3 + 9 * Math.PI) * 30;
+
+    public static void Write(TextWriter w)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        w.Write("%\n(pocket-deep.ngc -- 60 x 60 x 30 mm pocket in a 100 x 100 x 30 mm block, 20 levels of 1.5 mm, written one move per line as a CAM post does)\n");
+        w.Write("(stock: box:0,0,-30,100,100,0 -- G54 zero at the lower-left corner of the top face)\n");
+        w.Write("(T21: 6 mm flat end mill, 32 mm flutes; tool centre stays in X23..77 Y23..77, so the pocket walls are at 20 and 80)\n");
+        w.Write("(removed volume: 30 * [54^2 + 4*54*3 + 9*pi] = 107768.2 mm^3)\n");
+        w.Write("G21 G17 G40 G49 G80 G90 G94 G54\nG64 P0.01\nT21 M6\nS9000 M3\nM8\nG0 X23 Y23 Z5\n");
+        for (int level = 1; level <= 20; level++)
+        {
+            double z = -1.5 * level;
+            w.Write(string.Format(ic, "(level {0}: Z{1:0.###})\n", level, z));
+            w.Write("G0 X23 Y23\n");
+            w.Write(string.Format(ic, "G0 Z{0:0.###}\n", z + 2));
+            w.Write(string.Format(ic, "G1 Z{0:0.###} F400\n", z));
+            w.Write("F2000\n");
+            for (int row = 0; row <= 45; row++)
+            {
+                double y = 23 + 1.2 * row;
+                if (row > 0) w.Write(string.Format(ic, "G1 Y{0:0.###}\n", y));
+                w.Write(row % 2 == 0 ? "G1 X77\n" : "G1 X23\n");
+            }
+            w.Write("G1 Y23\nG1 X77\nG1 Y77\nG1 X23\n");
+            w.Write("G0 Z5\n");
+        }
+        w.Write("M9\nM5\nG0 X0 Y0\nM30\n%\n");
+    }
+}

@@ -36,11 +36,11 @@ public struct SweepParams
     public int BoxI0, BoxJ0, BoxNx, BoxNy;
     public int SegmentCount;
     /// <summary>
-    /// Lowest tool tip over the segments, as the first voxel index above it: no part of the tool reaches below
-    /// its tip, so a column whose material ends at or below this layer is skipped without any geometry (the
-    /// common case once a region is roughed: later passes only graze what is left).
+    /// Lowest tool tip over the segments, in voxel heights above the stock origin: no part of the tool reaches below
+    /// its tip, so a column whose material (at its true top) ends at or below it is skipped without any geometry
+    /// (the common case once a region is roughed: later passes only graze what is left).
     /// </summary>
-    public int KTipMin;
+    public double TipCells;
     public double FluteLengthMm, StickoutMm, ShankRadiusMm, HolderRadiusMm;
     /// <summary>
     /// Crash tolerance (half a voxel): material counts as hit by a rapid, the shank or the holder only where it
@@ -207,6 +207,9 @@ public struct ColumnCounts
 public interface IColumnStore
 {
     int Words { get; }
+    /// <summary>The column's true top relative to the boundary Top, in 1/ExactPerVoxel voxel (see VoxelStock.TopOffset).</summary>
+    int Offset(int column);
+    void SetOffset(int column, int value);
     int Slot(int column);
     int Bottom(int column);
     int Top(int column);
@@ -278,6 +281,33 @@ public static class ColumnOps
         store.SetTop(column, from);
     }
 
+    /// <summary>A height (voxels) relative to a voxel boundary as an offset, kept within ±½ voxel.</summary>
+    public static int OffsetOf(double cells)
+    {
+        double v = cells * ColumnCounts.ExactPerVoxel;
+        double half = ColumnCounts.ExactPerVoxel / 2;
+        if (!(v > -half)) v = -half;   // also NaN
+        if (v > half) v = half;
+        return (int)Math.Round(v);
+    }
+
+    /// <summary>The column's offset where it counts (its highest voxel Top−1 is material), else 0.</summary>
+    public static long TopExtra<TStore>(ref TStore store, int column) where TStore : struct, IColumnStore
+    {
+        int top = store.Top(column);
+        return top > 0 && Test(ref store, column, top - 1) ? store.Offset(column) : 0;
+    }
+
+    /// <summary>
+    /// True when the column's material ends at or below the lowest tool tip of a sweep, so nothing can touch it.
+    /// Conservative: Top + offset bounds the true top whether or not voxel Top−1 is material.
+    /// </summary>
+    public static bool BelowTip<TStore>(ref TStore store, int column, in SweepParams p) where TStore : struct, IColumnStore
+    {
+        int top = store.Top(column);
+        return top + store.Offset(column) * (1.0 / ColumnCounts.ExactPerVoxel) <= p.TipCells;
+    }
+
     /// <summary>Bit count written out (SWAR) so the same code compiles for every ILGPU back end; the JIT keeps it cheap.</summary>
     public static int PopCount(ulong v)
     {
@@ -288,7 +318,12 @@ public static class ColumnOps
     }
 }
 
-/// <summary>The column part of a sweep, shared by both paths: count what is hit, then clear above the cutter.</summary>
+/// <summary>
+/// The column part of a sweep, shared by both paths: count what is hit, then clear above the cutter. Removed
+/// volume is counted at the material's true heights: the column's top (voxel Top−1 plus its offset) before the
+/// cut and the cutter's lowest point after it, so a cut inside a voxel and a later one taking the rest of that
+/// voxel add up to exactly the voxel, and the removed volumes sum to the stock's own change in volume.
+/// </summary>
 public static class ColumnUpdate
 {
     public static ColumnCounts Apply<TStore>(ref TStore store, int column, in ColumnHeights h, in SweepParams p) where TStore : struct, IColumnStore
@@ -299,24 +334,36 @@ public static class ColumnUpdate
         int kDeep = ColumnSweep.FirstAbove(h.DeepMm, p);
         int kShank0 = ColumnSweep.FirstAbove(h.ShankFromMm + p.TolMm, p), kShank1 = ColumnSweep.FirstAbove(h.ShankToMm, p);
         int kHolder = ColumnSweep.FirstAbove(Math.Max(h.HolderFromMm, h.ShankFromMm) + p.TolMm, p);
+        // The cutter's lowest point in voxels; below the stock it is the stock's bottom (the column goes entirely).
+        double zCut = (h.LowestMm - p.OriginZ) / p.Cell;
+        if (zCut < 0) zCut = 0;
+        // A shave: the cutter ends in the voxel above the highest one, below the column's true top.
+        bool shave = kCut == top && top > 0 && zCut - top < store.Offset(column) * (1.0 / ColumnCounts.ExactPerVoxel)
+            && ColumnOps.Test(ref store, column, top - 1);
         // Nothing above any of the thresholds: the cutter passes over this column's material.
-        if (kCut >= top && kHolder >= top && (kShank0 >= top || kShank1 <= kShank0)) return counts;
-        counts.Removed = ColumnOps.CountRange(ref store, column, kCut, top);
+        if (kCut >= top && !shave && kHolder >= top && (kShank0 >= top || kShank1 <= kShank0)) return counts;
         counts.Deep = ColumnOps.CountRange(ref store, column, kDeep, top);
         counts.Shank = ColumnOps.CountRange(ref store, column, kShank0, Math.Min(kShank1, top));
         counts.Holder = ColumnOps.CountRange(ref store, column, kHolder, top);
-        if (counts.Removed > 0)
+        if (shave)
         {
-            // The cut ends at the cutter's lowest point, not at a voxel boundary: the voxel just below the first
-            // removed one loses its part above that point (d > 0), or the first removed voxel kept its part below
-            // it (d < 0). Counting that fraction, where the voxel is material, makes the removed volume exact in
-            // height whatever the storage of the column.
-            double d = kCut - (h.LowestMm - p.OriginZ) / p.Cell;
-            double cells = counts.Removed;
-            if (d > 0 && kCut > 0 && ColumnOps.Test(ref store, column, kCut - 1)) cells += d;
-            else if (d < 0 && kCut < top && ColumnOps.Test(ref store, column, kCut)) cells += d;
-            counts.RemovedExact = (long)(cells * ColumnCounts.ExactPerVoxel + 0.5);
+            int off = ColumnOps.OffsetOf(zCut - top);
+            counts.RemovedExact = store.Offset(column) - off;
+            store.SetOffset(column, off);
+        }
+        else if (kCut < top)
+        {
+            counts.Removed = ColumnOps.CountRange(ref store, column, kCut, top);
+            long before = ColumnOps.TopExtra(ref store, column);
+            // The new top is the cutter's lowest point, but never above material that was there: where voxel kCut
+            // was empty (a gap in a multi-run column) the voxel below ended at its boundary.
+            double rel = zCut - kCut;
+            if (rel > 0 && !ColumnOps.Test(ref store, column, kCut)) rel = 0;
+            int off = ColumnOps.OffsetOf(rel);
+            long after = kCut > 0 && ColumnOps.Test(ref store, column, kCut - 1) ? off : 0;
+            counts.RemovedExact = counts.Removed * ColumnCounts.ExactPerVoxel + before - after;
             ColumnOps.ClearFrom(ref store, column, kCut);
+            store.SetOffset(column, off);
         }
         return counts;
     }

@@ -101,7 +101,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
     public MaterialRemovalSimulator(VoxelStock stock, ToolLibrary tools, SweepDevice device, RemovalOptions? options = null)
     {
         _stock = stock; _tools = tools; _opt = options ?? new RemovalOptions();
-        InitialVolumeMm3 = stock.VolumeMm3;
+        InitialVolumeMm3 = stock.ExactVolumeMm3;
         _engine = device switch
         {
             SweepDevice.Cpu => new CpuSweepEngine(stock),
@@ -168,7 +168,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
         double duration = m.DurationS;
         if (!rapid)
         {
-            if (counts.Removed == 0) AirCutS += duration; else CuttingS += duration;
+            if (counts.RemovedExact <= 0) AirCutS += duration; else CuttingS += duration;
         }
 
         // 3. Crashes.
@@ -351,7 +351,7 @@ public sealed class MaterialRemovalSimulator : IDisposable
         int j1 = Math.Min(p.Ny - 1, (int)Math.Ceiling((y1 + reach - p.OriginY) / p.Cell));
         if (i1 < i0 || j1 < j0) return false;
         p.BoxI0 = i0; p.BoxJ0 = j0; p.BoxNx = i1 - i0 + 1; p.BoxNy = j1 - j0 + 1;
-        p.KTipMin = ColumnSweep.FirstAbove(zMin, p);
+        p.TipCells = (zMin - p.OriginZ) / p.Cell;
         ColumnsVisited += (long)p.BoxNx * p.BoxNy;
         return true;
     }

@@ -5,9 +5,10 @@ namespace CncTwin.Removal;
 
 /// <summary>
 /// The stock as a scalar field for surface extraction: grid points at the centres of blocks of Factor³ voxels,
-/// valued by the fraction of the block that is material (iso 0.5). Factor 1 meshes every voxel; a larger factor
-/// keeps big stocks to a mesh a viewer can open, and the fractional values keep walls at their true position to
-/// well under a block.
+/// valued by the fraction of the block that is material (iso 0.5), counting each column's top at its true height
+/// (the voxel's offset), so floors cut between voxel boundaries sit near where the cutter left them. Factor 1
+/// meshes every voxel; a larger factor keeps big stocks to a mesh a viewer can open, and the fractional values
+/// keep walls at their true position to well under a block.
 /// </summary>
 public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
 {
@@ -21,19 +22,25 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
     public void FillLayer(int k, Span<float> values)
     {
         int f = Factor, nx = Nx, ny = Ny;
-        float norm = 1f / (f * f * f);
+        double norm = 1.0 / (f * f * f), perVoxel = 1.0 / ColumnCounts.ExactPerVoxel;
         int k0 = k * f, k1 = Math.Min(stock.Nz, k0 + f);
         var columns = stock.Host();
         for (int j = 0; j < ny; j++)
             for (int i = 0; i < nx; i++)
             {
-                int n = 0;
+                double n = 0;
                 for (int vj = j * f; vj < Math.Min(stock.Ny, j * f + f); vj++)
                     for (int vi = i * f; vi < Math.Min(stock.Nx, i * f + f); vi++)
                     {
-                        n += (int)ColumnOps.CountRange(ref columns, vj * stock.Nx + vi, k0, k1);
+                        int c = vj * stock.Nx + vi;
+                        n += ColumnOps.CountRange(ref columns, c, k0, k1);
+                        // The top's offset belongs to voxel Top (material above the boundary) or Top−1 (missing below it).
+                        long extra = ColumnOps.TopExtra(ref columns, c);
+                        if (extra == 0) continue;
+                        int owner = extra > 0 ? columns.Top(c) : columns.Top(c) - 1;
+                        if (owner >= k0 && owner < k1) n += extra * perVoxel;
                     }
-                values[j * nx + i] = n * norm;
+                values[j * nx + i] = (float)(n * norm);
             }
     }
 

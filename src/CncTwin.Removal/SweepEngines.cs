@@ -23,8 +23,10 @@ public interface ISweepEngine : IDisposable
 }
 
 /// <summary>Device copies of a stock's column table and word pool, passed to kernels as one struct.</summary>
-public struct ViewStore(ArrayView<ulong> pool, ArrayView<int> slot, ArrayView<int> bottom, ArrayView<int> top, int words) : IColumnStore
+public struct ViewStore(ArrayView<ulong> pool, ArrayView<int> slot, ArrayView<int> bottom, ArrayView<int> top, ArrayView<int> offset, int words) : IColumnStore
 {
+    public readonly int Offset(int column) => offset[column];
+    public readonly void SetOffset(int column, int value) => offset[column] = value;
     public readonly int Words => words;
     public readonly int Slot(int column) => slot[column];
     public readonly int Bottom(int column) => bottom[column];
@@ -69,7 +71,7 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         for (int bi = 0; bi < p.BoxNx; bi++)
         {
             int i = p.BoxI0 + bi;
-            if (store.Top(j * p.Nx + i) <= p.KTipMin) continue;
+            if (ColumnOps.BelowTip(ref store, j * p.Nx + i, p)) continue;
             double x = p.OriginX + (i + 0.5) * p.Cell;
             var h = ColumnSweep.Empty();
             for (int n = 0; n < segs.Length; n++) ColumnSweep.Accumulate(ref h, x, y, p, segs[n], profile);
@@ -126,7 +128,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     private readonly Context _context;
     private readonly Accelerator _acc;
     private readonly MemoryBuffer1D<ulong, Stride1D.Dense> _pool;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _slot, _bottom, _top;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _slot, _bottom, _top, _offset;
     private readonly MemoryBuffer1D<long, Stride1D.Dense> _counters;
     private MemoryBuffer1D<SweepSegment, Stride1D.Dense> _segs;
     private MemoryBuffer1D<ProbePoint, Stride1D.Dense> _probes;
@@ -160,6 +162,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         _slot = _acc.Allocate1D(stock.Slot);
         _bottom = _acc.Allocate1D(stock.Bottom);
         _top = _acc.Allocate1D(stock.Top);
+        _offset = _acc.Allocate1D(stock.TopOffset);
         _counters = _acc.Allocate1D<long>(5);
         _queryKernel = _acc.LoadAutoGroupedStreamKernel<Index1D, ViewStore, ArrayView<long>, ColumnQuery>(QueryKernel);
         _segs = _acc.Allocate1D<SweepSegment>(64);
@@ -172,7 +175,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     {
         int bi = index % p.BoxNx, bj = index / p.BoxNx;
         int i = p.BoxI0 + bi, j = p.BoxJ0 + bj;
-        if (stock.Top(j * p.Nx + i) <= p.KTipMin) return;
+        if (ColumnOps.BelowTip(ref stock, j * p.Nx + i, p)) return;
         double x = p.OriginX + (i + 0.5) * p.Cell, y = p.OriginY + (j + 0.5) * p.Cell;
         var h = ColumnSweep.Empty();
         for (int n = 0; n < p.SegmentCount; n++) ColumnSweep.Accumulate(ref h, x, y, p, segs[n], profile);
@@ -208,7 +211,7 @@ public sealed class IlgpuSweepEngine : ISweepEngine
         return _countsHost[0];
     }
 
-    private ViewStore Device => new(_pool.View, _slot.View, _bottom.View, _top.View, _stock.WordsPerColumn);
+    private ViewStore Device => new(_pool.View, _slot.View, _bottom.View, _top.View, _offset.View, _stock.WordsPerColumn);
 
     public ColumnCounts Sweep<TProfile>(ReadOnlySpan<SweepSegment> segments, in SweepParams p, TProfile profile) where TProfile : struct, ICutterProfile
     {
@@ -240,14 +243,15 @@ public sealed class IlgpuSweepEngine : ISweepEngine
     public void Synchronize()
     {
         _acc.Synchronize();
-        // Slot and Bottom never change during a sweep; the pool and the tops do.
+        // Slot and Bottom never change during a sweep; the pool, the tops and their offsets do.
         _pool.View.CopyToCPU(_stock.Pool);
         _top.View.CopyToCPU(_stock.Top);
+        _offset.View.CopyToCPU(_stock.TopOffset);
     }
 
     public void Dispose()
     {
-        _pool.Dispose(); _slot.Dispose(); _bottom.Dispose(); _top.Dispose(); _counters.Dispose(); _segs.Dispose(); _probes.Dispose(); _masks.Dispose();
+        _pool.Dispose(); _slot.Dispose(); _bottom.Dispose(); _top.Dispose(); _offset.Dispose(); _counters.Dispose(); _segs.Dispose(); _probes.Dispose(); _masks.Dispose();
         _acc.Dispose(); _context.Dispose();
     }
 }

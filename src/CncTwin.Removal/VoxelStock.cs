@@ -7,10 +7,10 @@ namespace CncTwin.Removal;
 /// The workpiece as voxels of edge CellMm, one (x, y) column along Z at a time (voxel k of a column is centred at
 /// z = Origin.Z + (k + ½)·Cell). A 3-axis cutter always clears a column from its lowest point upward, so a
 /// column that starts as one solid run stays one run for the whole program: such columns are stored as the run
-/// [Bottom, Top) alone (8 bytes, however tall the stock). Only columns with more than one run (an STL stock
+/// [Bottom, Top) alone (with the top's sub-voxel offset, 12 bytes however tall the stock). Only columns with more than one run (an STL stock
 /// with pockets, holes or overhangs) get a block of 64-bit words in a shared pool, bit k = voxel k, and Top is
 /// then an upper bound of their highest voxel + 1. Memory therefore scales with the footprint, not the volume:
-/// a 500×500×200 mm box at 0.1 mm (5·10¹⁰ voxels, 6.4 GB as a dense bitset) takes 300 MB. The same column
+/// a 500×500×200 mm box at 0.1 mm (5·10¹⁰ voxels, 6.4 GB as a dense bitset) takes 400 MB. The same column
 /// code (<see cref="ColumnOps"/>) reads both kinds on the CPU and in the ILGPU kernels.
 /// </summary>
 public sealed class VoxelStock
@@ -28,13 +28,21 @@ public sealed class VoxelStock
     public int[] Slot { get; }
     public int[] Bottom { get; }
     public int[] Top { get; }
+    /// <summary>
+    /// Per column: where the material's true top lies relative to the voxel boundary Top, in
+    /// 1/<see cref="ColumnCounts.ExactPerVoxel"/> of a voxel (−½..+½ voxel; counted only while voxel Top−1 is
+    /// material). The voxels say whether a centre is inside; this says by how much the surface misses the boundary,
+    /// so a cut that ends inside a voxel, or a later cut that takes the rest of it, is counted exactly: the stock's
+    /// volume and the sum of the moves' removed volumes are then the same number at any voxel size.
+    /// </summary>
+    public int[] TopOffset { get; }
     /// <summary>Word blocks of the multi-run columns (WordsPerColumn words each); may be longer than in use.</summary>
     public ulong[] Pool { get; private set; }
     public int Blocks { get; private set; }
     public double VoxelVolumeMm3 => CellMm * CellMm * CellMm;
     public Vec3 Max => Origin + new Vec3(Nx * CellMm, Ny * CellMm, Nz * CellMm);
     /// <summary>Bytes the voxels take (column table plus used pool words).</summary>
-    public long StorageBytes => (long)Nx * Ny * 12 + (long)Blocks * WordsPerColumn * 8;
+    public long StorageBytes => (long)Nx * Ny * 16 + (long)Blocks * WordsPerColumn * 8;
     /// <summary>What a plain dense bitset of the same grid would take.</summary>
     public long DenseBytes => (long)Nx * Ny * WordsPerColumn * 8;
 
@@ -43,7 +51,7 @@ public sealed class VoxelStock
         if (!(cellMm > 0) || !double.IsFinite(cellMm)) throw new ArgumentException("the voxel size must be a positive number of mm");
         if (nx < 1 || ny < 1 || nz < 1) throw new ArgumentException("the stock must be at least one voxel in every direction");
         if ((long)nx * ny > 1L << 30)
-            throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 12 >> 20} MiB of column table) is too many: use a coarser voxel size");
+            throw new ArgumentException($"{nx}x{ny} voxel columns ({(long)nx * ny * 16 >> 20} MiB of column table) is too many: use a coarser voxel size");
         // Before allocating: does the stock fit in the memory this computer has free now? (Not only under the column cap.)
         if (MemoryBudget.Check((long)nx * ny, cellMm) is { } tooBig) throw new ArgumentException(tooBig);
         Origin = origin; CellMm = cellMm; Nx = nx; Ny = ny; Nz = nz; WordsPerColumn = (nz + 63) >> 6;
@@ -51,6 +59,7 @@ public sealed class VoxelStock
         Array.Fill(Slot, -1);
         Bottom = new int[nx * ny];
         Top = new int[nx * ny];
+        TopOffset = new int[nx * ny];
         Pool = new ulong[WordsPerColumn];
     }
 
@@ -61,7 +70,7 @@ public sealed class VoxelStock
     private HostColumns Columns => Host();
 
     /// <summary>The column table and pool as a store for <see cref="ColumnOps"/> (the CPU sweep path uses it directly).</summary>
-    public HostColumns Host() => new(Pool, Slot, Bottom, Top, WordsPerColumn);
+    public HostColumns Host() => new(Pool, Slot, Bottom, Top, TopOffset, WordsPerColumn);
 
     public bool IsSet(int i, int j, int k)
     {
@@ -89,7 +98,31 @@ public sealed class VoxelStock
         return n;
     }
 
+    /// <summary>Volume of the material voxels (whole voxels: what the mesh and the comparisons see).</summary>
     public double VolumeMm3 => CountVoxels() * VoxelVolumeMm3;
+
+    /// <summary>The material's volume with each column's top at its true height (<see cref="TopOffset"/>).</summary>
+    public double ExactVolumeMm3
+    {
+        get
+        {
+            var s = Columns;
+            long voxels = 0, offsets = 0;
+            for (int c = 0; c < Slot.Length; c++)
+            {
+                voxels += ColumnOps.CountRange(ref s, c, 0, Nz);
+                offsets += ColumnOps.TopExtra(ref s, c);
+            }
+            return (voxels + offsets / (double)ColumnCounts.ExactPerVoxel) * VoxelVolumeMm3;
+        }
+    }
+
+    /// <summary>Sets column (i, j)'s true top height (mm) for a column whose highest voxel is FirstAbove(z) − 1.</summary>
+    private void SetTrueTop(int i, int j, double zMm)
+    {
+        int c = j * Nx + i;
+        TopOffset[c] = ColumnOps.OffsetOf((zMm - Origin.Z) / CellMm - Top[c]);
+    }
 
     /// <summary>Sets voxels k0 ≤ k &lt; k1 of column (i, j): extends the column's run, or moves it to a word block when a second run appears.</summary>
     public void FillColumn(int i, int j, int k0, int k1)
@@ -97,6 +130,8 @@ public sealed class VoxelStock
         k0 = Math.Max(k0, 0); k1 = Math.Min(k1, Nz);
         if (k1 <= k0) return;
         int c = j * Nx + i;
+        // A new highest voxel is filled to its boundary: the old top's offset no longer applies.
+        if (k1 > Top[c] || Top[c] <= Bottom[c] && Slot[c] < 0) TopOffset[c] = 0;
         if (Slot[c] < 0)
         {
             int b = Bottom[c], t = Top[c];
@@ -154,7 +189,7 @@ public sealed class VoxelStock
         int k1 = s.FirstAbove(max.Z);
         for (int j = 0; j < s.Ny; j++)
             for (int i = 0; i < s.Nx; i++)
-                if (s.CenterX(i) < max.X && s.CenterY(j) < max.Y) s.FillColumn(i, j, 0, k1);
+                if (s.CenterX(i) < max.X && s.CenterY(j) < max.Y) { s.FillColumn(i, j, 0, k1); s.SetTrueTop(i, j, max.Z); }
         return s;
     }
 
@@ -169,7 +204,7 @@ public sealed class VoxelStock
             for (int i = 0; i < s.Nx; i++)
             {
                 double dx = s.CenterX(i) - cx, dy = s.CenterY(j) - cy;
-                if (dx * dx + dy * dy <= radiusMm * radiusMm) s.FillColumn(i, j, 0, k1);
+                if (dx * dx + dy * dy <= radiusMm * radiusMm) { s.FillColumn(i, j, 0, k1); s.SetTrueTop(i, j, zMax); }
             }
         return s;
     }
@@ -249,6 +284,7 @@ public sealed class VoxelStock
         Slot.CopyTo(c.Slot, 0);
         Bottom.CopyTo(c.Bottom, 0);
         Top.CopyTo(c.Top, 0);
+        TopOffset.CopyTo(c.TopOffset, 0);
         c.Pool = (ulong[])Pool.Clone();
         c.Blocks = Blocks;
         return c;
@@ -261,6 +297,7 @@ public sealed class VoxelStock
         o.Slot.CopyTo(Slot, 0);
         o.Bottom.CopyTo(Bottom, 0);
         o.Top.CopyTo(Top, 0);
+        o.TopOffset.CopyTo(TopOffset, 0);
         if (Pool.Length < o.Pool.Length) Pool = new ulong[o.Pool.Length];
         o.Pool.AsSpan().CopyTo(Pool);
         Blocks = o.Blocks;
@@ -268,8 +305,10 @@ public sealed class VoxelStock
 }
 
 /// <summary>A stock's own arrays as an <see cref="IColumnStore"/>.</summary>
-public readonly struct HostColumns(ulong[] pool, int[] slot, int[] bottom, int[] top, int words) : IColumnStore
+public readonly struct HostColumns(ulong[] pool, int[] slot, int[] bottom, int[] top, int[] offset, int words) : IColumnStore
 {
+    public int Offset(int column) => offset[column];
+    public void SetOffset(int column, int value) => offset[column] = value;
     public int Words => words;
     public int Slot(int column) => slot[column];
     public int Bottom(int column) => bottom[column];
@@ -281,12 +320,12 @@ public readonly struct HostColumns(ulong[] pool, int[] slot, int[] bottom, int[]
 
 /// <summary>
 /// The memory a stock of so many voxel columns needs while a simulation runs, against what this computer has
-/// free: the 12-byte column table, GC headroom for it (×1.5) and the rest of the pipeline's working set
+/// free: the 16-byte column table, GC headroom for it (×1.5) and the rest of the pipeline's working set
 /// (~0.5 GB measured: runtime, planner, force signatures, meshes at their bounded resolution).
 /// </summary>
 public static class MemoryBudget
 {
-    public const double BytesPerColumn = 12 * 1.5;
+    public const double BytesPerColumn = 16 * 1.5;
     public const long PipelineBaseBytes = 512L << 20;
 
     /// <summary>Null when it fits; else the sentence that says the sizes and the finest voxel size that fits.</summary>

@@ -16,6 +16,17 @@ internal static class Sim
         return pass.Removal;
     }
 
+    /// <summary>gcode-samples/ of this checkout (the folder above the test binaries that holds CncTwin.sln).</summary>
+    public static string Samples
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir != null && !File.Exists(Path.Combine(dir.FullName, "CncTwin.sln"))) dir = dir.Parent;
+            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("CncTwin.sln not found"), "gcode-samples");
+        }
+    }
+
     public static ToolLibrary Tools(string json) => ToolLibrary.ParseJson(json, "tools.json");
 
     public static ToolLibrary One(string type, double d, string extra = "") =>
