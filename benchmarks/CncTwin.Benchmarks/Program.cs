@@ -21,6 +21,11 @@ if (args.Length == 2 && args[0] == "generate-pocket")
     DeepPocketGenerator.Write(w);
     return 0;
 }
+if (args.Length == 1 && args[0] == "mesh-stats")
+{
+    MeshStats.Run(Console.Out);
+    return 0;
+}
 if (args.Length >= 1 && args[0] == "voxel-stats")
 {
     // One timed pass of each removal path on VoxelBenchmarks' case, with the work counted: column updates/s and moves/s.

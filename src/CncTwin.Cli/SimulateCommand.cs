@@ -35,7 +35,9 @@ internal static class SimulateCommand
         var start = new Option<string>("--home-z") { Description = "height of machine Z0 (where the program starts, and where G28/G53 Z0 go) above work Z0, mm: a number, zero (LinuxCNC's convention: machine = work coordinates), or auto: zero for a LinuxCNC INI machine, else the stock top + the longest tool + 25 mm", DefaultValueFactory = _ => "auto" };
         var meshResolution = new Option<double>("--mesh-resolution") { Description = "cell of stock.stl/stock.glb, mm (a multiple of --resolution); default: the voxel size, coarsened for stocks over 400k columns or 2M boundary cells", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "output folder (created if missing)", DefaultValueFactory = _ => DefaultOutDir };
-        var dt = new Option<double>("--dt") { Description = "time step of timeline.csv, s", DefaultValueFactory = _ => Timeline.DefaultStepS };
+        var dt = new Option<double>("--dt") { Description = "time step of timeline.csv, s (0.001 writes the 1 ms timeline of earlier versions)", DefaultValueFactory = _ => Timeline.DefaultOutputStepS };
+        var pauses = new Option<string?>("--timeline-pauses") { Description = "rows of pauses (dwell, spindle wait, tool change) in timeline.csv: compressed (first and last row) or full (every step); default: compressed at the default --dt, full when --dt is given" };
+        pauses.AcceptOnlyFromAmong("compressed", "full");
         var tool = new Option<int>("--tool") { Description = "tool in the spindle at program start", DefaultValueFactory = _ => 0 };
         var blockDelete = new Option<bool>("--block-delete") { Description = "block delete switch on: skip lines starting with '/'" };
         var quiet = new Option<bool>("--quiet") { Description = "no summary table on standard output" };
@@ -52,12 +54,14 @@ internal static class SimulateCommand
         var dialect = CliApp.DialectOption();
         var cmd = new Command("simulate", "Simulate a program on a machine: cycle time, the stock after every move, crashes, cutting forces, spindle load, deflection and chatter.")
         {
-            program, machine, tools, outDir, dt, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower, maxRows, dialect,
+            program, machine, tools, outDir, dt, pauses, tool, blockDelete, quiet, stock, resolution, device, design, meshResolution, start, material, materials, coefficients, dynamics, chatterMethod, vbLimit, initialWear, spindlePower, maxRows, dialect,
         };
         cmd.SetAction((pr, ct) => Task.FromResult(Run(pr.GetValue(program)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(outDir)!, pr.GetValue(dt), pr.GetValue(tool), pr.GetValue(blockDelete), pr.GetValue(quiet),
             new RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), pr.GetValue(device)!, pr.GetValue(design), pr.GetValue(meshResolution), pr.GetValue(start)!),
             new MechanicsArgs(pr.GetValue(material), pr.GetValue(materials), pr.GetValue(coefficients), pr.GetValue(dynamics), pr.GetValue(chatterMethod)!, pr.GetValue(vbLimit), pr.GetValue(initialWear), pr.GetValue(spindlePower)),
-            pr.GetValue(maxRows), CliApp.ParseDialect(pr.GetValue(dialect)!), ct)));
+            pr.GetValue(maxRows), CliApp.ParseDialect(pr.GetValue(dialect)!), ct,
+            // An explicit --dt asks for that grid everywhere (so --dt 0.001 gives the old file row for row).
+            pr.GetValue(pauses) is { } p ? p == "compressed" : pr.GetResult(dt) is not { Implicit: false })));
         return cmd;
     }
 
@@ -72,14 +76,15 @@ internal static class SimulateCommand
     public const long DefaultMaxTimelineRows = SimulationRequest.DefaultMaxTimelineRows;
 
     internal static int Run(string file, string? machinePath, string? toolsPath, string outDir, double dt, int initialTool, bool blockDelete, bool quiet, RemovalArgs? removal = null, MechanicsArgs? mechanics = null,
-        long maxTimelineRows = DefaultMaxTimelineRows, CncTwin.GCode.GCodeDialect dialect = CncTwin.GCode.GCodeDialect.Auto, CancellationToken ct = default)
+        long maxTimelineRows = DefaultMaxTimelineRows, CncTwin.GCode.GCodeDialect dialect = CncTwin.GCode.GCodeDialect.Auto, CancellationToken ct = default,
+        bool compressPauses = true)
     {
         removal ??= new RemovalArgs(null, 0.2, "auto", null, 0);
         mechanics ??= new MechanicsArgs(null, null, null, null);
         if (!CliApp.CheckOutputFolder(outDir)) return CliApp.ExitUsage;
         var request = CliSimulation.Request(file, machinePath, toolsPath, initialTool, blockDelete, removal, mechanics, "simulate");
         if (request == null) return CliApp.ExitUsage;
-        request = request with { TimelineStepS = dt, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir, Dialect = dialect };
+        request = request with { TimelineStepS = dt, CompressTimelinePauses = compressPauses, MaxTimelineRows = maxTimelineRows, OutputFolder = outDir, Dialect = dialect };
         int code = CliSimulation.Setup(request, "simulate", out var context);
         if (context == null) return code;
         try

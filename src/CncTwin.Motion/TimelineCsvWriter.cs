@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CncTwin.Core.IO;
 
 namespace CncTwin.Motion;
 
@@ -18,12 +19,15 @@ public sealed class TimelineCsvWriter : IDisposable
     public long Rows { get; private set; }
 
     private readonly string[] _extraFormats;
+    /// <summary>Per extra column: decimals of its "0.##" format for the fast writer, −1 for other formats.</summary>
+    private readonly int[] _extraDecimals;
 
     /// <param name="extraColumns">Columns later stages append (name and number format), written after the planner's.</param>
     public TimelineCsvWriter(Stream output, IReadOnlyList<(string Name, string Format)>? extraColumns = null)
     {
         _out = output;
         _extraFormats = extraColumns?.Select(c => c.Format).ToArray() ?? [];
+        _extraDecimals = _extraFormats.Select(CsvNumber.DecimalsOf).ToArray();
         Append(Header);
         foreach (var (name, _) in extraColumns ?? []) { Append(','); Append(name); }
         Append('\n');
@@ -35,18 +39,22 @@ public sealed class TimelineCsvWriter : IDisposable
     public void Write(in TimelineSample s, ReadOnlySpan<double> extras)
     {
         if (_buf.Length - _n < 512 + 32 * extras.Length) Flush();
-        Num(s.TimeS, "0.######"); Append(',');
+        Num(s.TimeS, 6); Append(',');
         Int(s.Line); Append(',');
-        Num(s.Position.X, "0.####"); Append(',');
-        Num(s.Position.Y, "0.####"); Append(',');
-        Num(s.Position.Z, "0.####"); Append(',');
-        Num(s.FeedMmPerMin, "0.##"); Append(',');
+        Num(s.Position.X, 4); Append(',');
+        Num(s.Position.Y, 4); Append(',');
+        Num(s.Position.Z, 4); Append(',');
+        Num(s.FeedMmPerMin, 2); Append(',');
         Append(s.Motion); Append(',');
-        Num(s.ProgrammedFeedMmPerMin, "0.###");
+        Num(s.ProgrammedFeedMmPerMin, 3);
         for (int i = 0; i < _extraFormats.Length; i++)
         {
             Append(',');
-            if (i < extras.Length && !double.IsNaN(extras[i])) Num(extras[i], _extraFormats[i]);
+            if (i < extras.Length && !double.IsNaN(extras[i]))
+            {
+                if (_extraDecimals[i] >= 0) Num(extras[i], _extraDecimals[i]);
+                else Num(extras[i], _extraFormats[i]);
+            }
         }
         Append('\n');
         Rows++;
@@ -61,6 +69,13 @@ public sealed class TimelineCsvWriter : IDisposable
     {
         if (Math.Abs(v) < 5e-7) v = 0; // no "-0"
         if (!v.TryFormat(_buf.AsSpan(_n), out int written, format, CultureInfo.InvariantCulture)) throw new InvalidOperationException("timeline row too long");
+        _n += written;
+    }
+
+    private void Num(double v, int decimals)
+    {
+        if (Math.Abs(v) < 5e-7) v = 0; // no "-0"
+        if (!CsvNumber.TryWrite(v, decimals, _buf.AsSpan(_n), out int written)) throw new InvalidOperationException("timeline row too long");
         _n += written;
     }
 

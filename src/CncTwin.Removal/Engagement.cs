@@ -65,6 +65,78 @@ public static class EngagementProbe
 }
 
 /// <summary>
+/// The CPU's way to the same masks as <see cref="EngagementProbe.SliceMask"/>, all slices of a probe at once:
+/// slices where the cutter has the same radius (all of a flat end mill's, a ball's above its ball) look at the
+/// same 64 columns, and a column stored as one run answers a whole stack of slices with two comparisons. A deep
+/// wall beside the cutter (150 layers at 0.2 mm) then costs 64 column reads instead of 9,600. Bit for bit the
+/// kernel's result: the same expressions in the same order give the same columns.
+/// </summary>
+public static class EngagementFast
+{
+    public static void ProbeMasks<TStore, TProfile>(ref TStore store, in ProbePoint q, in ProbeParams p, TProfile profile, Span<ulong> masks, Span<int> columns)
+        where TStore : struct, IColumnStore where TProfile : struct, ICutterProfile
+    {
+        masks.Clear();
+        double kTip = Math.Floor((q.Z - p.OriginZ) / p.Cell - 0.5) + 1;
+        int k0 = (int)Math.Max(0, kTip);
+        int s = 0;
+        while (s < p.Slices)
+        {
+            int k = k0 + s;
+            if (k >= p.Nz || k < 0) break;
+            double height = p.OriginZ + (k + 0.5) * p.Cell - q.Z;
+            if (height > p.FluteLengthMm) break;
+            double r = height < 0 ? 0 : profile.RadiusAt(height) - 0.5 * p.Cell;
+            // The run of slices with this same radius (heights only grow with s).
+            int e = s + 1;
+            while (e < p.Slices && k0 + e < p.Nz)
+            {
+                double he = p.OriginZ + (k0 + e + 0.5) * p.Cell - q.Z;
+                if (he < 0 || he > p.FluteLengthMm || profile.RadiusAt(he) - 0.5 * p.Cell != r) break;
+                e++;
+            }
+            if (height >= 0 && r > 0)
+            {
+                BinColumns(q, p, r, columns);
+                for (int b = 0; b < EngagementProbe.AngleBins; b++)
+                {
+                    int c = columns[b];
+                    if (c < 0) continue;
+                    ulong bit = 1UL << b;
+                    if (store.Slot(c) < 0)
+                    {
+                        // Slices s..e−1 are layers k0+s..k0+e−1: those inside the run [Bottom, Top) are material.
+                        int lo = Math.Max(s, store.Bottom(c) - k0), hi = Math.Min(e, store.Top(c) - k0);
+                        for (int t = lo; t < hi; t++) masks[t] |= bit;
+                    }
+                    else
+                        for (int t = s; t < e; t++)
+                            if (ColumnOps.Test(ref store, c, k0 + t)) masks[t] |= bit;
+                }
+            }
+            s = e;
+        }
+    }
+
+    /// <summary>The column under each angle bin's point at radius r (−1 outside the stock), as SliceMask computes it.</summary>
+    private static void BinColumns(in ProbePoint q, in ProbeParams p, double r, Span<int> columns)
+    {
+        double nx = -q.Fy, ny = q.Fx;
+        double cd = Math.Cos(EngagementProbe.BinRad), sd = Math.Sin(EngagementProbe.BinRad);
+        double c = Math.Cos(0.5 * EngagementProbe.BinRad), s = Math.Sin(0.5 * EngagementProbe.BinRad);
+        for (int b = 0; b < EngagementProbe.AngleBins; b++)
+        {
+            double ux = q.Fx * s + nx * c, uy = q.Fy * s + ny * c;
+            double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
+            columns[b] = fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny ? (int)fj * p.Nx + (int)fi : -1;
+            double c2 = c * cd - s * sd;
+            s = s * cd + c * sd;
+            c = c2;
+        }
+    }
+}
+
+/// <summary>
 /// The engagement of one tool position: per axial slice the engaged angle bins (the map the force model
 /// integrates), and the usual summary figures. Heights are from the tool tip.
 /// </summary>

@@ -291,7 +291,12 @@ public sealed class MaterialRemovalSimulator : IDisposable
     {
         double x0 = Math.Min(path.Start.X, path.End.X), x1 = Math.Max(path.Start.X, path.End.X);
         double y0 = Math.Min(path.Start.Y, path.End.Y), y1 = Math.Max(path.Start.Y, path.End.Y);
-        if (path is CirclePath c) { x0 = c.Center.X - c.RadiusMm; x1 = c.Center.X + c.RadiusMm; y0 = c.Center.Y - c.RadiusMm; y1 = c.Center.Y + c.RadiusMm; }
+        if (path is CirclePath c)
+        {
+            double grow = ArcBulge(c.RadiusMm, c.SweepRad);
+            if (double.IsInfinity(grow)) { x0 = c.Center.X - c.RadiusMm; x1 = c.Center.X + c.RadiusMm; y0 = c.Center.Y - c.RadiusMm; y1 = c.Center.Y + c.RadiusMm; }
+            else { x0 -= grow; x1 += grow; y0 -= grow; y1 += grow; }
+        }
         return Rect(x0 - r, x1 + r, y0 - r, y1 + r, ColumnQuery.MaxTopBound, out var q) ? (int)_engine.Query(q) : 0;
     }
 
@@ -330,14 +335,16 @@ public sealed class MaterialRemovalSimulator : IDisposable
         double x0 = double.MaxValue, y0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, zMin = double.MaxValue;
         foreach (var s in _segs)
         {
-            if (s.IsArc != 0)
+            double grow = s.IsArc != 0 ? ArcBulge(s.Rho, s.SweepRad) : 0;
+            if (double.IsInfinity(grow))
             {
-                // Conservative: the whole circle's box.
+                // More than half a turn: the whole circle's box.
                 x0 = Math.Min(x0, s.Cx - s.Rho); x1 = Math.Max(x1, s.Cx + s.Rho);
                 y0 = Math.Min(y0, s.Cy - s.Rho); y1 = Math.Max(y1, s.Cy + s.Rho);
+                grow = 0;
             }
-            x0 = Math.Min(x0, Math.Min(s.X0, s.X1)); x1 = Math.Max(x1, Math.Max(s.X0, s.X1));
-            y0 = Math.Min(y0, Math.Min(s.Y0, s.Y1)); y1 = Math.Max(y1, Math.Max(s.Y0, s.Y1));
+            x0 = Math.Min(x0, Math.Min(s.X0, s.X1) - grow); x1 = Math.Max(x1, Math.Max(s.X0, s.X1) + grow);
+            y0 = Math.Min(y0, Math.Min(s.Y0, s.Y1) - grow); y1 = Math.Max(y1, Math.Max(s.Y0, s.Y1) + grow);
             zMin = Math.Min(zMin, Math.Min(s.Z0, s.Z1));
         }
         if (zMin >= _stock.Max.Z) return false; // entirely above the stock: nothing can touch it
@@ -354,6 +361,18 @@ public sealed class MaterialRemovalSimulator : IDisposable
         p.TipCells = (zMin - p.OriginZ) / p.Cell;
         ColumnsVisited += (long)p.BoxNx * p.BoxNy;
         return true;
+    }
+
+    /// <summary>
+    /// How far an arc of at most half a turn strays from the box of its end points: never more than its sagitta
+    /// R(1 − cos(θ/2)) from the chord. ∞ for longer arcs (then the whole circle's box is used). A G64 blend between
+    /// nearly collinear moves is an arc of huge radius and tiny angle: its circle's box once covered the whole
+    /// stock, and every such blend queried and swept every column (9 of ballend-finish's 15 s).
+    /// </summary>
+    private static double ArcBulge(double radiusMm, double sweepRad)
+    {
+        double a = Math.Abs(sweepRad);
+        return a <= Math.PI ? radiusMm * (1 - Math.Cos(a / 2)) + 1e-9 : double.PositiveInfinity;
     }
 
     /// <summary>Lines as they are; horizontal circles exactly; helices and other planes as chords.</summary>

@@ -21,6 +21,7 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
 
     public void FillLayer(int k, Span<float> values)
     {
+        if (Factor == 1) { FillVoxelLayer(k, values); return; }
         int f = Factor, nx = Nx, ny = Ny;
         double norm = 1.0 / (f * f * f), perVoxel = 1.0 / ColumnCounts.ExactPerVoxel;
         int k0 = k * f, k1 = Math.Min(stock.Nz, k0 + f);
@@ -31,17 +32,45 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
                 double n = 0;
                 for (int vj = j * f; vj < Math.Min(stock.Ny, j * f + f); vj++)
                     for (int vi = i * f; vi < Math.Min(stock.Nx, i * f + f); vi++)
-                    {
-                        int c = vj * stock.Nx + vi;
-                        n += ColumnOps.CountRange(ref columns, c, k0, k1);
-                        // The top's offset belongs to voxel Top (material above the boundary) or Top−1 (missing below it).
-                        long extra = ColumnOps.TopExtra(ref columns, c);
-                        if (extra == 0) continue;
-                        int owner = extra > 0 ? columns.Top(c) : columns.Top(c) - 1;
-                        if (owner >= k0 && owner < k1) n += extra * perVoxel;
-                    }
+                        n += Material(ref columns, vj * stock.Nx + vi, k0, k1, perVoxel);
                 values[j * nx + i] = (float)(n * norm);
             }
+    }
+
+    /// <summary>Material of voxels k0..k1−1 of a column, its top counted at its true height.</summary>
+    private static double Material(ref HostColumns columns, int c, int k0, int k1, double perVoxel)
+    {
+        double n = ColumnOps.CountRange(ref columns, c, k0, k1);
+        // The top's offset belongs to voxel Top (material above the boundary) or Top−1 (missing below it).
+        long extra = ColumnOps.TopExtra(ref columns, c);
+        if (extra == 0) return n;
+        int owner = extra > 0 ? columns.Top(c) : columns.Top(c) - 1;
+        return owner >= k0 && owner < k1 ? n + extra * perVoxel : n;
+    }
+
+    private float[]? _layer;
+
+    /// <summary>One voxel per grid point (the default for all but huge stocks): rows of columns in parallel.</summary>
+    private void FillVoxelLayer(int k, Span<float> values)
+    {
+        int nx = stock.Nx, ny = stock.Ny;
+        double perVoxel = 1.0 / ColumnCounts.ExactPerVoxel;
+        var slot = stock.Slot; var bottom = stock.Bottom; var top = stock.Top;
+        var target = _layer ??= new float[nx * ny];
+        Parallel.For(0, ny, j =>
+        {
+            var columns = stock.Host();
+            for (int i = 0, c = j * nx; i < nx; i++, c++)
+            {
+                // Single-run columns away from their top (nearly all) straight from the table; the rest through the column code.
+                int t = top[c];
+                if (slot[c] < 0 && t - 1 != k && t != k)
+                    target[c] = k >= bottom[c] && k < t ? 1f : 0f;
+                else
+                    target[c] = (float)Material(ref columns, c, k, k + 1, perVoxel);
+            }
+        });
+        target.AsSpan().CopyTo(values);
     }
 
     /// <summary>
@@ -69,10 +98,58 @@ public static class StockMesh
         using var stl = stlPath != null ? new StlWriter(stlPath) : null;
         var indexed = glbPath != null ? new IndexedMeshBuilder() : null;
         var sink = new Tee(stl, indexed);
-        MarchingCubes.Extract(field, 0.5f, sink);
+        // Extraction on this thread, writing and vertex welding on another: batches of triangles between them
+        // (a bounded number in flight, so memory stays that of a few batches).
+        using (var pipe = new Pipelined(sink)) MarchingCubes.Extract(field, 0.5f, pipe);
         stl?.Complete();
         if (indexed != null) GlbWriter.Write(glbPath!, indexed.Positions, indexed.Indices, "stock");
         return new Result(sink.Triangles, sink.Volume / 6, field.CellMm);
+    }
+
+    /// <summary>Hands triangles to the consumer in batches on a second core; Dispose waits for it (and rethrows its failure).</summary>
+    private sealed class Pipelined : ITriangleSink, IDisposable
+    {
+        private const int BatchTriangles = 16384;
+        private readonly System.Collections.Concurrent.BlockingCollection<(Vector3[] Items, int Count)> _full = new(boundedCapacity: 4);
+        private readonly System.Collections.Concurrent.ConcurrentBag<Vector3[]> _free = new();
+        private readonly Task _consumer;
+        private Vector3[] _batch = new Vector3[3 * BatchTriangles];
+        private int _n;
+
+        public Pipelined(ITriangleSink target)
+        {
+            _consumer = Task.Factory.StartNew(() =>
+            {
+                foreach (var (items, count) in _full.GetConsumingEnumerable())
+                {
+                    for (int i = 0; i < count; i += 3) target.AddTriangle(items[i], items[i + 1], items[i + 2]);
+                    _free.Add(items);
+                }
+            }, TaskCreationOptions.LongRunning);
+        }
+
+        public void AddTriangle(Vector3 p, Vector3 q, Vector3 r)
+        {
+            _batch[_n] = p; _batch[_n + 1] = q; _batch[_n + 2] = r;
+            _n += 3;
+            if (_n == _batch.Length) Hand();
+        }
+
+        private void Hand()
+        {
+            if (_consumer.IsFaulted) _consumer.GetAwaiter().GetResult();
+            _full.Add((_batch, _n));
+            _batch = _free.TryTake(out var b) ? b : new Vector3[3 * BatchTriangles];
+            _n = 0;
+        }
+
+        public void Dispose()
+        {
+            if (_n > 0 && !_consumer.IsFaulted) Hand();
+            _full.CompleteAdding();
+            try { _consumer.GetAwaiter().GetResult(); }
+            finally { _full.Dispose(); }
+        }
     }
 
     private sealed class Tee(ITriangleSink? a, ITriangleSink? b) : ITriangleSink

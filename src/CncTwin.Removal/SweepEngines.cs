@@ -83,20 +83,23 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
     public void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile
     {
         var store = stock.Host();
-        if ((long)probes.Length * p.Slices < 2048)
+        Span<int> columns = stackalloc int[EngagementProbe.AngleBins];
+        if (probes.Length < 64)
         {
             for (int n = 0; n < probes.Length; n++)
-                for (int s = 0; s < p.Slices; s++)
-                    masks[n * p.Slices + s] = EngagementProbe.SliceMask(ref store, probes[n], s, p, profile);
+                EngagementFast.ProbeMasks(ref store, probes[n], p, profile, masks.Slice(n * p.Slices, p.Slices), columns);
             return;
         }
         var pts = probes.ToArray();
         var output = new ulong[probes.Length * p.Slices];
         var pp = p;
-        Parallel.For(0, pts.Length, n =>
+        // Chunks of probes per task: one probe is now far too little work to hand to another thread.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, pts.Length, 32), range =>
         {
             var st = stock.Host();
-            for (int s = 0; s < pp.Slices; s++) output[n * pp.Slices + s] = EngagementProbe.SliceMask(ref st, pts[n], s, pp, profile);
+            Span<int> cols = stackalloc int[EngagementProbe.AngleBins];
+            for (int n = range.Item1; n < range.Item2; n++)
+                EngagementFast.ProbeMasks(ref st, pts[n], pp, profile, output.AsSpan(n * pp.Slices, pp.Slices), cols);
         });
         output.CopyTo(masks);
     }

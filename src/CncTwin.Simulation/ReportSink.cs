@@ -17,6 +17,8 @@ public sealed class ReportSink(string path) : ISimulationSink
     private ReportData _d = new() { ProgramPath = "", Machine = "" };
     private MachineProfile _machine = MachineProfile.DefaultVmc;
     private int _mrr, _force, _power, _load, _wear;
+    /// <summary>The report meshes its own coarse stock: it can be written while the full meshes are.</summary>
+    public bool CompletesAlongside => true;
 
     public void Begin(SimulationResult run)
     {

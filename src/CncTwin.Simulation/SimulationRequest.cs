@@ -95,7 +95,9 @@ public sealed record SimulationRequest
     public double? SpindlePowerW { get; init; }
 
     /// <summary>Time step of the timeline, s.</summary>
-    public double TimelineStepS { get; init; } = Timeline.DefaultStepS;
+    public double TimelineStepS { get; init; } = Timeline.DefaultOutputStepS;
+    /// <summary>Pauses (dwell, spindle wait, tool change) as their first and last timeline rows only (nothing changes in between).</summary>
+    public bool CompressTimelinePauses { get; init; } = true;
     /// <summary>The timeline stops after this many rows (the rest is still simulated and summarised).</summary>
     public long MaxTimelineRows { get; init; } = DefaultMaxTimelineRows;
 

@@ -61,6 +61,37 @@ public static class Simulator
         return m;
     }
 
+    /// <summary>
+    /// Completes the sinks in order, except that those marked <see cref="ISimulationSink.CompletesAlongside"/> (the
+    /// meshes, the report) run on their own threads meanwhile; a sink after them (the summary, last) starts only
+    /// when they are done, so it sees their figures and wall times. The first failure is rethrown.
+    /// </summary>
+    private static void CompleteAll(IReadOnlyList<ISimulationSink> sinks, SimulationResult result)
+    {
+        var running = new List<Task>();
+        void Join()
+        {
+            Exception? first = null;
+            foreach (var t in running)
+            {
+                try { t.GetAwaiter().GetResult(); }
+                catch (Exception ex) { first ??= ex; }
+            }
+            running.Clear();
+            if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+        try
+        {
+            foreach (var s in sinks)
+            {
+                if (s.CompletesAlongside) { running.Add(Task.Run(() => s.Complete(result))); continue; }
+                Join();
+                s.Complete(result);
+            }
+        }
+        finally { Join(); }
+    }
+
     private static SimulationResult Run(SimulationContext context, IReadOnlyList<ISimulationSink> sinks, IProgress<SimulationProgress>? progress, CancellationToken ct, long knownTotal)
     {
         var timeline = TimelineLayout();
@@ -68,19 +99,31 @@ public static class Simulator
         var moveValues = new double[moveLayout.Count];
         Range loadMove = moveLayout.StageRange(Stages.Forces), wearMove = moveLayout.StageRange(Stages.Wear);
         SimulationResult? result = null;
-        long writingTicks = 0;
+        // Sinks get moves, samples and warnings on the pump's thread while the stages run on this one.
+        using var pump = new SinkPump(sinks, Math.Max(timeline.Count, moveLayout.Count));
+        bool pumping = true;
+        var warnGate = new Lock();
         void Warn(Diagnostic w)
         {
-            result!.Warnings.Add(w);
-            foreach (var s in sinks) s.OnWarning(w);
+            // Also called from the read-ahead interpreter's thread (spindle-limit warnings).
+            lock (warnGate)
+            {
+                result!.Warnings.Add(w);
+                if (pumping) pump.Warning(w);
+                else foreach (var s in sinks) s.OnWarning(w);
+            }
+        }
+        void Drain()
+        {
+            lock (warnGate) pumping = false;
+            pump.Drain();
+            result!.Pass.Times.Add(Stages.Writing, pump.BusyTicks);
         }
         void OnMove(MoveResult r)
         {
             CuttingLoadSimulator.FillMove(r.Loads!, moveValues.AsSpan(loadMove));
             ToolWearSimulator.FillMove(r.Wear!, moveValues.AsSpan(wearMove));
-            long t0 = Stopwatch.GetTimestamp();
-            foreach (var s in sinks) s.OnMove(r, moveValues);
-            writingTicks += Stopwatch.GetTimestamp() - t0;
+            pump.Move(r, moveValues);
         }
         var pass = new SimulationPass(context, new PassOptions
         {
@@ -112,16 +155,14 @@ public static class Simulator
                              Warn(new Diagnostic(DiagnosticKind.Warning, string.Create(CultureInfo.InvariantCulture,
                                  $"the timeline stops at t = {t:0.###} s after {req.MaxTimelineRows:N0} rows; the rest of the program is still simulated and summarised"))
                              { Code = "timeline-truncated", File = context.ProgramPath, Value = t.ToString("0.###", CultureInfo.InvariantCulture) });
-                         }))
+                         }, req.CompressTimelinePauses))
                 {
                     var current = pass.Current;
                     RemovalColumns.Fill(current?.Removal, sample, values.AsSpan(removalT));
                     pass.Loads.Fill(current?.Loads, sample, values.AsSpan(loadsT));
                     if (current != null) toolInSpindle = current.Removal.Tool;
                     pass.Wear.Fill(current?.Wear, sample.TimeS, toolInSpindle, values.AsSpan(wearT));
-                    long t0 = Stopwatch.GetTimestamp();
-                    foreach (var s in sinks) s.OnSample(sample, values);
-                    writingTicks += Stopwatch.GetTimestamp() - t0;
+                    pump.Sample(sample, values);
                     rows++;
                     if ((rows & 1023) == 0)
                     {
@@ -134,23 +175,25 @@ public static class Simulator
                     }
                 }
                 result.TimelineRows = rows;
-                pass.Times.Add(Stages.Writing, writingTicks);
+                Drain();
                 if (pass.Toolpath.HasCuts && !(pass.Removal.RemovedMm3 > 0))
                     Warn(new Diagnostic(DiagnosticKind.Warning,
                         $"no cutting move touches the stock ({context.StockDescription}): nothing was removed, so there are no loads, wear or chatter to report; is the stock where the program cuts?")
                     { Code = "stock-untouched", File = context.ProgramPath });
                 progress?.Report(new SimulationProgress(Stages.Meshes, pass.MovesDone, total, pass.Plan.TotalTimeS));
-                foreach (var s in sinks) s.Complete(result);
+                CompleteAll(sinks, result);
             }
             catch (GCodeException ex)
             {
                 result.TimelineRows = rows;
+                Drain();
                 result.Error = Diagnostic.FromProgram(ex);
                 foreach (var s in sinks) s.Fail(result);
             }
             catch (SimulationSetupException ex)
             {
                 result.TimelineRows = rows;
+                Drain();
                 result.Error = ex.Diagnostics[0];
                 foreach (var s in sinks) s.Fail(result);
             }

@@ -6,9 +6,10 @@ namespace CncTwin.Simulation;
 
 /// <summary>
 /// Where a run's results stream to. Every method has a default that ignores it: a sink implements what it uses.
-/// Calls come from the run's own thread, in order: Begin, then moves and samples as they are computed (a move
-/// before the samples that fall in it), warnings as found, then Complete (in sink order) or Fail. A sink that is
-/// IDisposable is disposed after Complete or Fail, also when the run is cancelled.
+/// Calls come one at a time, in order: Begin, then moves and samples as they are computed (a move before the
+/// samples that fall in it) and warnings as found, all from the run's sink thread (not the stages' own), then
+/// Complete (in sink order; those marked CompletesAlongside concurrently with the next ones) or Fail. A sink that
+/// is IDisposable is disposed after Complete or Fail, also when the run is cancelled.
 /// </summary>
 public interface ISimulationSink
 {
@@ -18,6 +19,11 @@ public interface ISimulationSink
     void OnWarning(Diagnostic warning) { }
     /// <summary>The run reached the end of the program.</summary>
     void Complete(SimulationResult result) { }
+    /// <summary>
+    /// Complete may run on another thread alongside the sinks around it (it only reads the finished run and writes
+    /// its own files): the stock meshes and the report. Sinks listed after it wait for it.
+    /// </summary>
+    bool CompletesAlongside => false;
     /// <summary>The run stopped at an error (<see cref="SimulationResult.Error"/>): what came before it is complete.</summary>
     void Fail(SimulationResult result) { }
 }
@@ -99,6 +105,8 @@ public sealed class SummaryJsonSink(string path) : ISimulationSink
 /// </summary>
 public sealed class StockMeshSink(string? stlPath, string? glbPath, string? designFolder = null) : ISimulationSink
 {
+    public bool CompletesAlongside => true;
+
     /// <summary>Stale meshes of an earlier run go first: until this run writes its own, none is shown as its result.</summary>
     public void Begin(SimulationResult run)
     {
