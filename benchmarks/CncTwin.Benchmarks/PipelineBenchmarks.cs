@@ -7,7 +7,7 @@ namespace CncTwin.Benchmarks;
 
 /// <summary>
 /// The whole pipeline through the library (<see cref="Simulator.RunAsync"/>) on the bundled pocket.ngc with the
-/// command line's defaults (0.2 mm voxels, 1 ms timeline) on the CPU: into memory only, and into the files
+/// command line's defaults (0.2 mm voxels, 10 ms timeline) on the CPU: into memory only, and into the files
 /// simulate writes. Baseline (same run): interpreting and planning the program alone. Stage times of one run:
 /// `dotnet run -c Release --project benchmarks/CncTwin.Benchmarks -- pipeline-stages`.
 /// </summary>
@@ -54,12 +54,13 @@ public class PipelineBenchmarks
         return r.Removal.RemovedMm3;
     }
 
-    /// <summary>One default run per bundled sample into files: wall time of each stage (exclusive; the interpreter overlaps on its own core).</summary>
+    /// <summary>One default run per bundled sample into files: wall time of each stage (the interpreter, the planner with the removal, the writers and the meshes/report run on threads of their own, so stages overlap).</summary>
     public static void PrintStageTimes(TextWriter w)
     {
-        foreach (var program in new[] { "pocket.ngc", "ballend-finish.ngc", "contour.ngc", "drilling.ngc" })
+        foreach (var program in new[] { "pocket.ngc", "pocket-deep.ngc", "ballend-finish.ngc", "contour.ngc", "drilling.ngc" })
         {
-            var context = SimulationContext.CreateOrThrow(Request(program));
+            var request = program is "pocket-deep.ngc" or "ballend-finish.ngc" ? SimulateDefaultsBenchmarks.Request(program) : Request(program);
+            var context = SimulationContext.CreateOrThrow(request);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var r = Simulator.RunAsync(context, SimulationSinks.ForFolder(Path.Combine(Path.GetTempPath(), "cnctwin-stages-" + program))).GetAwaiter().GetResult();
             double total = clock.Elapsed.TotalSeconds;

@@ -47,6 +47,11 @@ public struct SweepParams
     /// lies more than this inside them, so quantisation at walls the cutter just left is never a crash.
     /// </summary>
     public double TolMm;
+    /// <summary>
+    /// 1 when the shank (resp. holder) can come down to the stock's top in this sweep; 0 lets every column skip
+    /// that geometry (the common case: the flutes are longer than the cut is deep).
+    /// </summary>
+    public int ShankReaches, HolderReaches;
 }
 
 /// <summary>What one column must do for a sweep: heights in mm (±∞ where nothing applies).</summary>
@@ -93,8 +98,8 @@ public static class ColumnSweep
                 if (d <= r - p.TolMm) h.DeepMm = Math.Min(h.DeepMm, low + p.TolMm);
                 h.ShankFromMm = Math.Max(h.ShankFromMm, seg.Z0 + p.FluteLengthMm);
             }
-            if (d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, seg.Z0 + p.StickoutMm);
-            if (d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, seg.Z0 + p.StickoutMm);
+            if (p.ShankReaches != 0 && d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, seg.Z0 + p.StickoutMm);
+            if (p.HolderReaches != 0 && d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, seg.Z0 + p.StickoutMm);
             return;
         }
         double vx = seg.X1 - seg.X0, vy = seg.Y1 - seg.Y0, dz = seg.Z1 - seg.Z0;
@@ -112,8 +117,8 @@ public static class ColumnSweep
                 if (d <= r - p.TolMm) h.DeepMm = Math.Min(h.DeepMm, low + p.TolMm);
                 h.ShankFromMm = Math.Max(h.ShankFromMm, zHi + p.FluteLengthMm);
             }
-            if (d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, zHi + p.StickoutMm);
-            if (d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, zLo + p.StickoutMm);
+            if (p.ShankReaches != 0 && d <= p.ShankRadiusMm - p.TolMm) h.ShankToMm = Math.Max(h.ShankToMm, zHi + p.StickoutMm);
+            if (p.HolderReaches != 0 && d <= p.HolderRadiusMm - p.TolMm) h.HolderFromMm = Math.Min(h.HolderFromMm, zLo + p.StickoutMm);
             return;
         }
         double ux = vx / len, uy = vy / len, m = dz / len;
@@ -128,12 +133,12 @@ public static class ColumnSweep
             TipRange(zFoot, m, a, b, out tipLo, out tipHi);
             h.ShankFromMm = Math.Max(h.ShankFromMm, tipHi + p.FluteLengthMm);
         }
-        if (Cover(p.ShankRadiusMm - p.TolMm, e, sq, len, out a, out b))
+        if (p.ShankReaches != 0 && Cover(p.ShankRadiusMm - p.TolMm, e, sq, len, out a, out b))
         {
             TipRange(zFoot, m, a, b, out tipLo, out tipHi);
             h.ShankToMm = Math.Max(h.ShankToMm, tipHi + p.StickoutMm);
         }
-        if (Cover(p.HolderRadiusMm - p.TolMm, e, sq, len, out a, out b))
+        if (p.HolderReaches != 0 && Cover(p.HolderRadiusMm - p.TolMm, e, sq, len, out a, out b))
         {
             TipRange(zFoot, m, a, b, out tipLo, out tipHi);
             h.HolderFromMm = Math.Min(h.HolderFromMm, tipLo + p.StickoutMm);

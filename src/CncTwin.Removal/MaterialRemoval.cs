@@ -350,8 +350,10 @@ public sealed class MaterialRemovalSimulator : IDisposable
         if (zMin >= _stock.Max.Z) return false; // entirely above the stock: nothing can touch it
         // The shank and holder widen the box only when they come down to the stock's top.
         double reach = c.RadiusMm;
-        if (zMin + c.FluteLengthMm < _stock.Max.Z) reach = Math.Max(reach, p.ShankRadiusMm);
-        if (zMin + c.StickoutMm < _stock.Max.Z) reach = Math.Max(reach, p.HolderRadiusMm);
+        p.ShankReaches = zMin + c.FluteLengthMm < _stock.Max.Z ? 1 : 0;
+        p.HolderReaches = zMin + c.StickoutMm < _stock.Max.Z ? 1 : 0;
+        if (p.ShankReaches != 0) reach = Math.Max(reach, p.ShankRadiusMm);
+        if (p.HolderReaches != 0) reach = Math.Max(reach, p.HolderRadiusMm);
         int i0 = Math.Max(0, (int)Math.Floor((x0 - reach - p.OriginX) / p.Cell));
         int i1 = Math.Min(p.Nx - 1, (int)Math.Ceiling((x1 + reach - p.OriginX) / p.Cell));
         int j0 = Math.Max(0, (int)Math.Floor((y0 - reach - p.OriginY) / p.Cell));

@@ -25,16 +25,20 @@ public sealed class StockField(VoxelStock stock, int factor) : IScalarLayers
         int f = Factor, nx = Nx, ny = Ny;
         double norm = 1.0 / (f * f * f), perVoxel = 1.0 / ColumnCounts.ExactPerVoxel;
         int k0 = k * f, k1 = Math.Min(stock.Nz, k0 + f);
-        var columns = stock.Host();
-        for (int j = 0; j < ny; j++)
+        var target = _layer ??= new float[nx * ny];
+        Parallel.For(0, ny, j =>
+        {
+            var columns = stock.Host();
             for (int i = 0; i < nx; i++)
             {
                 double n = 0;
                 for (int vj = j * f; vj < Math.Min(stock.Ny, j * f + f); vj++)
                     for (int vi = i * f; vi < Math.Min(stock.Nx, i * f + f); vi++)
                         n += Material(ref columns, vj * stock.Nx + vi, k0, k1, perVoxel);
-                values[j * nx + i] = (float)(n * norm);
+                target[j * nx + i] = (float)(n * norm);
             }
+        });
+        target.AsSpan().CopyTo(values);
     }
 
     /// <summary>Material of voxels k0..k1−1 of a column, its top counted at its true height.</summary>

@@ -119,12 +119,17 @@ public sealed class SimulationPass : IDisposable
         long upstream = 0, planned = 0;
         var planIn = StageTimes.Inclusive(commands, t => upstream += t);
         var planOut = StageTimes.Inclusive(Travel.Observe(Plan.Observe(new MotionPlanner(_ctx.Machine).Plan(planIn))), t => planned += t);
+        var removed = Removed(planOut, ct);
+        // The planner and the removal run on their own thread a few moves ahead of the loads, wear and timeline (on
+        // this one): the second core works while the cutting mechanics run. Only the stock's own engine on the CPU:
+        // a GPU context stays on the thread that made it.
+        if (_opt.ReadAhead && _opt.OnCanonicalMove == null && Removal.DeviceName == "cpu") removed = ReadAhead.Run(removed, batchSize: 8, batchesAhead: 16);
         try
         {
-            foreach (var item in planOut)
+            foreach (var (item, removal, cutter) in removed)
             {
                 ct.ThrowIfCancellationRequested();
-                Current = item is PlannedMove m ? Process(m) : null;
+                Current = item is PlannedMove m ? Process(m, removal!, cutter!) : null;
                 yield return item;
             }
         }
@@ -145,14 +150,29 @@ public sealed class SimulationPass : IDisposable
 
     private readonly Lock _stockLock = new();
 
-    private MoveResult Process(PlannedMove m)
+    /// <summary>The plan with each move's removal (and its cutter), the stock cut in plan order.</summary>
+    private IEnumerable<(PlanItem Item, MoveRemoval? Removal, ICutter? Cutter)> Removed(IEnumerable<PlanItem> plan, CancellationToken ct)
     {
-        long t0 = Stopwatch.GetTimestamp();
-        MoveRemoval removal;
-        lock (_stockLock) removal = Removal.Process(m);
-        var cutter = Removal.CutterFor(m.Move.Tool);
+        foreach (var item in plan)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (item is not PlannedMove m) { yield return (item, null, null); continue; }
+            long t0 = Stopwatch.GetTimestamp();
+            MoveRemoval removal;
+            ICutter cutter;
+            lock (_stockLock)
+            {
+                removal = Removal.Process(m);
+                cutter = Removal.CutterFor(m.Move.Tool);
+            }
+            Times.Add(Stages.Removal, Stopwatch.GetTimestamp() - t0);
+            yield return (item, removal, cutter);
+        }
+    }
+
+    private MoveResult Process(PlannedMove m, MoveRemoval removal, ICutter cutter)
+    {
         long t1 = Stopwatch.GetTimestamp();
-        Times.Add(Stages.Removal, t1 - t0);
         MoveLoads? loads = null;
         MoveWear? wear = null;
         if ((_opt.Stages & PipelineStages.Loads) == PipelineStages.Loads)
