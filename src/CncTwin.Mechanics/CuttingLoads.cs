@@ -343,17 +343,24 @@ public sealed class CuttingLoadSimulator : CncTwin.Core.IO.ISummaryContributor
         private readonly int _tool;
         private readonly long _firstUm;
         private readonly ulong[] _masks;
+        private readonly int _used;
         private readonly int _hash;
         private SignatureKey(int tool, long firstUm, ulong[] masks)
         {
             _tool = tool; _firstUm = firstUm; _masks = masks;
+            // Trailing empty slices (layers above the material) do not change the signature: a deep wall beside the
+            // cutter no longer makes every probe's key 150 words long and unequal to its neighbour's.
+            int used = masks.Length;
+            while (used > 0 && masks[used - 1] == 0) used--;
+            _used = used;
             var h = new HashCode();
             h.Add(tool); h.Add(firstUm);
-            foreach (var m in masks) h.Add(m);
+            for (int i = 0; i < used; i++) h.Add(masks[i]);
             _hash = h.ToHashCode();
         }
         public static SignatureKey Of(int tool, EngagementMap e) => new(tool, (long)Math.Round(e.FirstSliceHeightMm * 1e4), e.Masks);
-        public bool Equals(SignatureKey? o) => o != null && o._hash == _hash && o._tool == _tool && o._firstUm == _firstUm && o._masks.AsSpan().SequenceEqual(_masks);
+        public bool Equals(SignatureKey? o) => o != null && o._hash == _hash && o._tool == _tool && o._firstUm == _firstUm
+            && o._masks.AsSpan(0, o._used).SequenceEqual(_masks.AsSpan(0, _used));
         public override bool Equals(object? obj) => Equals(obj as SignatureKey);
         public override int GetHashCode() => _hash;
     }

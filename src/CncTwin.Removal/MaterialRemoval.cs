@@ -94,6 +94,8 @@ public sealed class MaterialRemovalSimulator : IDisposable
     /// <summary>Column updates the sweeps have run (columns in the moves' boxes): the unit of work of the kernel.</summary>
     public long ColumnsVisited { get; private set; }
     public IReadOnlyList<Collision> Collisions => _collisions;
+    /// <summary>Stopwatch ticks spent reading engagement from the stock (part of Process; reported as its own stage).</summary>
+    public long EngagementTicks { get; private set; }
     /// <summary>Tools the program used that the library lacks (simulated as default flat end mills).</summary>
     public IReadOnlyCollection<int> UnknownTools => _fallback.Keys;
     public Action<string>? Warn { get; set; }
@@ -145,7 +147,9 @@ public sealed class MaterialRemovalSimulator : IDisposable
         bool plunge = m.Path is LinePath && horizontal.Length < 1e-6 && m.Path.End.Z < m.Path.Start.Z;
 
         // 1. Engagement, from the stock as it is before this move.
+        long te = System.Diagnostics.Stopwatch.GetTimestamp();
         var probes = rapid || plunge ? [] : Engagement(m, cutter, step);
+        EngagementTicks += System.Diagnostics.Stopwatch.GetTimestamp() - te;
         if (plunge) _plungeTopK = HighestMaterialInDisc(m.Path.Start.X, m.Path.Start.Y, cutter.RadiusMm);
         bool centreHit = !cutter.CenterCutting && !rapid && CentreColumnHasMaterial(m);
 

@@ -59,6 +59,6 @@ public static class TimelineChannels
 /// <summary>The stage names used in layouts and stage times.</summary>
 public static class Stages
 {
-    public const string Interpret = "interpret", Plan = "plan", Removal = "removal", Forces = "forces", Wear = "wear", Timeline = "timeline",
+    public const string Interpret = "interpret", Plan = "plan", Removal = "removal", Engagement = "engagement", Forces = "forces", Wear = "wear", Timeline = "timeline",
         Meshes = "meshes", Report = "report", Writing = "writing";
 }

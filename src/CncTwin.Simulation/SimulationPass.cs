@@ -160,12 +160,17 @@ public sealed class SimulationPass : IDisposable
             long t0 = Stopwatch.GetTimestamp();
             MoveRemoval removal;
             ICutter cutter;
+            long engagement;
             lock (_stockLock)
             {
+                long e0 = Removal.EngagementTicks;
                 removal = Removal.Process(m);
                 cutter = Removal.CutterFor(m.Move.Tool);
+                engagement = Removal.EngagementTicks - e0;
             }
-            Times.Add(Stages.Removal, Stopwatch.GetTimestamp() - t0);
+            // Engagement (reading the stock ahead of the cutter) apart from the sweep itself.
+            Times.Add(Stages.Removal, Stopwatch.GetTimestamp() - t0 - engagement);
+            Times.Add(Stages.Engagement, engagement);
             yield return (item, removal, cutter);
         }
     }

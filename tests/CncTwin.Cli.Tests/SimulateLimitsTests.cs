@@ -39,12 +39,30 @@ public class SimulateLimitsTests
     [Fact]
     public void DwellOfYears_TimelineStopsAtTheCap_SummaryCoversTheProgram()
     {
-        var (code, dir) = Simulate("G21 G90 G0 X0 Y0 Z5\nG4 P1000000000\nG0 X10\nM2", "--max-timeline-rows", "1000", "--resolution", "1");
+        // An explicit --dt writes every step of the pause, so the cap is what stops the file.
+        var (code, dir) = Simulate("G21 G90 G0 X0 Y0 Z5\nG4 P1000000000\nG0 X10\nM2", "--max-timeline-rows", "1000", "--resolution", "1", "--dt", "0.001");
         Assert.Equal(0, code);
         Assert.Equal(1001, File.ReadLines(Path.Combine(dir, "timeline.csv")).Count()); // header + 1000 rows
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
         Assert.Equal(1.0, doc.RootElement.GetProperty("timeline_truncated_at_s").GetDouble(), 9);
         Assert.True(doc.RootElement.GetProperty("cycle_time_s").GetDouble() > 1e9);
+    }
+
+    [Fact]
+    public void DwellOfYears_ByDefault_IsItsFirstAndLastRow()
+    {
+        var (code, dir) = Simulate("G21 G90 G0 X0 Y0 Z5\nG4 P1000000000\nG0 X10\nM2", "--resolution", "1");
+        Assert.Equal(0, code);
+        var rows = File.ReadLines(Path.Combine(dir, "timeline.csv")).Skip(1).Select(r => r.Split(',')).ToList();
+        var dwell = rows.Where(r => r[6] == "dwell").ToList();
+        Assert.Equal(2, dwell.Count);
+        double t0 = double.Parse(dwell[0][0], System.Globalization.CultureInfo.InvariantCulture), t1 = double.Parse(dwell[1][0], System.Globalization.CultureInfo.InvariantCulture);
+        // The last grid point inside the 1e9 s pause, 10 ms steps.
+        Assert.True(t1 - t0 > 0.99e9 && t1 - t0 < 1e9, $"{t0} .. {t1}");
+        Assert.Equal(0, Math.Round(t1 * 100) - t1 * 100, 3);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+        Assert.False(doc.RootElement.TryGetProperty("timeline_truncated_at_s", out _));
+        Assert.True(rows.Count < 100, $"{rows.Count} rows");
     }
 
     [Theory]

@@ -17,7 +17,7 @@ namespace CncTwin.Simulation.Tests;
 /// </summary>
 public class PipelineLibraryTests
 {
-    private static string Repo()
+    internal static string Repo()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "CncTwin.sln"))) return d.FullName;
@@ -44,10 +44,11 @@ public class PipelineLibraryTests
     {
         string repo = Repo(), program = Path.Combine(repo, "gcode-samples", "pocket.ngc"), dynamics = Path.Combine(repo, "gcode-samples", "insperger-stepan-1dof.json");
         string cliOut = TempDir(), libOut = TempDir();
-        int code = CliApp.Build().Parse(["simulate", program, "--out", cliOut, "--resolution", "0.5", "--dt", "0.01", "--dynamics", dynamics, "--quiet"]).Invoke();
+        int code = CliApp.Build().Parse(["simulate", program, "--out", cliOut, "--resolution", "0.5", "--dynamics", dynamics, "--quiet"]).Invoke();
         Assert.Equal(0, code);
 
-        var request = new SimulationRequest { ProgramPath = program, ResolutionMm = 0.5, TimelineStepS = 0.01, DynamicsPath = dynamics, OutputFolder = libOut };
+        // Both with their defaults: the 10 ms timeline, pauses compressed.
+        var request = new SimulationRequest { ProgramPath = program, ResolutionMm = 0.5, DynamicsPath = dynamics, OutputFolder = libOut };
         var (result, diagnostics) = await Simulator.RunToFolderAsync(request);
         Assert.Empty(diagnostics);
         Assert.NotNull(result);
@@ -63,7 +64,7 @@ public class PipelineLibraryTests
         // Every stage reported its wall time.
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(libOut, "summary.json")));
         var times = doc.RootElement.GetProperty("stage_times_s");
-        foreach (var stage in new[] { "interpret", "plan", "removal", "forces", "wear", "writing", "meshes", "report" })
+        foreach (var stage in new[] { "interpret", "plan", "removal", "engagement", "forces", "wear", "writing", "meshes", "report" })
             Assert.True(times.TryGetProperty(stage, out var t) && t.GetDouble() >= 0, $"no time for {stage}");
     }
 

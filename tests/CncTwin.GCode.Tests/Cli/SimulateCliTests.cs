@@ -33,9 +33,21 @@ public sealed class SimulateCliTests : IDisposable
         var rows = File.ReadLines(Path.Combine(_out, "timeline.csv")).ToList();
         Assert.StartsWith("t_s,line,x,y,z,feed_mm_min", rows[0]);
         Assert.Equal(root.GetProperty("timeline_rows").GetInt64(), rows.Count - 1);
-        // 1 ms apart, and the last row is the end of the program
+        // 10 ms apart while the machine moves, a pause (the spindle coming up to speed) only its first and last
+        // row on that grid, and the last row is the end of the program.
+        Assert.Equal(0.01, root.GetProperty("timeline_step_s").GetDouble(), 9);
         double T(int i) => double.Parse(rows[i].Split(',')[0], CultureInfo.InvariantCulture);
-        Assert.Equal(0.001, T(2) - T(1), 9);
+        string M(int i) => rows[i].Split(',')[6];
+        bool Pause(int i) => M(i) is "dwell" or "spindle_wait" or "tool_change";
+        int moving = 0;
+        for (int i = 1; i + 2 < rows.Count; i++)
+        {
+            Assert.Equal(0, Math.Round(T(i) * 100) - T(i) * 100, 4);   // on the 10 ms grid
+            if (!Pause(i) && !Pause(i + 1)) { Assert.Equal(0.01, T(i + 1) - T(i), 6); moving++; }
+            if (i > 1 && Pause(i) && M(i - 1) == M(i) && M(i + 1) == M(i)) Assert.Fail($"a third row of one pause at row {i}");
+        }
+        Assert.True(moving > 1000);
+        Assert.Contains(Enumerable.Range(1, rows.Count - 1), i => M(i) == "spindle_wait");
         Assert.Equal(root.GetProperty("total_time_s").GetDouble(), T(rows.Count - 1), 5);
     }
 
