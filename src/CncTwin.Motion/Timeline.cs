@@ -75,7 +75,7 @@ public static class Timeline
     {
         if (!(stepS > 0) || !double.IsFinite(stepS)) throw new ArgumentOutOfRangeException(nameof(stepS), "time step must be a positive number of seconds");
         if (maxSamples < 1) throw new ArgumentOutOfRangeException(nameof(maxSamples), "at least one sample");
-        long k = 0;
+        long k = 0, rows = 0;   // grid index and rows written (they differ once pauses are compressed)
         Vec3 position = default;
         bool positioned = false, capped = false;
         PlanItem? last = null;
@@ -87,7 +87,8 @@ public static class Timeline
             // Samples that fall in this item; an item of zero duration gets none.
             for (double t = k * stepS; t < item.EndS; t = ++k * stepS)
             {
-                if (k >= maxSamples) { capped = true; onCap?.Invoke(t); break; }
+                if (rows >= maxSamples) { capped = true; onCap?.Invoke(t); break; }
+                rows++;
                 yield return At(item, t, ref position);
                 if (compressPauses && item is PlannedPause)
                 {
