@@ -27,10 +27,20 @@ public interface IObservationSource
 /// </summary>
 public sealed class ShdrSource(string host, int port, IDataItemCatalog? catalog = null) : IObservationSource
 {
+    /// <summary>Default cap on one SHDR line: far above any real adapter's line, far below what would hurt.</summary>
+    public const int DefaultMaxLineBytes = 64 * 1024;
     public string Description => $"shdr://{host}:{port}";
     public Action<SourceEvent>? OnEvent { get; set; }
     public bool Reconnect { get; set; } = true;
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Consecutive refused or failed connection attempts after which the source ends ("gave_up" event): an
+    /// adapter that has gone for good (the machine switched off after the job) stops `watch` instead of being
+    /// retried forever. 0: retry until cancelled.
+    /// </summary>
+    public int MaxConnectAttempts { get; set; } = 10;
+    /// <summary>A line longer than this (bytes, without its newline) is dropped with a "line_too_long" event; memory stays bounded.</summary>
+    public int MaxLineBytes { get; set; } = DefaultMaxLineBytes;
     /// <summary>Heartbeat agreed with the adapter (0 until a PONG arrived).</summary>
     public int HeartbeatMs { get; private set; }
     public long Pongs { get; private set; }
@@ -38,24 +48,33 @@ public sealed class ShdrSource(string host, int port, IDataItemCatalog? catalog 
     public async IAsyncEnumerable<Observation> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var parser = new ShdrParser(catalog);
+        int failedConnects = 0;
         while (!ct.IsCancellationRequested)
         {
             using var tcp = new TcpClient { NoDelay = true };
             try { await tcp.ConnectAsync(host, port, ct).ConfigureAwait(false); }
             catch (SocketException ex)
             {
+                failedConnects++;
                 OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "connect_failed", $"{Description}: {ex.Message}"));
                 if (!Reconnect) yield break;
+                if (MaxConnectAttempts > 0 && failedConnects >= MaxConnectAttempts)
+                {
+                    OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "gave_up", $"{Description}: {failedConnects} connection attempts in a row failed; the adapter is gone, so the source ends"));
+                    yield break;
+                }
                 await Task.Delay(ReconnectDelay, ct).ConfigureAwait(false);
                 continue;
             }
+            failedConnects = 0;
             OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "connected", Description));
             var stream = tcp.GetStream();
-            var reader = new StreamReader(stream, Encoding.UTF8);
+            var reader = new BoundedLineReader(stream, MaxLineBytes);
             var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
             await writer.WriteLineAsync("* PING").ConfigureAwait(false);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var lastHeard = DateTime.UtcNow;
+            long bytesSeen = 0;
             // Heartbeat: ping every half period; declare the link dead after two periods of silence.
             var pinger = Task.Run(async () =>
             {
@@ -65,7 +84,15 @@ public sealed class ShdrSource(string host, int port, IDataItemCatalog? catalog 
                     {
                         int hb = HeartbeatMs > 0 ? HeartbeatMs : 10_000;
                         await Task.Delay(Math.Max(10, hb / 2), linked.Token).ConfigureAwait(false);
-                        if (HeartbeatMs > 0 && (DateTime.UtcNow - lastHeard).TotalMilliseconds > 2 * HeartbeatMs) { tcp.Close(); break; }
+                        long bytes = Interlocked.Read(ref reader.BytesRead);
+                        if (bytes != bytesSeen) { bytesSeen = bytes; lastHeard = DateTime.UtcNow; }
+                        if (HeartbeatMs > 0 && (DateTime.UtcNow - lastHeard).TotalMilliseconds > 2 * HeartbeatMs)
+                        {
+                            // As MTConnect's agent does: nothing, not even a PONG, for two heartbeats is a dead link.
+                            OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "silent", $"{Description}: no data and no PONG for {2 * HeartbeatMs} ms (twice the heartbeat): reconnecting"));
+                            tcp.Close();
+                            break;
+                        }
                         await writer.WriteLineAsync("* PING").ConfigureAwait(false);
                     }
                 }
@@ -74,9 +101,18 @@ public sealed class ShdrSource(string host, int port, IDataItemCatalog? catalog 
             while (true)
             {
                 string? line;
-                try { line = await reader.ReadLineAsync(linked.Token).ConfigureAwait(false); }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException) { line = null; }
+                long dropped;
+                try { (line, dropped) = await reader.ReadLineAsync(linked.Token).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException) { line = null; dropped = 0; }
                 catch (OperationCanceledException) { break; }
+                if (dropped > 0)
+                {
+                    lastHeard = DateTime.UtcNow;
+                    OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "line_too_long", string.Create(CultureInfo.InvariantCulture,
+                        $"{Description}: dropped a line of {dropped:N0} bytes (more than the {MaxLineBytes:N0}-byte cap)")));
+                    if (line == null) break;
+                    continue;
+                }
                 if (line == null) break;
                 lastHeard = DateTime.UtcNow;
                 if (line.StartsWith("* PONG", StringComparison.Ordinal))
@@ -97,6 +133,63 @@ public sealed class ShdrSource(string host, int port, IDataItemCatalog? catalog 
             if (!Reconnect) yield break;
             await Task.Delay(ReconnectDelay, ct).ConfigureAwait(false);
         }
+    }
+}
+
+/// <summary>
+/// Lines of a byte stream (UTF-8, "\n" or "\r\n"), none longer than a cap: a longer one is skipped up to its
+/// newline without being held (its length is reported instead), so a peer that sends a gigabyte without a
+/// newline costs one buffer, not a gigabyte.
+/// </summary>
+internal sealed class BoundedLineReader(Stream stream, int maxLineBytes)
+{
+    private readonly byte[] _buf = new byte[Math.Max(4096, Math.Min(maxLineBytes + 2, 1 << 16))];
+    private readonly MemoryStream _line = new();
+    private int _pos, _end;
+    /// <summary>Bytes received so far (a long line arriving is not silence).</summary>
+    public long BytesRead;
+
+    /// <summary>The next line (null at the end of the stream); Dropped &gt; 0: a too-long line of that many bytes was skipped (Line is then "", or null when the stream ended in it).</summary>
+    public async ValueTask<(string? Line, long Dropped)> ReadLineAsync(CancellationToken ct)
+    {
+        _line.SetLength(0);
+        long dropped = 0;
+        bool skipping = false;
+        while (true)
+        {
+            if (_pos == _end)
+            {
+                _end = await stream.ReadAsync(_buf, ct).ConfigureAwait(false);
+                _pos = 0;
+                Interlocked.Add(ref BytesRead, _end);
+                if (_end == 0)
+                {
+                    if (skipping) return (null, dropped);
+                    return _line.Length > 0 ? (Decode(), 0) : (null, 0);
+                }
+            }
+            int nl = Array.IndexOf(_buf, (byte)'\n', _pos, _end - _pos);
+            int take = (nl < 0 ? _end : nl) - _pos;
+            if (skipping) dropped += take;
+            else if (_line.Length + take > maxLineBytes)
+            {
+                skipping = true;
+                dropped = _line.Length + take;
+                _line.SetLength(0);
+            }
+            else _line.Write(_buf, _pos, take);
+            if (nl < 0) { _pos = _end; continue; }
+            _pos = nl + 1;
+            if (skipping) return ("", dropped);
+            return (Decode(), 0);
+        }
+    }
+
+    private string Decode()
+    {
+        var span = _line.GetBuffer().AsSpan(0, (int)_line.Length);
+        if (span.Length > 0 && span[^1] == (byte)'\r') span = span[..^1];
+        return Encoding.UTF8.GetString(span);
     }
 }
 

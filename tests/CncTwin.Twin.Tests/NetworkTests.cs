@@ -58,6 +58,97 @@ public class NetworkTests
         Assert.Equal(expected.Select(o => (o.Key, o.Value, o.Timestamp)), got.Select(o => (o.Key, o.Value, o.Timestamp)));
     }
 
+    [Fact]
+    public async Task Shdr_ALineWithoutEnd_IsDroppedWithAnEvent_AndTheStreamGoesOn()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync(cts.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("2026-12-04T10:00:00.000Z|Srpm|1000\n"), cts.Token);
+            // 8 MB without a newline (an adapter gone mad), then the newline and more good lines.
+            var junk = new byte[1 << 20];
+            Array.Fill(junk, (byte)'x');
+            for (int i = 0; i < 8; i++) await stream.WriteAsync(junk, cts.Token);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("\n2026-12-04T10:00:00.010Z|Srpm|1010\r\n2026-12-04T10:00:00.020Z|Srpm|1020\n"), cts.Token);
+            await Task.Delay(200, cts.Token);
+            client.Close();
+        });
+        var source = new ShdrSource("127.0.0.1", port) { Reconnect = false };
+        var events = new List<SourceEvent>();
+        source.OnEvent = e => { lock (events) events.Add(e); };
+        var got = new List<Observation>();
+        await foreach (var o in source.ReadAsync(cts.Token)) got.Add(o);
+        await server;
+        listener.Stop();
+        Assert.Equal(["1000", "1010", "1020"], got.Select(o => o.Value));
+        var dropped = Assert.Single(events, e => e.Kind == "line_too_long");
+        Assert.Contains("8,388,608 bytes", dropped.Message);
+    }
+
+    [Fact]
+    public async Task Shdr_AdapterThatIsGone_EndsTheSourceAfterBoundedRetries()
+    {
+        // A port nothing listens on: every connection is refused.
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var source = new ShdrSource("127.0.0.1", port) { ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxConnectAttempts = 4 };
+        var events = new List<SourceEvent>();
+        source.OnEvent = e => events.Add(e);
+        await foreach (var _ in source.ReadAsync(cts.Token)) { }
+        Assert.False(cts.IsCancellationRequested, "the source ended by itself");
+        Assert.Equal(4, events.Count(e => e.Kind == "connect_failed"));
+        Assert.Equal("gave_up", events[^1].Kind);
+    }
+
+    [Fact]
+    public async Task Shdr_AdapterSilentForTwoHeartbeats_IsReportedAndReconnected()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        int accepted = 0;
+        var server = Task.Run(async () =>
+        {
+            var held = new List<TcpClient>();
+            try
+            {
+                while (!cts.IsCancellationRequested)
+                {
+                    var client = await listener.AcceptTcpClientAsync(cts.Token);
+                    held.Add(client);
+                    Interlocked.Increment(ref accepted);
+                    // One PONG with a 100 ms heartbeat and one sample, then nothing at all (the socket stays open).
+                    var w = new StreamWriter(client.GetStream(), new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+                    await w.WriteLineAsync("* PONG 100");
+                    await w.WriteLineAsync("2026-12-04T10:00:00.000Z|Srpm|1000");
+                }
+            }
+            catch (OperationCanceledException) { }
+            foreach (var c in held) c.Dispose();
+        });
+        var source = new ShdrSource("127.0.0.1", port) { ReconnectDelay = TimeSpan.FromMilliseconds(20) };
+        var events = new List<SourceEvent>();
+        source.OnEvent = e => { lock (events) events.Add(e); };
+        int samples = 0;
+        await foreach (var _ in source.ReadAsync(cts.Token))
+            if (++samples == 2) break;   // the sample of the first connection, then the one after reconnecting
+        await cts.CancelAsync();
+        await server;
+        listener.Stop();
+        Assert.Equal(2, samples);
+        Assert.True(accepted >= 2, $"{accepted} connections");
+        lock (events) Assert.Contains(events, e => e.Kind == "silent" && e.Message.Contains("200 ms"));
+    }
+
     /// <summary>
     /// A minimal MTConnect agent over raw HTTP/1.1 on loopback, serving the recorded Okuma probe and 200-sample
     /// document: /current says the buffer holds sequences 1..200; /sample?from=N&amp;count=C returns those
