@@ -137,8 +137,22 @@ public sealed class CsvReplaySource(string path, string format) : IObservationSo
         if (format == "generic" && tCol < 0) throw new FormatException($"{path}:1: error: a generic telemetry CSV needs a t_s or timestamp column");
         var textual = new HashSet<string> { "program", "execution", "Machining_Process", "M1_CURRENT_PROGRAM_NUMBER" };
         long row = 0;
+        int lastColumn = Math.Max(tCol, cols.Length == 0 ? -1 : cols.Max(c => c.Index));
         do
         {
+            if (csv.FieldCount <= lastColumn)
+            {
+                // A short row: the end of a log cut off mid-write keeps every complete row before it; anywhere
+                // else it is a broken file.
+                long shortLine = csv.LineNumber;
+                int shortFields = csv.FieldCount;
+                if (!await csv.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "truncated_row", $"{path}:{shortLine}: the last row is cut short ({shortFields} of {lastColumn + 1} columns): ignored, the {row:N0} complete rows before it are kept"));
+                    yield break;
+                }
+                throw new FormatException($"{path}:{shortLine}: error: row ends before column '{headers[lastColumn]}' (truncated file?)");
+            }
             DateTimeOffset ts;
             if (format == "umich") ts = Epoch + UmichPeriod * row;
             else
