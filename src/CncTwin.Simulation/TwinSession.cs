@@ -148,8 +148,11 @@ public sealed class TwinSession
                 telemetry?.Write(a);
                 history?.Add(a);
                 Samples++;
-                Last = a;
                 events.TryWrite(new TwinSampleEvent(a));
+                // An impossible sample is recorded (telemetry.csv, history, the live stream with its reason) but
+                // moves nothing: not the line, not the last aligned state.
+                if (a.Sample.IsInvalid) return;
+                Last = a;
                 if (a.Line != lineBefore && lineBefore != 0) events.TryWrite(new TwinLineChangeEvent(lineBefore, a.Line, a.Sample.Time));
                 for (int k = alarmsBefore; k < Monitor.Alarms.Count; k++) events.TryWrite(new TwinAlarmEvent(Monitor.Alarms[k]));
             }
@@ -219,6 +222,7 @@ public sealed class TwinSession
         w.WriteString("program", Path.GetFullPath(Prediction.Program));
         w.WriteString("source", sourceDescription);
         w.WriteNumber("samples", Samples);
+        w.WriteNumber("invalid_samples", Monitor.InvalidSamples);
         w.WriteNumber("telemetry_rows", TelemetryRows);
         w.WriteNumber("alarms", Monitor.Alarms.Count);
         if (_opt.HistoryDb != null)

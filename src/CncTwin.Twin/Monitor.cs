@@ -154,9 +154,17 @@ public sealed class TwinMonitor
         _p = prediction; _o = options ?? new MonitorOptions();
     }
 
+    /// <summary>Samples that carried an impossible value: recorded, never aligned, averaged or alarmed on.</summary>
+    public long InvalidSamples { get; private set; }
+
     public AlignedSample Process(TelemetrySample s)
     {
         Samples++;
+        if (s.IsInvalid)
+        {
+            InvalidSamples++;
+            return new AlignedSample(s, -1, s.Line ?? 0, 0, double.NaN, double.NaN, s.SpindleLoadPct, double.NaN, s.SpindlePowerW, double.NaN, double.NaN, double.NaN, null);
+        }
         _t0 ??= s.Time;
         double t = (s.Time - _t0.Value).TotalSeconds;
         int move = -1; double sAlong = 0, dev = double.NaN;

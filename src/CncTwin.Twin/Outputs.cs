@@ -10,7 +10,7 @@ namespace CncTwin.Twin;
 /// <summary>DIR/telemetry.csv: every received sample with its aligned line and the measured and predicted values.</summary>
 public sealed class TelemetryCsvWriter : IDisposable
 {
-    public const string Header = "index,time,t_s,key,line,aligned_line,move,x,y,z,deviation_mm,feed_mm_min,spindle_rpm,measured_load_pct,predicted_load_pct,idle_load_pct,measured_power_w,predicted_cut_power_w,wear_um,execution,alarm";
+    public const string Header = "index,time,t_s,key,line,aligned_line,move,x,y,z,deviation_mm,feed_mm_min,spindle_rpm,measured_load_pct,predicted_load_pct,idle_load_pct,measured_power_w,predicted_cut_power_w,wear_um,execution,alarm,invalid";
     private readonly StreamWriter _w;
     private DateTimeOffset? _t0;
     public long Rows { get; private set; }
@@ -30,7 +30,7 @@ public sealed class TelemetryCsvWriter : IDisposable
         _t0 ??= s.Time;
         _w.Write(string.Create(CultureInfo.InvariantCulture, $"{s.Index},{s.Time:yyyy-MM-ddTHH:mm:ss.ffffffZ},{(s.Time - _t0.Value).TotalSeconds:0.######},{Q(s.Key)},{s.Line?.ToString(CultureInfo.InvariantCulture) ?? ""},{a.Line},{a.Move},"));
         _w.Write($"{N(s.X)},{N(s.Y)},{N(s.Z)},{N(a.DeviationMm)},{N(a.FeedMmPerMin, "0.#")},{N(s.SpindleRpm, "0.#")},{N(a.MeasuredLoadPct, "0.##")},{N(a.PredictedLoadPct, "0.##")},{N(a.IdleLoadPct, "0.##")},");
-        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm?.WireName() ?? ""}");
+        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm?.WireName() ?? ""},{Q(s.Invalid)}");
         Rows++;
     }
 

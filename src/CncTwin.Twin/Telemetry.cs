@@ -42,8 +42,10 @@ public sealed record DataItemMapping
 
 /// <summary>One telemetry sample: the machine's state when a mapped observation arrived (NaN / null where never reported).</summary>
 public sealed record TelemetrySample(long Index, DateTimeOffset Time, double X, double Y, double Z, double SpindleRpm, double SpindleLoadPct, double SpindlePowerW,
-    string? Program, int? Line, string? Execution, string Key)
+    string? Program, int? Line, string? Execution, string Key, string? Invalid = null)
 {
+    /// <summary>Set when this instant reported an impossible value (the reason): the sample is recorded but never aligned or monitored.</summary>
+    public bool IsInvalid => Invalid != null;
     public bool HasPosition => double.IsFinite(X) && double.IsFinite(Y) && double.IsFinite(Z);
 }
 
@@ -61,6 +63,13 @@ public sealed class SampleAssembler(DataItemMapping mapping, DeviceModel? model 
     private long _index;
     private DateTimeOffset _time;
     private bool _pending;
+    private string? _invalid;
+    /// <summary>Impossible values received (each is kept out of the machine state).</summary>
+    public long InvalidValues { get; private set; }
+    /// <summary>Positions beyond this (mm from the machine origin, 100 m) are no machine's.</summary>
+    public const double MaxAbsPositionMm = 1e5;
+    /// <summary>A spindle load above this (% of rated) is a unit or scaling error, not a cut.</summary>
+    public const double MaxLoadPct = 1000;
 
     private bool Is(Observation o, string? name)
     {
@@ -76,17 +85,28 @@ public sealed class SampleAssembler(DataItemMapping mapping, DeviceModel? model 
         TelemetrySample? done = null;
         if (_pending && o.Timestamp != _time) { done = Current(); _pending = false; }
         double v = o.IsUnavailable ? double.NaN : o.Number ?? double.NaN;
-        if (Is(o, mapping.X)) _x = v;
-        else if (Is(o, mapping.Y)) _y = v;
-        else if (Is(o, mapping.Z)) _z = v;
-        else if (Is(o, mapping.SpindleSpeed)) _rpm = v;
-        else if (Is(o, mapping.SpindleLoad)) _load = v;
-        else if (Is(o, mapping.SpindlePower)) _power = v * mapping.SpindlePowerScale;
+        // A value the controller cannot mean (not a finite number, a position 100 m out, a negative speed, load or
+        // power, a negative line) is counted and flags this instant; the state keeps the last good value.
+        bool bad = !o.IsUnavailable && o.Number == null;
+        string? Check(string what, double value, bool absurd) => bad ? $"{what} = '{o.Value}' is not a finite number" : absurd ? string.Create(CultureInfo.InvariantCulture, $"{what} = {value} is impossible") : null;
+        string? reason = null;
+        if (Is(o, mapping.X)) { reason = Check("x", v, Math.Abs(v) > MaxAbsPositionMm); if (reason == null) _x = v; }
+        else if (Is(o, mapping.Y)) { reason = Check("y", v, Math.Abs(v) > MaxAbsPositionMm); if (reason == null) _y = v; }
+        else if (Is(o, mapping.Z)) { reason = Check("z", v, Math.Abs(v) > MaxAbsPositionMm); if (reason == null) _z = v; }
+        else if (Is(o, mapping.SpindleSpeed)) { reason = Check("spindle speed", v, v < 0); if (reason == null) _rpm = v; }
+        else if (Is(o, mapping.SpindleLoad)) { reason = Check("spindle load", v, v < 0 || v > MaxLoadPct); if (reason == null) _load = v; }
+        else if (Is(o, mapping.SpindlePower)) { reason = Check("spindle power", v, v < 0); if (reason == null) _power = v * mapping.SpindlePowerScale; }
         else if (Is(o, mapping.Program)) _program = o.IsUnavailable ? null : o.Value;
-        else if (Is(o, mapping.Line)) _line = o.IsUnavailable ? null : int.TryParse(o.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int l) ? l : (o.Number is double d ? (int)d : null);
+        else if (Is(o, mapping.Line))
+        {
+            int? line = o.IsUnavailable ? null : int.TryParse(o.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int l) ? l : (o.Number is double d ? (int)d : null);
+            if (!o.IsUnavailable && line is null or < 0) reason = $"line = '{o.Value}' is not a program line";
+            else _line = line;
+        }
         else if (Is(o, mapping.Execution)) _execution = o.IsUnavailable ? null : o.Value;
         else return done;
-        if (!_pending) { _time = o.Timestamp; _key = o.Key; _pending = true; }
+        if (!_pending) { _time = o.Timestamp; _key = o.Key; _pending = true; _invalid = null; }
+        if (reason != null) { InvalidValues++; _invalid = _invalid == null ? reason : _invalid + "; " + reason; }
         return done;
     }
 
@@ -98,7 +118,7 @@ public sealed class SampleAssembler(DataItemMapping mapping, DeviceModel? model 
         return Current();
     }
 
-    private TelemetrySample Current() => new(_index++, _time, _x, _y, _z, _rpm, _load, _power, _program, _line, _execution, _key ?? "");
+    private TelemetrySample Current() => new(_index++, _time, _x, _y, _z, _rpm, _load, _power, _program, _line, _execution, _key ?? "", _invalid);
 }
 
 /// <summary>

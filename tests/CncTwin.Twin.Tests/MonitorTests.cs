@@ -101,6 +101,44 @@ public class MonitorTests
     }
 
     [Fact]
+    public void ImpossibleValues_AreCountedAndFlagged_NeverAlarmedOn()
+    {
+        var p = Predict();
+        var good = Machine(p, null, null, withLines: true);
+        // A stretch of 1.5 s (three hold times) where the controller sends garbage: load 5000 % and -40 %, NaN and
+        // absurd positions, negative speed; through the assembler, as a stream would bring them.
+        var assembler = new SampleAssembler(DataItemMapping.Default);
+        var mon = new TwinMonitor(p);
+        var flagged = new List<AlignedSample>();
+        long garbage = 0;
+        foreach (var s in good)
+        {
+            bool bad = s.Index is > 1500 and < 1650;
+            string ts = s.Time.ToString("O");
+            var lines = new List<Observation>
+            {
+                new(s.Time, "Xact", bad && s.Index % 4 == 0 ? "NaN" : s.X.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new(s.Time, "Yact", bad && s.Index % 4 == 1 ? "1e12" : s.Y.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new(s.Time, "Zact", s.Z.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new(s.Time, "Sspeed", bad && s.Index % 4 == 2 ? "-3000" : "3000"),
+                new(s.Time, "Sload", bad ? (s.Index % 2 == 0 ? "5000" : "-40") : s.SpindleLoadPct.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new(s.Time, "line", s.Line!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            };
+            if (bad) garbage++;
+            foreach (var o in lines)
+                if (assembler.Add(o) is { } sample) { var a = mon.Process(sample); if (sample.IsInvalid) flagged.Add(a); }
+        }
+        if (assembler.Flush() is { } last) mon.Process(last);
+        Assert.Equal(garbage, mon.InvalidSamples);
+        Assert.Equal(garbage, flagged.Count);
+        Assert.True(assembler.InvalidValues >= garbage);
+        Assert.All(flagged, a => { Assert.Equal(-1, a.Move); Assert.Null(a.Alarm); Assert.False(string.IsNullOrEmpty(a.Sample.Invalid)); });
+        Assert.Contains(flagged, a => a.Sample.Invalid!.Contains("x = 'NaN'"));
+        Assert.Contains(flagged, a => a.Sample.Invalid!.Contains("spindle speed = -3000"));
+        Assert.Empty(mon.Alarms);
+    }
+
+    [Fact]
     public void LeavingThePlannedPath_IsAPositionAlarm()
     {
         var p = Predict();
