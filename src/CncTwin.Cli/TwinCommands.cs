@@ -47,12 +47,14 @@ internal static class TwinCommands
         var margin = new Option<double>("--overload-margin") { Description = "points of load % above the prediction that count as overload", DefaultValueFactory = _ => 25 };
         var hold = new Option<double>("--hold") { Description = "seconds a condition must last to raise an alarm", DefaultValueFactory = _ => 0.5 };
         var tolerance = new Option<double>("--position-tolerance") { Description = "mm off the planned path that counts as a position alarm", DefaultValueFactory = _ => 1.0 };
+        var idleAfterEnd = new Option<double>("--idle-after-end") { Description = "watch: seconds to keep recording after the program has ended (the spindle coasting down), unless the stream closes first", DefaultValueFactory = _ => 5 };
         var cmd = new Command(live ? "watch" : "replay", live
             ? "Follow a running machine: align its telemetry to the simulated program and raise alarms when reality departs."
             : "Replay a recorded telemetry log against the simulated program as fast as possible.")
         {
             program, source, format, machine, tools, tool, stock, resolution, material, coefficients, homeZ, offset, mapping, deviceFile, outDir, db, publish, margin, hold, tolerance, spindlePower,
         };
+        if (live) cmd.Options.Add(idleAfterEnd);
         cmd.SetAction(async (pr, ct) =>
         {
             var opts = new MonitorOptions { OverloadMarginPct = pr.GetValue(margin), HoldS = pr.GetValue(hold), PositionToleranceMm = pr.GetValue(tolerance) };
@@ -61,10 +63,16 @@ internal static class TwinCommands
                 Console.Error.WriteLine("error: --hold must be >= 0, --overload-margin and --position-tolerance positive");
                 return CliApp.ExitUsage;
             }
+            double idleS = live ? pr.GetValue(idleAfterEnd) : 0;
+            if (!(idleS >= 0) || !double.IsFinite(idleS))
+            {
+                Console.Error.WriteLine("error: --idle-after-end must be a number of seconds >= 0");
+                return CliApp.ExitUsage;
+            }
             return await RunAsync(live, pr.GetValue(program)!, pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(tool),
                 new SimulateCommand.RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), "auto", null, 0, pr.GetValue(homeZ)!),
                 new SimulateCommand.MechanicsArgs(pr.GetValue(material), null, pr.GetValue(coefficients), null, SpindlePowerW: pr.GetValue(spindlePower)),
-                pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct);
+                pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct, idleS);
         });
         return cmd;
     }
@@ -77,7 +85,7 @@ internal static class TwinCommands
 
     internal static async Task<int> RunAsync(bool live, string programPath, string sourceUri, string format, string? machinePath, string? toolsPath, int initialTool,
         SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, string? offsetText, string? mappingPath, string? deviceFile, string outDir,
-        string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct)
+        string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct, double idleAfterEndS = 5)
     {
         if (publishPort is int pp && pp is < 1 or > 65535)
         {
@@ -119,7 +127,7 @@ internal static class TwinCommands
         dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
         var session = new TwinSession(prediction, new TwinSessionOptions
         {
-            Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live,
+            Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live, IdleAfterProgramEndS = idleAfterEndS,
         });
         await using var adapter = publishPort is int port ? new ShdrAdapterServer(port) : null;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

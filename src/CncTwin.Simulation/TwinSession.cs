@@ -44,6 +44,12 @@ public sealed record TwinSessionOptions
 
     /// <summary>A live machine: stop once it sits at the last move and reports it is no longer running (a recorded log is read to its end).</summary>
     public bool StopAtProgramEnd { get; init; }
+    /// <summary>
+    /// With StopAtProgramEnd: keep recording this long after the program end (by the samples' clock, or by the
+    /// wall clock when the machine sends nothing): the spindle coasting down after M2/M30 is data too. A program
+    /// started again meanwhile cancels the stop. s.
+    /// </summary>
+    public double IdleAfterProgramEndS { get; init; } = 5;
 }
 
 /// <summary>
@@ -169,6 +175,11 @@ public sealed class TwinSession
                         if (Ended()) { reason = "program end"; cts.Cancel(); }
                     }
             };
+            DateTimeOffset? endedAt = null;
+            bool endedByIdle = false;
+            using var endTimer = new CancellationTokenSource();
+            using var endTimerHook = endTimer.Token.Register(() => { endedByIdle = true; cts.Cancel(); });
+            var idle = TimeSpan.FromSeconds(Math.Max(0, _opt.IdleAfterProgramEndS));
             try
             {
                 await foreach (var o in source.ReadAsync(cts.Token).ConfigureAwait(false))
@@ -179,11 +190,21 @@ public sealed class TwinSession
                         await Task.Delay(1, cts.Token).ConfigureAwait(false);
                     lock (gate)
                         if (assembler.Add(o) is { } s) Handle(s);
-                    // The program has ended when the machine sits at the last move and reports it is no longer running.
-                    if (_opt.StopAtProgramEnd && Ended()) { reason = "program end"; break; }
+                    // The program has ended when the machine sits at the last move and reports it is no longer running;
+                    // what follows for the idle time (the spindle coasting down) is still recorded.
+                    if (!_opt.StopAtProgramEnd) continue;
+                    bool ended;
+                    lock (gate) ended = Ended();
+                    if (ended)
+                    {
+                        var now = Last!.Sample.Time;
+                        if (endedAt == null) { endedAt = now; endTimer.CancelAfter(idle); }
+                        if (now - endedAt.Value >= idle) { reason = "program end"; break; }
+                    }
+                    else if (endedAt != null) { endedAt = null; endTimer.CancelAfter(Timeout.Infinite); }
                 }
             }
-            catch (OperationCanceledException) { if (reason == "end of stream") reason = "stopped"; }
+            catch (OperationCanceledException) { if (endedByIdle) reason = "program end"; else if (reason == "end of stream") reason = "stopped"; }
             catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException
                                        or Microsoft.Data.Sqlite.SqliteException) { error = ex.Message; reason = "error"; }
             lock (gate)
