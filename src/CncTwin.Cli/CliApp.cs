@@ -49,6 +49,12 @@ public static class CliApp
 
     public static RootCommand Build()
     {
+        // Warnings are written from the run's sink thread. .NET creates Console.Out lazily under the console's own
+        // lock, and a write to Console.Error (holding the error writer's lock) can need it; a thread that sets the
+        // console encoding (Playwright does) holds that lock and flushes Console.Error: the two deadlock. Created
+        // here, before any run, Console.Out is never initialised in the middle of a warning.
+        _ = Console.Out;
+        _ = Console.Error;
         var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");
         root.Subcommands.Add(BuildParse());
         root.Subcommands.Add(SimulateCommand.Build());
