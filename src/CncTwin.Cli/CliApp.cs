@@ -47,12 +47,17 @@ public static class CliApp
         return false;
     }
 
+    /// <summary>
+    /// Standard error for what a run reports from its own threads (warnings as they are found): a writer of its
+    /// own over the stderr stream, not Console.Error. A thread that sets Console.OutputEncoding (Playwright does,
+    /// in the browser tests) holds the console's lock and then flushes Console.Error, while a Console.Error write
+    /// on another thread holds Console.Error's lock and can need the console's: the two deadlocked once in CI.
+    /// </summary>
+    public static TextWriter RunWarnings { get; } = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+
     public static RootCommand Build()
     {
-        // Warnings are written from the run's sink thread. .NET creates Console.Out lazily under the console's own
-        // lock, and a write to Console.Error (holding the error writer's lock) can need it; a thread that sets the
-        // console encoding (Playwright does) holds that lock and flushes Console.Error: the two deadlock. Created
-        // here, before any run, Console.Out is never initialised in the middle of a warning.
+        // Created before any run: .NET creates Console.Out lazily under the console's own lock (see RunWarnings).
         _ = Console.Out;
         _ = Console.Error;
         var root = new RootCommand("CncTwin: a digital twin for CNC milling (G-code interpreter, motion, material removal, forces, wear).");

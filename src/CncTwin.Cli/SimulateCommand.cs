@@ -142,19 +142,19 @@ internal static class SimulateCommand
             switch (w.Code)
             {
                 case "over-travel":
-                    Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}" + (builtInMachine ? " (built-in machine; give --machine for yours)" : ""));
+                    CliApp.RunWarnings.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}" + (builtInMachine ? " (built-in machine; give --machine for yours)" : ""));
                     break;
                 case "timeline-truncated":
-                    Console.Error.WriteLine($"{file}: warning: timeline.csv stops at t = {w.Value} s after {maxRows:N0} rows (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json");
+                    CliApp.RunWarnings.WriteLine($"{file}: warning: timeline.csv stops at t = {w.Value} s after {maxRows:N0} rows (--max-timeline-rows; or a larger --dt); the rest of the program is still simulated and in summary.json");
                     break;
                 case "spindle-limit":
-                    Console.Error.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
+                    CliApp.RunWarnings.WriteLine($"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
                     break;
                 case "stock-untouched":
-                    Console.Error.WriteLine($"{file}: warning: {w.Message} (give it with --stock)");
+                    CliApp.RunWarnings.WriteLine($"{file}: warning: {w.Message} (give it with --stock)");
                     break;
                 default:
-                    Console.Error.WriteLine($"{file}: warning: {w.Message}");
+                    CliApp.RunWarnings.WriteLine($"{file}: warning: {w.Message}");
                     break;
             }
         }
