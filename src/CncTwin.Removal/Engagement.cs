@@ -36,31 +36,55 @@ public static class EngagementProbe
     public static ulong SliceMask<TStore, TProfile>(ref TStore store, in ProbePoint q, int slice, in ProbeParams p, TProfile profile)
         where TStore : struct, IColumnStore where TProfile : struct, ICutterProfile
     {
-        double kTip = Math.Floor((q.Z - p.OriginZ) / p.Cell - 0.5) + 1;
-        int k = (int)Math.Max(0, kTip) + slice;
+        int k = FirstLayer(q, p) + slice;
         if (k >= p.Nz || k < 0) return 0;
-        double height = p.OriginZ + (k + 0.5) * p.Cell - q.Z;
+        double height = SliceHeight(q, p, k);
         if (height < 0 || height > p.FluteLengthMm) return 0;
-        // Half a voxel inside the cutter: material the cutter already cleared to its radius never reads as engaged.
-        double r = profile.RadiusAt(height) - 0.5 * p.Cell;
+        double r = SliceRadius(profile, height, p);
         if (r <= 0) return 0;
-        double nx = -q.Fy, ny = q.Fx;
         ulong mask = 0;
-        double cd = Math.Cos(BinRad), sd = Math.Sin(BinRad);
-        double c = Math.Cos(0.5 * BinRad), s = Math.Sin(0.5 * BinRad); // bin centres, rotated by one bin per step
+        FirstBin(out double c, out double s, out double cd, out double sd);
         for (int b = 0; b < AngleBins; b++)
         {
-            double ux = q.Fx * s + nx * c, uy = q.Fy * s + ny * c;
-            double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
-            if (fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny)
-            {
-                if (ColumnOps.Test(ref store, (int)fj * p.Nx + (int)fi, k)) mask |= 1UL << b;
-            }
-            double c2 = c * cd - s * sd;
-            s = s * cd + c * sd;
-            c = c2;
+            int column = BinColumn(q, p, r, c, s);
+            if (column >= 0 && ColumnOps.Test(ref store, column, k)) mask |= 1UL << b;
+            NextBin(ref c, ref s, cd, sd);
         }
         return mask;
+    }
+
+    /// <summary>The first voxel layer above the probe's tip (slice 0), at least 0.</summary>
+    public static int FirstLayer(in ProbePoint q, in ProbeParams p) => (int)Math.Max(0, Math.Floor((q.Z - p.OriginZ) / p.Cell - 0.5) + 1);
+
+    /// <summary>Height of layer k's centre above the tip, mm.</summary>
+    public static double SliceHeight(in ProbePoint q, in ProbeParams p, int k) => p.OriginZ + (k + 0.5) * p.Cell - q.Z;
+
+    /// <summary>Half a voxel inside the cutter: material the cutter already cleared to its radius never reads as engaged.</summary>
+    public static double SliceRadius<TProfile>(TProfile profile, double height, in ProbeParams p) where TProfile : struct, ICutterProfile =>
+        profile.RadiusAt(height) - 0.5 * p.Cell;
+
+    /// <summary>Bin 0's centre direction (cos, sin of half a bin) and the rotation by one bin.</summary>
+    public static void FirstBin(out double c, out double s, out double cd, out double sd)
+    {
+        cd = Math.Cos(BinRad); sd = Math.Sin(BinRad);
+        c = Math.Cos(0.5 * BinRad); s = Math.Sin(0.5 * BinRad);
+    }
+
+    /// <summary>Rotates a bin centre direction by one bin.</summary>
+    public static void NextBin(ref double c, ref double s, double cd, double sd)
+    {
+        double c2 = c * cd - s * sd;
+        s = s * cd + c * sd;
+        c = c2;
+    }
+
+    /// <summary>The column under the point at radius r in the bin whose centre direction is (c, s) from the feed's left normal; −1 outside the stock.</summary>
+    public static int BinColumn(in ProbePoint q, in ProbeParams p, double r, double c, double s)
+    {
+        double nx = -q.Fy, ny = q.Fx;
+        double ux = q.Fx * s + nx * c, uy = q.Fy * s + ny * c;
+        double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
+        return fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny ? (int)fj * p.Nx + (int)fi : -1;
     }
 }
 
@@ -69,69 +93,51 @@ public static class EngagementProbe
 /// slices where the cutter has the same radius (all of a flat end mill's, a ball's above its ball) look at the
 /// same 64 columns, and a column stored as one run answers a whole stack of slices with two comparisons. A deep
 /// wall beside the cutter (150 layers at 0.2 mm) then costs 64 column reads instead of 9,600. Bit for bit the
-/// kernel's result: the same expressions in the same order give the same columns.
+/// kernel's result: both go through the same bin and slice functions.
 /// </summary>
 public static class EngagementFast
 {
-    public static void ProbeMasks<TStore, TProfile>(ref TStore store, in ProbePoint q, in ProbeParams p, TProfile profile, Span<ulong> masks, Span<int> columns)
+    public static void ProbeMasks<TStore, TProfile>(ref TStore store, in ProbePoint q, in ProbeParams p, TProfile profile, Span<ulong> masks)
         where TStore : struct, IColumnStore where TProfile : struct, ICutterProfile
     {
         masks.Clear();
-        double kTip = Math.Floor((q.Z - p.OriginZ) / p.Cell - 0.5) + 1;
-        int k0 = (int)Math.Max(0, kTip);
+        int k0 = EngagementProbe.FirstLayer(q, p);
         int s = 0;
         while (s < p.Slices)
         {
             int k = k0 + s;
             if (k >= p.Nz || k < 0) break;
-            double height = p.OriginZ + (k + 0.5) * p.Cell - q.Z;
+            double height = EngagementProbe.SliceHeight(q, p, k);
             if (height > p.FluteLengthMm) break;
-            double r = height < 0 ? 0 : profile.RadiusAt(height) - 0.5 * p.Cell;
+            double r = height < 0 ? 0 : EngagementProbe.SliceRadius(profile, height, p);
             // The run of slices with this same radius (heights only grow with s).
             int e = s + 1;
             while (e < p.Slices && k0 + e < p.Nz)
             {
-                double he = p.OriginZ + (k0 + e + 0.5) * p.Cell - q.Z;
-                if (he < 0 || he > p.FluteLengthMm || profile.RadiusAt(he) - 0.5 * p.Cell != r) break;
+                double he = EngagementProbe.SliceHeight(q, p, k0 + e);
+                if (he < 0 || he > p.FluteLengthMm || EngagementProbe.SliceRadius(profile, he, p) != r) break;
                 e++;
             }
             if (height >= 0 && r > 0)
             {
-                BinColumns(q, p, r, columns);
-                for (int b = 0; b < EngagementProbe.AngleBins; b++)
+                EngagementProbe.FirstBin(out double c, out double sn, out double cd, out double sd);
+                for (int b = 0; b < EngagementProbe.AngleBins; b++, EngagementProbe.NextBin(ref c, ref sn, cd, sd))
                 {
-                    int c = columns[b];
-                    if (c < 0) continue;
+                    int column = EngagementProbe.BinColumn(q, p, r, c, sn);
+                    if (column < 0) continue;
                     ulong bit = 1UL << b;
-                    if (store.Slot(c) < 0)
+                    if (store.Slot(column) < 0)
                     {
                         // Slices s..e−1 are layers k0+s..k0+e−1: those inside the run [Bottom, Top) are material.
-                        int lo = Math.Max(s, store.Bottom(c) - k0), hi = Math.Min(e, store.Top(c) - k0);
+                        int lo = Math.Max(s, store.Bottom(column) - k0), hi = Math.Min(e, store.Top(column) - k0);
                         for (int t = lo; t < hi; t++) masks[t] |= bit;
                     }
                     else
                         for (int t = s; t < e; t++)
-                            if (ColumnOps.Test(ref store, c, k0 + t)) masks[t] |= bit;
+                            if (ColumnOps.Test(ref store, column, k0 + t)) masks[t] |= bit;
                 }
             }
             s = e;
-        }
-    }
-
-    /// <summary>The column under each angle bin's point at radius r (−1 outside the stock), as SliceMask computes it.</summary>
-    private static void BinColumns(in ProbePoint q, in ProbeParams p, double r, Span<int> columns)
-    {
-        double nx = -q.Fy, ny = q.Fx;
-        double cd = Math.Cos(EngagementProbe.BinRad), sd = Math.Sin(EngagementProbe.BinRad);
-        double c = Math.Cos(0.5 * EngagementProbe.BinRad), s = Math.Sin(0.5 * EngagementProbe.BinRad);
-        for (int b = 0; b < EngagementProbe.AngleBins; b++)
-        {
-            double ux = q.Fx * s + nx * c, uy = q.Fy * s + ny * c;
-            double fi = Math.Floor((q.X + r * ux - p.OriginX) / p.Cell), fj = Math.Floor((q.Y + r * uy - p.OriginY) / p.Cell);
-            columns[b] = fi >= 0 && fj >= 0 && fi < p.Nx && fj < p.Ny ? (int)fj * p.Nx + (int)fi : -1;
-            double c2 = c * cd - s * sd;
-            s = s * cd + c * sd;
-            c = c2;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using CncTwin.Core.Streaming;
 using CncTwin.Geometry;
 
 namespace CncTwin.Removal;
@@ -110,49 +111,35 @@ public static class StockMesh
         return new Result(sink.Triangles, sink.Volume / 6, field.CellMm);
     }
 
-    /// <summary>Hands triangles to the consumer in batches on a second core; Dispose waits for it (and rethrows its failure).</summary>
+    /// <summary>Hands triangles to the target in batches on a second core (<see cref="Handoff{T}"/>); Dispose waits for it and rethrows its failure.</summary>
     private sealed class Pipelined : ITriangleSink, IDisposable
     {
-        private const int BatchTriangles = 16384;
-        private readonly System.Collections.Concurrent.BlockingCollection<(Vector3[] Items, int Count)> _full = new(boundedCapacity: 4);
-        private readonly System.Collections.Concurrent.ConcurrentBag<Vector3[]> _free = new();
-        private readonly Task _consumer;
-        private Vector3[] _batch = new Vector3[3 * BatchTriangles];
-        private int _n;
+        private sealed class Batch { public readonly Vector3[] Items = new Vector3[3 * 16384]; public int Count; }
+        private readonly Handoff<Batch> _handoff;
+        private Batch _batch = new();
 
-        public Pipelined(ITriangleSink target)
+        public Pipelined(ITriangleSink target) => _handoff = new Handoff<Batch>(b =>
         {
-            _consumer = Task.Factory.StartNew(() =>
-            {
-                foreach (var (items, count) in _full.GetConsumingEnumerable())
-                {
-                    for (int i = 0; i < count; i += 3) target.AddTriangle(items[i], items[i + 1], items[i + 2]);
-                    _free.Add(items);
-                }
-            }, TaskCreationOptions.LongRunning);
-        }
+            for (int i = 0; i < b.Count; i += 3) target.AddTriangle(b.Items[i], b.Items[i + 1], b.Items[i + 2]);
+            b.Count = 0;
+        });
 
         public void AddTriangle(Vector3 p, Vector3 q, Vector3 r)
         {
-            _batch[_n] = p; _batch[_n + 1] = q; _batch[_n + 2] = r;
-            _n += 3;
-            if (_n == _batch.Length) Hand();
-        }
-
-        private void Hand()
-        {
-            if (_consumer.IsFaulted) _consumer.GetAwaiter().GetResult();
-            _full.Add((_batch, _n));
-            _batch = _free.TryTake(out var b) ? b : new Vector3[3 * BatchTriangles];
-            _n = 0;
+            var b = _batch;
+            b.Items[b.Count] = p; b.Items[b.Count + 1] = q; b.Items[b.Count + 2] = r;
+            b.Count += 3;
+            if (b.Count == b.Items.Length) { _handoff.Add(b); _batch = _handoff.Reuse() ?? new Batch(); }
         }
 
         public void Dispose()
         {
-            if (_n > 0 && !_consumer.IsFaulted) Hand();
-            _full.CompleteAdding();
-            try { _consumer.GetAwaiter().GetResult(); }
-            finally { _full.Dispose(); }
+            try
+            {
+                if (_batch.Count > 0 && !_handoff.Failed) _handoff.Add(_batch);
+                _handoff.Complete();
+            }
+            finally { _handoff.Dispose(); }
         }
     }
 

@@ -83,11 +83,10 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
     public void Engage<TProfile>(ReadOnlySpan<ProbePoint> probes, in ProbeParams p, TProfile profile, Span<ulong> masks) where TProfile : struct, ICutterProfile
     {
         var store = stock.Host();
-        Span<int> columns = stackalloc int[EngagementProbe.AngleBins];
         if (probes.Length < 64)
         {
             for (int n = 0; n < probes.Length; n++)
-                EngagementFast.ProbeMasks(ref store, probes[n], p, profile, masks.Slice(n * p.Slices, p.Slices), columns);
+                EngagementFast.ProbeMasks(ref store, probes[n], p, profile, masks.Slice(n * p.Slices, p.Slices));
             return;
         }
         var pts = probes.ToArray();
@@ -97,9 +96,8 @@ public sealed class CpuSweepEngine(VoxelStock stock) : ISweepEngine
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, pts.Length, 32), range =>
         {
             var st = stock.Host();
-            Span<int> cols = stackalloc int[EngagementProbe.AngleBins];
             for (int n = range.Item1; n < range.Item2; n++)
-                EngagementFast.ProbeMasks(ref st, pts[n], pp, profile, output.AsSpan(n * pp.Slices, pp.Slices), cols);
+                EngagementFast.ProbeMasks(ref st, pts[n], pp, profile, output.AsSpan(n * pp.Slices, pp.Slices));
         });
         output.CopyTo(masks);
     }

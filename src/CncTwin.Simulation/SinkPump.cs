@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using CncTwin.Core.Streaming;
 using CncTwin.Motion;
 
 namespace CncTwin.Simulation;
@@ -27,51 +27,34 @@ internal sealed class SinkPump : IDisposable
 
     private readonly IReadOnlyList<ISimulationSink> _sinks;
     private readonly int _width;
-    private readonly BlockingCollection<Chunk> _full = new(boundedCapacity: 4);
-    private readonly ConcurrentBag<Chunk> _free = new();
-    private readonly CancellationTokenSource _failed = new();
+    private readonly Handoff<Chunk> _handoff;
     private readonly Lock _gate = new();
-    private readonly Task _consumer;
     private Chunk _open;
     private bool _drained;
     /// <summary>Time the sinks took on the pump's thread (the run's "writing" stage).</summary>
-    public long BusyTicks { get; private set; }
+    public long BusyTicks => _handoff.BusyTicks;
 
     public SinkPump(IReadOnlyList<ISimulationSink> sinks, int width)
     {
         _sinks = sinks; _width = Math.Max(1, width);
         _open = new Chunk(_width);
-        _consumer = Task.Factory.StartNew(Consume, TaskCreationOptions.LongRunning);
+        _handoff = new Handoff<Chunk>(Deliver);
     }
 
-    private void Consume()
+    private void Deliver(Chunk c)
     {
-        try
+        for (int i = 0; i < c.Count; i++)
         {
-            foreach (var c in _full.GetConsumingEnumerable())
+            var values = new ReadOnlySpan<double>(c.Values, i * _width, c.Widths[i]);
+            switch (c.Kinds[i])
             {
-                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                for (int i = 0; i < c.Count; i++)
-                {
-                    var values = new ReadOnlySpan<double>(c.Values, i * _width, c.Widths[i]);
-                    switch (c.Kinds[i])
-                    {
-                        case Kind.Sample: foreach (var s in _sinks) s.OnSample(c.Samples[i], values); break;
-                        case Kind.Move: foreach (var s in _sinks) s.OnMove((MoveResult)c.Items[i]!, values); break;
-                        default: foreach (var s in _sinks) s.OnWarning((Diagnostic)c.Items[i]!); break;
-                    }
-                }
-                Array.Clear(c.Items);
-                c.Count = 0;
-                _free.Add(c);
-                BusyTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+                case Kind.Sample: foreach (var s in _sinks) s.OnSample(c.Samples[i], values); break;
+                case Kind.Move: foreach (var s in _sinks) s.OnMove((MoveResult)c.Items[i]!, values); break;
+                default: foreach (var s in _sinks) s.OnWarning((Diagnostic)c.Items[i]!); break;
             }
         }
-        catch
-        {
-            _failed.Cancel();
-            throw;
-        }
+        Array.Clear(c.Items);
+        c.Count = 0;
     }
 
     public void Sample(in TimelineSample sample, ReadOnlySpan<double> values)
@@ -103,9 +86,8 @@ internal sealed class SinkPump : IDisposable
 
     private void Hand()
     {
-        try { _full.Add(_open, _failed.Token); }
-        catch (OperationCanceledException) { _consumer.GetAwaiter().GetResult(); throw; }
-        _open = _free.TryTake(out var c) ? c : new Chunk(_width);
+        _handoff.Add(_open);
+        _open = _handoff.Reuse() ?? new Chunk(_width);
     }
 
     /// <summary>Waits until every event has reached the sinks (rethrowing a sink's failure); later events are refused.</summary>
@@ -114,22 +96,16 @@ internal sealed class SinkPump : IDisposable
         lock (_gate)
         {
             if (_drained) return;
-            if (_open.Count > 0 && !_failed.IsCancellationRequested) Hand();
             _drained = true;
-            _full.CompleteAdding();
+            if (_open.Count > 0 && !_handoff.Failed) _handoff.Add(_open);
         }
-        _consumer.GetAwaiter().GetResult();
+        _handoff.Complete();
     }
 
-    /// <summary>Stops without delivering the rest (a cancelled or failed run); waits for the consumer to stop.</summary>
+    /// <summary>Stops without delivering more (a cancelled or failed run); waits for the sinks' thread to stop.</summary>
     public void Dispose()
     {
-        lock (_gate)
-        {
-            if (!_drained) { _drained = true; _full.CompleteAdding(); }
-        }
-        try { _consumer.Wait(); } catch (AggregateException) { }
-        _full.Dispose();
-        _failed.Dispose();
+        lock (_gate) _drained = true;
+        _handoff.Dispose();
     }
 }

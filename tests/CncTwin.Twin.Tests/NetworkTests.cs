@@ -35,6 +35,14 @@ public class NetworkTests
         await pings;
     }
 
+    /// <summary>A listener on a free loopback port.</summary>
+    private static (TcpListener Listener, int Port) Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
     [Fact]
     public async Task Shdr_OverLoopback_EverySampleArrives_WithHeartbeat()
     {
@@ -42,9 +50,7 @@ public class NetworkTests
         var expected = new List<Observation>();
         var p = new ShdrParser();
         foreach (var l in lines) expected.AddRange(p.Parse(l));
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (listener, port) = Listen();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var server = ServeShdr(listener, lines, 200, cts.Token);
         var source = new ShdrSource("127.0.0.1", port) { Reconnect = false };
@@ -61,9 +67,7 @@ public class NetworkTests
     [Fact]
     public async Task Shdr_ALineWithoutEnd_IsDroppedWithAnEvent_AndTheStreamGoesOn()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (listener, port) = Listen();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var server = Task.Run(async () =>
         {
@@ -94,9 +98,7 @@ public class NetworkTests
     public async Task Shdr_AdapterThatIsGone_EndsTheSourceAfterBoundedRetries()
     {
         // A port nothing listens on: every connection is refused.
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        var (probe, port) = Listen();
         probe.Stop();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var source = new ShdrSource("127.0.0.1", port) { ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxConnectAttempts = 4 };
@@ -111,9 +113,7 @@ public class NetworkTests
     [Fact]
     public async Task Shdr_AdapterSilentForTwoHeartbeats_IsReportedAndReconnected()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (listener, port) = Listen();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         int accepted = 0;
         var server = Task.Run(async () =>
