@@ -12,6 +12,7 @@ namespace CncTwin.Cli.Tests;
 /// from ?token= once (the cookie carries it); errors are shown in the machinist's terms; two replays' streams stay
 /// apart; waiting jobs show their place in the line.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public class DashboardBrowserTests
 {
     private static readonly string Repo = TestSupport.Repo();

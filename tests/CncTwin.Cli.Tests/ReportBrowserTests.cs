@@ -6,6 +6,7 @@ namespace CncTwin.Cli.Tests;
 /// The report in a real browser: Debian's Chromium (/usr/bin/chromium) driven by Playwright for .NET, with the
 /// network disabled. In CI a missing Chromium is a failure; elsewhere the test is skipped with the package to install.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public class ReportBrowserTests
 {
     public const string Chromium = "/usr/bin/chromium";
