@@ -44,7 +44,11 @@ internal static class TwinCommands
         var db = new Option<string?>("--db") { Description = "SQLite history database (default: cnctwin-history.db in the output folder's parent)" };
         var publish = new Option<int?>("--publish") { Description = "serve the twin's predictions and alarms as an MTConnect SHDR adapter on this port (127.0.0.1)" };
         var spindlePower = new Option<double?>("--spindle-power-w") { Description = "the spindle's rated power, W (for machines whose file does not give it)" };
-        var margin = new Option<double>("--overload-margin") { Description = "points of load % above the prediction that count as overload", DefaultValueFactory = _ => 25 };
+        var margin = new Option<double>("--overload-margin") { Description = "smallest overload margin, points of load % above the prediction (the margin is otherwise relative: --overload-relative)", DefaultValueFactory = _ => 3 };
+        var relative = new Option<double>("--overload-relative") { Description = "physics limits: overload when the cutting load exceeds the predicted by this share of it", DefaultValueFactory = _ => 0.5 };
+        var learn = new Option<bool>("--learn") { Description = "teach-in: add this part to the program's envelope in the history (you vouch it is good)" };
+        var noLearn = new Option<bool>("--no-learn") { Description = "never add this part to the envelope (by default the first --learn-parts parts without alarms are learned)" };
+        var learnParts = new Option<int>("--learn-parts") { Description = "good parts learned before the envelope's limits replace the physics ones (0: no automatic teach-in)", DefaultValueFactory = _ => 10 };
         var hold = new Option<double>("--hold") { Description = "seconds a condition must last to raise an alarm", DefaultValueFactory = _ => 0.5 };
         var tolerance = new Option<double>("--position-tolerance") { Description = "mm off the planned path that counts as a position alarm", DefaultValueFactory = _ => 1.0 };
         var idleAfterEnd = new Option<double>("--idle-after-end") { Description = "watch: seconds to keep recording after the program has ended (the spindle coasting down), unless the stream closes first", DefaultValueFactory = _ => 5 };
@@ -53,16 +57,25 @@ internal static class TwinCommands
             : "Replay a recorded telemetry log against the simulated program as fast as possible.")
         {
             program, source, format, machine, tools, tool, stock, resolution, material, coefficients, homeZ, offset, mapping, deviceFile, outDir, db, publish, margin, hold, tolerance, spindlePower,
+            relative, learn, noLearn, learnParts,
         };
         if (live) cmd.Options.Add(idleAfterEnd);
         cmd.SetAction(async (pr, ct) =>
         {
-            var opts = new MonitorOptions { OverloadMarginPct = pr.GetValue(margin), HoldS = pr.GetValue(hold), PositionToleranceMm = pr.GetValue(tolerance) };
-            if (!(opts.HoldS >= 0) || !(opts.OverloadMarginPct > 0) || !(opts.PositionToleranceMm > 0))
+            var opts = new MonitorOptions
             {
-                Console.Error.WriteLine("error: --hold must be >= 0, --overload-margin and --position-tolerance positive");
+                OverloadMarginPct = pr.GetValue(margin), OverloadRelative = pr.GetValue(relative), HoldS = pr.GetValue(hold), PositionToleranceMm = pr.GetValue(tolerance),
+                LearnParts = pr.GetValue(learnParts),
+            };
+            if (!(opts.HoldS >= 0) || !(opts.OverloadMarginPct >= 0) || !(opts.OverloadRelative >= 0) || !(opts.PositionToleranceMm > 0)
+                || !double.IsFinite(opts.HoldS) || !double.IsFinite(opts.OverloadMarginPct) || !double.IsFinite(opts.OverloadRelative))
+            {
+                Console.Error.WriteLine("error: --hold, --overload-margin and --overload-relative must be numbers >= 0, --position-tolerance positive");
                 return CliApp.ExitUsage;
             }
+            if (opts.LearnParts < 0) { Console.Error.WriteLine("error: --learn-parts must be 0 or more"); return CliApp.ExitUsage; }
+            if (pr.GetValue(learn) && pr.GetValue(noLearn)) { Console.Error.WriteLine("error: --learn and --no-learn exclude each other"); return CliApp.ExitUsage; }
+            bool? learnPart = pr.GetValue(learn) ? true : pr.GetValue(noLearn) ? false : null;
             double idleS = live ? pr.GetValue(idleAfterEnd) : 0;
             if (!(idleS >= 0) || !double.IsFinite(idleS))
             {
@@ -72,7 +85,7 @@ internal static class TwinCommands
             return await RunAsync(live, pr.GetValue(program)!, pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(machine), pr.GetValue(tools), pr.GetValue(tool),
                 new SimulateCommand.RemovalArgs(pr.GetValue(stock), pr.GetValue(resolution), "auto", null, 0, pr.GetValue(homeZ)!),
                 new SimulateCommand.MechanicsArgs(pr.GetValue(material), null, pr.GetValue(coefficients), null, SpindlePowerW: pr.GetValue(spindlePower)),
-                pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct, idleS);
+                pr.GetValue(offset), pr.GetValue(mapping), pr.GetValue(deviceFile), pr.GetValue(outDir)!, pr.GetValue(db), pr.GetValue(publish), opts, ct, idleS, learnPart);
         });
         return cmd;
     }
@@ -85,7 +98,7 @@ internal static class TwinCommands
 
     internal static async Task<int> RunAsync(bool live, string programPath, string sourceUri, string format, string? machinePath, string? toolsPath, int initialTool,
         SimulateCommand.RemovalArgs removal, SimulateCommand.MechanicsArgs mechanics, string? offsetText, string? mappingPath, string? deviceFile, string outDir,
-        string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct, double idleAfterEndS = 5)
+        string? dbPath, int? publishPort, MonitorOptions options, CancellationToken ct, double idleAfterEndS = 5, bool? learn = null)
     {
         if (publishPort is int pp && pp is < 1 or > 65535)
         {
@@ -127,8 +140,11 @@ internal static class TwinCommands
         dbPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outDir))!, "cnctwin-history.db");
         var session = new TwinSession(prediction, new TwinSessionOptions
         {
-            Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live, IdleAfterProgramEndS = idleAfterEndS,
+            Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live, IdleAfterProgramEndS = idleAfterEndS, Learn = learn,
         });
+        Console.Error.WriteLine(session.Monitor.Envelope is { } env
+            ? string.Create(Inv, $"limits: learned from {env.Parts} good parts of this program (history {dbPath})")
+            : string.Create(Inv, $"limits: physics prediction ({session.Known.Envelope?.Parts ?? 0} of {options.LearnParts} teach-in parts learned so far)"));
         await using var adapter = publishPort is int port ? new ShdrAdapterServer(port) : null;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -179,6 +195,15 @@ internal static class TwinCommands
         }
         var alarms = session.Monitor.Alarms;
         Console.WriteLine(string.Create(Inv, $"{session.Samples} samples, {alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {session.HistoryRunId})"));
+        var cut = session.Monitor.CuttingTime.Values;
+        double cutS = cut.Sum(v => v.CuttingS), nmS = cut.Sum(v => v.NotMonitorableS);
+        if (cutS > 0)
+            Console.WriteLine(string.Create(Inv, $"  noise floor {session.Monitor.NoiseFloorPct:0.##} points; {cutS - nmS:0.#} of {cutS:0.#} s of cutting monitorable") + (nmS > 0 ? string.Create(Inv, $" ({nmS:0.#} s too light to tell from idle: see summary.json not_monitorable)") : ""));
+        if (session.LearnedParts > 0)
+            Console.WriteLine(string.Create(Inv, $"  learned: this part is part {session.LearnedParts} of the envelope") + (session.LearnedParts >= options.LearnParts && options.LearnParts > 0 ? "; later parts are monitored against it" : ""));
+        if (session.Monitor.Part.Ratio is double ratio)
+            Console.WriteLine(string.Create(Inv, $"  measured/predicted cutting load {ratio:0.###}; wear from the stream {session.Monitor.StreamWearUm:0.#} µm") +
+                (session.Monitor.EnergySource.Length > 0 ? string.Create(Inv, $"; energy {session.Monitor.MeasuredEnergyJ / 3.6e6:0.####} kWh ({session.Monitor.EnergySource})") : ""));
         foreach (var a in alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind.WireName()} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
         return CliApp.ExitOk;
     }

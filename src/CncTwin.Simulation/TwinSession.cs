@@ -50,6 +50,12 @@ public sealed record TwinSessionOptions
     /// started again meanwhile cancels the stop. s.
     /// </summary>
     public double IdleAfterProgramEndS { get; init; } = 5;
+
+    /// <summary>
+    /// Teach-in: true adds this part to the program's envelope in the history (the operator vouches it is good);
+    /// false never does; null (default) learns the first <see cref="MonitorOptions.LearnParts"/> parts that raise no alarm.
+    /// </summary>
+    public bool? Learn { get; init; }
 }
 
 /// <summary>
@@ -73,11 +79,42 @@ public sealed class TwinSession
     public AlignedSample? Last { get; private set; }
     public IReadOnlyList<SourceEvent> SourceEvents { get { lock (_sourceEvents) return _sourceEvents.ToList(); } }
 
+    /// <summary>What the history knew of this program and tool when the session started.</summary>
+    public TwinHistory.Knowledge Known { get; }
+    /// <summary>Parts in the envelope after this one, when this part was learned (0: not learned).</summary>
+    public int LearnedParts { get; private set; }
+
     public TwinSession(Prediction prediction, TwinSessionOptions? options = null)
     {
         Prediction = prediction;
         _opt = options ?? new TwinSessionOptions();
-        Monitor = new TwinMonitor(prediction, _opt.Monitor);
+        Known = _opt.HistoryDb != null ? TwinHistory.Read(_opt.HistoryDb, prediction.ProgramKey, prediction.InitialTool) : new TwinHistory.Knowledge(null, []);
+        Monitor = new TwinMonitor(prediction, _opt.Monitor, Known.Envelope)
+        {
+            StreamWearStartUm = Known.Parts.Count > 0 ? Known.Parts[^1].StreamWearUm : 0,
+        };
+    }
+
+    /// <summary>Identifies a program's text: SHA-256 of its bytes (the envelope follows the program, not its file name).</summary>
+    public static (string Key, int Lines) ProgramIdentity(SimulationContext context)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        int lines = 0; bool open = false;
+        void Feed(ReadOnlySpan<byte> b)
+        {
+            sha.AppendData(b);
+            foreach (byte x in b) { if (x == (byte)'\n') { lines++; open = false; } else open = true; }
+        }
+        if (context.Request.ProgramText is { } text) Feed(System.Text.Encoding.UTF8.GetBytes(text));
+        else if (File.Exists(context.ProgramPath))
+        {
+            using var f = File.OpenRead(context.ProgramPath);
+            var buf = new byte[1 << 16];
+            int n;
+            while ((n = f.Read(buf, 0, buf.Length)) > 0) Feed(buf.AsSpan(0, n));
+        }
+        else return ("", 0);
+        return (Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(), lines + (open ? 1 : 0));
     }
 
     /// <summary>Simulates the program once, keeping per move what the twin needs (path, loads, wear).</summary>
@@ -91,13 +128,17 @@ public sealed class TwinSession
             moves.Add(new PredictedMove
             {
                 Index = moves.Count, Line = pm.Source.Line, Path = pm.Path, StartS = pm.StartS, DurationS = pm.DurationS, Rapid = pm.Move.Kind == MotionKind.Rapid,
-                ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = r.Cutter.Flutes, Loads = r.Loads,
+                ProgrammedFeedMmPerMin = pm.Move.FeedMmPerMin, Rpm = Math.Abs(pm.Move.SpindleRpm), Flutes = r.Cutter.Flutes, Loads = r.Loads, Tool = r.Wear!.Tool,
                 WearStartUm = r.Wear!.StartUm, WearEndUm = r.Wear.EndUm,
             });
         }
         double cutMin = 0, gained = 0;
         foreach (var m in moves) if (m.WearEndUm > m.WearStartUm) { gained += m.WearEndUm - m.WearStartUm; cutMin += m.DurationS / 60; }
-        return new Prediction(moves, context.Machine.Spindle, context.ProgramPath) { VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0 };
+        var (key, lines) = ProgramIdentity(context);
+        return new Prediction(moves, context.Machine.Spindle, context.ProgramPath)
+        {
+            VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0, ProgramKey = key, LineCount = lines, InitialTool = context.InitialTool,
+        };
     }
 
     /// <summary>
@@ -141,7 +182,7 @@ public sealed class TwinSession
             }
             if (_opt.HistoryDb != null)
             {
-                history = new TwinHistory(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow);
+                history = new TwinHistory(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow, Prediction.ProgramKey, Prediction.InitialTool);
                 HistoryRunId = history.RunId;
             }
             void Handle(TelemetrySample s)
@@ -208,7 +249,13 @@ public sealed class TwinSession
             catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException
                                        or Microsoft.Data.Sqlite.SqliteException) { error = ex.Message; reason = "error"; }
             lock (gate)
+            {
                 if (assembler.Flush() is { } tail) Handle(tail);
+                // The last section's wear check (and any alarm it raises).
+                int before = Monitor.Alarms.Count;
+                Monitor.Finish();
+                for (int k = before; k < Monitor.Alarms.Count; k++) events.TryWrite(new TwinAlarmEvent(Monitor.Alarms[k]));
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -227,11 +274,34 @@ public sealed class TwinSession
                 Try(() => AlarmsJson.Write(Path.Combine(_opt.OutputFolder, "alarms.json"), Monitor.Alarms));
                 Try(() => WriteSummary(Path.Combine(_opt.OutputFolder, "summary.json"), source.Description));
             }
-            Try(() => history?.Finish(Samples, Monitor.Alarms));
+            Try(() =>
+            {
+                if (history == null) return;
+                history.Finish(Samples, Monitor.Alarms, new TwinHistory.PartResult(Monitor.Part.Ratio, Monitor.StreamWearUm, Monitor.MeasuredEnergyJ / 3.6e6, ShouldLearn(reason) ? Monitor.Part : null));
+                LearnedParts = history.LearnedParts;
+            });
             Try(() => history?.Dispose());
             events.TryWrite(new TwinEndEvent(Samples, Monitor.Alarms, reason, error));
             events.TryComplete();
         }
+    }
+
+    /// <summary>
+    /// A part is learned when the operator says so (--learn), or, by default, while the envelope has fewer than the
+    /// teach-in's parts and this one ran to its end without an alarm and cut something.
+    /// </summary>
+    private bool ShouldLearn(string reason)
+    {
+        if (Monitor.Part.Lines.Count == 0 || Prediction.ProgramKey.Length == 0) return false;
+        if (_opt.Learn is bool forced) return forced;
+        int have = Known.Envelope?.Parts ?? 0;
+        return _opt.Monitor.LearnParts > 0 && have < _opt.Monitor.LearnParts && Monitor.Alarms.Count == 0 && reason is "end of stream" or "program end"
+               && Monitor.Part.PredictedSum > 0;
+    }
+
+    private static void Num(Utf8JsonWriter w, string name, double v, int digits = 4)
+    {
+        if (double.IsFinite(v)) w.WriteNumber(name, Math.Round(v, digits)); else w.WriteNull(name);
     }
 
     private void WriteSummary(string path, string sourceDescription)
@@ -245,7 +315,38 @@ public sealed class TwinSession
         w.WriteNumber("samples", Samples);
         w.WriteNumber("invalid_samples", Monitor.InvalidSamples);
         w.WriteNumber("telemetry_rows", TelemetryRows);
+        w.WriteNumber("unknown_line_samples", Monitor.UnknownLineSamples);
         w.WriteNumber("alarms", Monitor.Alarms.Count);
+        // How the limits were set: physics prediction, or the envelope learned from good parts.
+        w.WriteString("limits", Monitor.Envelope != null ? "learned" : "physics");
+        w.WriteNumber("envelope_parts", Known.Envelope?.Parts ?? 0);
+        w.WriteBoolean("learned", LearnedParts > 0);
+        if (LearnedParts > 0) w.WriteNumber("envelope_parts_after", LearnedParts);
+        Num(w, "idle_noise_pct", Monitor.IdleNoisePct);
+        Num(w, "noise_floor_pct", Monitor.NoiseFloorPct);
+        double cutS = Monitor.CuttingTime.Values.Sum(v => v.CuttingS), nmS = Monitor.CuttingTime.Values.Sum(v => v.NotMonitorableS);
+        w.WriteStartObject("not_monitorable");
+        Num(w, "cutting_s", cutS, 3);
+        Num(w, "not_monitorable_s", nmS, 3);
+        Num(w, "share", cutS > 0 ? nmS / cutS : 0, 4);
+        w.WriteStartArray("lines");
+        foreach (var (line, v) in Monitor.CuttingTime.OrderBy(kv => kv.Key))
+            if (v.CuttingS > 0 && v.NotMonitorableS >= 0.5 * v.CuttingS) w.WriteNumberValue(line);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        // Wear from the stream: this part's measured/predicted cutting ratio, the learned parts' reference, and the gauge.
+        Num(w, "power_ratio", Monitor.Part.Ratio ?? double.NaN);
+        Num(w, "power_ratio_baseline", Known.Envelope is { PartRatio.N: > 0 } env ? env.PartRatio.Mean : double.NaN);
+        w.WriteStartArray("power_ratio_history");
+        foreach (var p in Known.Parts) { w.WriteStartObject(); w.WriteNumber("run", p.Run); w.WriteNumber("ratio", Math.Round(p.Ratio, 4)); w.WriteNumber("stream_wear_um", Math.Round(p.StreamWearUm, 2)); w.WriteEndObject(); }
+        w.WriteEndArray();
+        Num(w, "stream_wear_um", Monitor.StreamWearUm, 2);
+        Num(w, "wear_um", Last?.WearUm ?? double.NaN, 2);
+        Num(w, "remaining_life_min", Last is { } l ? Prediction.RemainingLifeMin(l.WearUm) : double.NaN, 2);
+        // Energy measured on this part (streamed power, or load % × available power) and predicted.
+        Num(w, "energy_kwh", Monitor.EnergySource.Length > 0 ? Monitor.MeasuredEnergyJ / 3.6e6 : double.NaN, 5);
+        w.WriteString("energy_source", Monitor.EnergySource.Length > 0 ? Monitor.EnergySource : "not streamed");
+        Num(w, "predicted_energy_kwh", Prediction.PredictedEnergyKwh, 5);
         if (_opt.HistoryDb != null)
         {
             w.WriteString("history_db", Path.GetFullPath(_opt.HistoryDb));

@@ -10,7 +10,7 @@ namespace CncTwin.Twin;
 /// <summary>DIR/telemetry.csv: every received sample with its aligned line and the measured and predicted values.</summary>
 public sealed class TelemetryCsvWriter : IDisposable
 {
-    public const string Header = "index,time,t_s,key,line,aligned_line,move,x,y,z,deviation_mm,feed_mm_min,spindle_rpm,measured_load_pct,predicted_load_pct,idle_load_pct,measured_power_w,predicted_cut_power_w,wear_um,execution,alarm,invalid";
+    public const string Header = "index,time,t_s,key,line,aligned_line,move,x,y,z,deviation_mm,feed_mm_min,spindle_rpm,measured_load_pct,predicted_load_pct,idle_load_pct,measured_power_w,predicted_cut_power_w,wear_um,execution,alarm,invalid,expected_cut_pct,noise_floor_pct,monitorable,limit";
     private readonly StreamWriter _w;
     private DateTimeOffset? _t0;
     public long Rows { get; private set; }
@@ -30,7 +30,7 @@ public sealed class TelemetryCsvWriter : IDisposable
         _t0 ??= s.Time;
         _w.Write(string.Create(CultureInfo.InvariantCulture, $"{s.Index},{s.Time:yyyy-MM-ddTHH:mm:ss.ffffffZ},{(s.Time - _t0.Value).TotalSeconds:0.######},{Q(s.Key)},{s.Line?.ToString(CultureInfo.InvariantCulture) ?? ""},{a.Line},{a.Move},"));
         _w.Write($"{N(s.X)},{N(s.Y)},{N(s.Z)},{N(a.DeviationMm)},{N(a.FeedMmPerMin, "0.#")},{N(s.SpindleRpm, "0.#")},{N(a.MeasuredLoadPct, "0.##")},{N(a.PredictedLoadPct, "0.##")},{N(a.IdleLoadPct, "0.##")},");
-        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm?.WireName() ?? ""},{Q(s.Invalid)}");
+        _w.WriteLine($"{N(a.MeasuredPowerW, "0.#")},{N(a.PredictedPowerW, "0.#")},{N(a.WearUm, "0.###")},{Q(s.Execution)},{a.Alarm?.WireName() ?? ""},{Q(s.Invalid)},{N(a.ExpectedCutPct, "0.##")},{N(a.NoiseFloorPct, "0.###")},{(a.Monitorable ? 1 : 0)},{a.LimitSource}");
         Rows++;
     }
 
@@ -70,8 +70,9 @@ public static class AlarmsJson
 }
 
 /// <summary>
-/// History across runs in an embedded SQLite database (Microsoft.Data.Sqlite): runs, every sample (batched
-/// transactions) and the alarms.
+/// History across runs in an embedded SQLite database (Microsoft.Data.Sqlite): runs (with the part's measured/predicted
+/// ratio, wear from the stream and energy), every sample (batched transactions), the alarms, and the teach-in
+/// envelopes (one per program and starting tool).
 /// </summary>
 public sealed class TwinHistory : IDisposable
 {
@@ -80,29 +81,92 @@ public sealed class TwinHistory : IDisposable
     private SqliteCommand? _insert;
     private int _pending;
     public long RunId { get; }
+    public string ProgramKey { get; }
+    public int Tool { get; }
 
-    public TwinHistory(string path, string program, string source, DateTimeOffset started)
+    private static SqliteConnection Open(string path)
     {
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path }.ToString());
-        _db.Open();
-        Exec("""
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path }.ToString());
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, program TEXT, source TEXT, samples INTEGER, alarms INTEGER, ended TEXT);
             CREATE TABLE IF NOT EXISTS samples (run INTEGER, idx INTEGER, time TEXT, line INTEGER, aligned_line INTEGER, x REAL, y REAL, z REAL,
                 deviation_mm REAL, measured_load_pct REAL, predicted_load_pct REAL, measured_power_w REAL, predicted_cut_power_w REAL, wear_um REAL, alarm TEXT);
             CREATE TABLE IF NOT EXISTS alarms (run INTEGER, line INTEGER, kind TEXT, start TEXT, "end" TEXT, message TEXT, peak REAL);
-            """);
+            CREATE TABLE IF NOT EXISTS envelopes (program_key TEXT, tool INTEGER, parts INTEGER, data TEXT, updated TEXT, PRIMARY KEY (program_key, tool));
+            """;
+        c.ExecuteNonQuery();
+        // Databases from before the teach-in get the new columns (added, never renamed).
+        AddColumns(db, "runs", [("program_key", "TEXT"), ("tool", "INTEGER"), ("power_ratio", "REAL"), ("stream_wear_um", "REAL"), ("energy_kwh", "REAL"), ("learned", "INTEGER")]);
+        AddColumns(db, "samples", [("expected_cut_pct", "REAL"), ("noise_floor_pct", "REAL"), ("monitorable", "INTEGER"), ("invalid", "TEXT")]);
+        return db;
+    }
+
+    private static void AddColumns(SqliteConnection db, string table, (string Name, string Type)[] columns)
+    {
+        var have = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var c = db.CreateCommand())
+        {
+            c.CommandText = $"PRAGMA table_info({table})";
+            using var r = c.ExecuteReader();
+            while (r.Read()) have.Add(r.GetString(1));
+        }
+        foreach (var (name, type) in columns)
+            if (!have.Contains(name))
+            {
+                using var c = db.CreateCommand();
+                c.CommandText = $"ALTER TABLE {table} ADD COLUMN {name} {type}";
+                c.ExecuteNonQuery();
+            }
+    }
+
+    public TwinHistory(string path, string program, string source, DateTimeOffset started, string programKey = "", int tool = 0)
+    {
+        ProgramKey = programKey; Tool = tool;
+        _db = Open(path);
         using var c = _db.CreateCommand();
-        c.CommandText = "INSERT INTO runs(started, program, source, samples, alarms) VALUES ($s, $p, $src, 0, 0); SELECT last_insert_rowid();";
+        c.CommandText = "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($s, $p, $src, 0, 0, $k, $t); SELECT last_insert_rowid();";
         c.Parameters.AddWithValue("$s", started.ToString("O", CultureInfo.InvariantCulture));
         c.Parameters.AddWithValue("$p", program);
         c.Parameters.AddWithValue("$src", source);
+        c.Parameters.AddWithValue("$k", programKey);
+        c.Parameters.AddWithValue("$t", tool);
         RunId = (long)c.ExecuteScalar()!;
     }
 
-    private void Exec(string sql) { using var c = _db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
+    /// <summary>What the history knows of a program and starting tool before a run: the envelope (null if none) and the last parts' ratios and stream wear.</summary>
+    public sealed record Knowledge(ToolEnvelope? Envelope, IReadOnlyList<(long Run, double Ratio, double StreamWearUm)> Parts);
+
+    /// <summary>Reads the teach-in envelope and the recent parts of a program + tool (a database that does not exist yet knows nothing).</summary>
+    public static Knowledge Read(string path, string programKey, int tool, int recentParts = 20)
+    {
+        if (!File.Exists(path) || programKey.Length == 0) return new Knowledge(null, []);
+        using var db = Open(path);
+        ToolEnvelope? env = null;
+        using (var c = db.CreateCommand())
+        {
+            c.CommandText = "SELECT data FROM envelopes WHERE program_key=$k AND tool=$t";
+            c.Parameters.AddWithValue("$k", programKey); c.Parameters.AddWithValue("$t", tool);
+            if (c.ExecuteScalar() is string json) env = ToolEnvelope.FromJson(json);
+        }
+        var parts = new List<(long, double, double)>();
+        using (var c = db.CreateCommand())
+        {
+            c.CommandText = "SELECT id, power_ratio, stream_wear_um FROM runs WHERE program_key=$k AND tool=$t AND power_ratio IS NOT NULL ORDER BY id DESC LIMIT $n";
+            c.Parameters.AddWithValue("$k", programKey); c.Parameters.AddWithValue("$t", tool); c.Parameters.AddWithValue("$n", recentParts);
+            using var r = c.ExecuteReader();
+            while (r.Read()) parts.Add((r.GetInt64(0), r.GetDouble(1), r.IsDBNull(2) ? 0 : r.GetDouble(2)));
+        }
+        parts.Reverse();
+        return new Knowledge(env, parts);
+    }
 
     private static object V(double v) => double.IsFinite(v) ? v : DBNull.Value;
+
+    private static readonly string[] Columns = ["run", "idx", "time", "line", "aligned_line", "x", "y", "z", "deviation_mm", "measured_load_pct", "predicted_load_pct",
+        "measured_power_w", "predicted_cut_power_w", "wear_um", "alarm", "expected_cut_pct", "noise_floor_pct", "monitorable", "invalid"];
 
     public void Add(AlignedSample a)
     {
@@ -111,14 +175,15 @@ public sealed class TwinHistory : IDisposable
             _tx = _db.BeginTransaction();
             _insert = _db.CreateCommand();
             _insert.Transaction = _tx;
-            _insert.CommandText = "INSERT INTO samples VALUES ($r,$i,$t,$l,$al,$x,$y,$z,$d,$ml,$pl,$mp,$pp,$w,$a)";
-            foreach (var n in new[] { "$r", "$i", "$t", "$l", "$al", "$x", "$y", "$z", "$d", "$ml", "$pl", "$mp", "$pp", "$w", "$a" }) _insert.Parameters.Add(new SqliteParameter(n, null));
+            _insert.CommandText = $"INSERT INTO samples({string.Join(",", Columns)}) VALUES ({string.Join(",", Columns.Select((_, i) => "$p" + i))})";
+            for (int i = 0; i < Columns.Length; i++) _insert.Parameters.Add(new SqliteParameter("$p" + i, null));
         }
         var p = _insert!.Parameters;
         var s = a.Sample;
         p[0].Value = RunId; p[1].Value = s.Index; p[2].Value = s.Time.ToString("O", CultureInfo.InvariantCulture); p[3].Value = (object?)s.Line ?? DBNull.Value; p[4].Value = a.Line;
         p[5].Value = V(s.X); p[6].Value = V(s.Y); p[7].Value = V(s.Z); p[8].Value = V(a.DeviationMm); p[9].Value = V(a.MeasuredLoadPct); p[10].Value = V(a.PredictedLoadPct);
         p[11].Value = V(a.MeasuredPowerW); p[12].Value = V(a.PredictedPowerW); p[13].Value = V(a.WearUm); p[14].Value = (object?)a.Alarm?.WireName() ?? DBNull.Value;
+        p[15].Value = V(a.ExpectedCutPct); p[16].Value = V(a.NoiseFloorPct); p[17].Value = a.Monitorable ? 1 : 0; p[18].Value = (object?)s.Invalid ?? DBNull.Value;
         _insert.ExecuteNonQuery();
         if (++_pending >= 2000) Commit();
     }
@@ -129,7 +194,10 @@ public sealed class TwinHistory : IDisposable
         _tx = null; _insert = null; _pending = 0;
     }
 
-    public void Finish(long samples, IReadOnlyList<TwinAlarm> alarms)
+    /// <summary>What one finished part adds to the history beyond its samples and alarms.</summary>
+    public sealed record PartResult(double? PowerRatio, double StreamWearUm, double EnergyKwh, PartProfile? Learn);
+
+    public void Finish(long samples, IReadOnlyList<TwinAlarm> alarms, PartResult? part = null)
     {
         Commit();
         using var tx = _db.BeginTransaction();
@@ -146,13 +214,42 @@ public sealed class TwinHistory : IDisposable
         using (var c = _db.CreateCommand())
         {
             c.Transaction = tx;
-            c.CommandText = "UPDATE runs SET samples=$n, alarms=$a, ended=$e WHERE id=$r";
+            c.CommandText = "UPDATE runs SET samples=$n, alarms=$a, ended=$e, power_ratio=$pr, stream_wear_um=$sw, energy_kwh=$en, learned=$l WHERE id=$r";
             c.Parameters.AddWithValue("$n", samples); c.Parameters.AddWithValue("$a", alarms.Count);
             c.Parameters.AddWithValue("$e", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)); c.Parameters.AddWithValue("$r", RunId);
+            c.Parameters.AddWithValue("$pr", part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : DBNull.Value);
+            c.Parameters.AddWithValue("$sw", part != null ? V(part.StreamWearUm) : DBNull.Value);
+            c.Parameters.AddWithValue("$en", part != null ? V(part.EnergyKwh) : DBNull.Value);
+            c.Parameters.AddWithValue("$l", part?.Learn != null ? 1 : 0);
             c.ExecuteNonQuery();
+        }
+        if (part?.Learn is { } profile && ProgramKey.Length > 0)
+        {
+            // The envelope is read and written inside the same transaction: two twins of one program never lose a part.
+            ToolEnvelope env;
+            using (var c = _db.CreateCommand())
+            {
+                c.Transaction = tx;
+                c.CommandText = "SELECT data FROM envelopes WHERE program_key=$k AND tool=$t";
+                c.Parameters.AddWithValue("$k", ProgramKey); c.Parameters.AddWithValue("$t", Tool);
+                env = c.ExecuteScalar() is string json && ToolEnvelope.FromJson(json) is { } e ? e : new ToolEnvelope { ProgramKey = ProgramKey, Tool = Tool };
+            }
+            env.Merge(profile);
+            using (var c = _db.CreateCommand())
+            {
+                c.Transaction = tx;
+                c.CommandText = "INSERT INTO envelopes VALUES ($k,$t,$n,$d,$u) ON CONFLICT(program_key, tool) DO UPDATE SET parts=$n, data=$d, updated=$u";
+                c.Parameters.AddWithValue("$k", ProgramKey); c.Parameters.AddWithValue("$t", Tool); c.Parameters.AddWithValue("$n", env.Parts);
+                c.Parameters.AddWithValue("$d", env.ToJson()); c.Parameters.AddWithValue("$u", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+                c.ExecuteNonQuery();
+            }
+            LearnedParts = env.Parts;
         }
         tx.Commit();
     }
+
+    /// <summary>Parts in the envelope after <see cref="Finish"/> learned this one (0 if it did not learn).</summary>
+    public int LearnedParts { get; private set; }
 
     public void Dispose()
     {

@@ -317,6 +317,8 @@ public static class Dashboard
                     case "--spindle-power-w": request = request with { SpindlePowerW = Num() }; break;
                     case "--home-z": { var h = HomeZ.Parse(v); ok = h != null; if (ok) request = request with { HomeZ = h!.Value }; break; }
                     case "--overload-margin": monitor = monitor with { OverloadMarginPct = Num() }; break;
+                    case "--overload-relative": monitor = monitor with { OverloadRelative = Num() }; break;
+                    case "--learn-parts": ok = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int lp) && lp >= 0; monitor = monitor with { LearnParts = ok ? lp : 10 }; break;
                     case "--hold": monitor = monitor with { HoldS = Num() }; break;
                     case "--position-tolerance": monitor = monitor with { PositionToleranceMm = Num() }; break;
                     case "--work-offset":
