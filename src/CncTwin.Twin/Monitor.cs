@@ -233,6 +233,7 @@ internal sealed class IdleStats
     /// </summary>
     public double Idle => _raw.Count == 0 ? double.NaN : _raw[_raw.Count / 5];
     /// <summary>σ from the lower half (median − 16th percentile): what lies above idle (a rub, a cut's tail) does not widen it.</summary>
+    public double SmoothedIdle => _smooth.Count == 0 ? double.NaN : _smooth[_smooth.Count / 2];
     public double SmoothedSigma => _smooth.Count == 0 ? double.NaN : _smooth[_smooth.Count / 2] - _smooth[(int)(_smooth.Count * 0.1587)];
     public double RawSigma => _raw.Count == 0 ? double.NaN : _raw[_raw.Count / 2] - _raw[(int)(_raw.Count * 0.1587)];
 }
@@ -397,7 +398,9 @@ public sealed class TwinMonitor
             if (bin.MeasuredPct.N > 0)
             {
                 // Scaled by the physics between the learned feed and today's (override): the ratio is what was learned.
-                double scale = bin.PredictedPct.Mean > 1e-3 && cutLoad > 0 ? Math.Clamp(cutLoad / bin.PredictedPct.Mean, 0.25, 4) : 1;
+                // Where the physics sees air inside a bin it saw cutting in (the cutter entering or leaving), air is expected;
+                // a bin the physics saw no cutting in keeps what the good parts measured there.
+                double scale = bin.PredictedPct.Mean > 1e-3 ? Math.Min(cutLoad / bin.PredictedPct.Mean, 4) : 1;
                 learnedPct = Math.Max(0, bin.MeasuredPct.Mean) * scale;
                 learnedSd = bin.MeasuredPct.Sd * scale;
             }
@@ -423,7 +426,10 @@ public sealed class TwinMonitor
             if (_airForS >= 3 * _o.SmoothingS) { stats.AddSmoothed(_smLoad); _idleAll.AddSmoothed(_smLoad); }
         }
         var use = stats is { RawCount: >= 20 } ? stats : _idleAll;
-        if (use.RawCount > 0) _lastIdle = use.Idle;
+        // The idle level the filtered load is compared with: where the filtered signal sits in air (its median), once
+        // measured; before that the raw 20th percentile.
+        if (use.SmoothedCount >= 50) _lastIdle = use.SmoothedIdle;
+        else if (use.RawCount > 0) _lastIdle = use.Idle;
         double idle = double.IsFinite(_lastIdle) ? _lastIdle : 0;
         IdleNoisePct = use.RawCount >= 20 ? use.RawSigma : IdleNoisePct;
         double floor = use.SmoothedCount >= 50 ? Math.Max(_o.MinNoiseFloorPct, _o.NoiseSigmas * use.SmoothedSigma) : _o.UnknownNoiseFloorPct;
@@ -461,7 +467,7 @@ public sealed class TwinMonitor
             if (learned)
             {
                 double width = Math.Max(_o.TunnelSigmas * learnedSd, _o.TunnelMinRelative * _smExpected);
-                alarm ??= Track("extreme", AlarmKind.Overload, smMeasured > _smExpected * (1 + _o.ExtremeRelative) + floor, _o.ExtremeHoldS, s.Time, t, alignedLine, s.SpindleLoadPct,
+                alarm ??= Track("extreme", AlarmKind.Overload, smMeasured > _smExpected * (1 + _o.ExtremeRelative) + Math.Max(floor, _o.OverloadMarginPct), _o.ExtremeHoldS, s.Time, t, alignedLine, s.SpindleLoadPct,
                     $"extreme limit: spindle load {s.SpindleLoadPct:0.#} % against {idle + _smExpected:0.#} % {msg}");
                 alarm ??= Track("tunnel", AlarmKind.Overload, smMeasured > _smExpected + Math.Max(width, floor), _o.HoldS, s.Time, t, alignedLine, s.SpindleLoadPct,
                     $"spindle load {s.SpindleLoadPct:0.#} % above the tunnel of good parts ({idle + _smExpected:0.#} % ± {width:0.#})");
