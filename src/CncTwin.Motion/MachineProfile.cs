@@ -49,6 +49,28 @@ public sealed record SpindleModel
 }
 
 /// <summary>
+/// The machine's electrical figures for the energy prediction. Defaults are for a mid-size VMC and are assumptions of
+/// the right order, not measurements of one machine: Heidenhain's published breakdown for a milling machine puts its
+/// CNC control package at 2.0-3.5 kW and the other auxiliaries at 3.9-4.4 kW (coolant supply 1.5-5.1 kW on top), and
+/// Gutowski, Dahmus &amp; Thiriez (CIRP LCE 2006) and Kordonowy (MIT 2002) find most of a machining centre's energy
+/// goes to such constant loads rather than to cutting. Measure yours (README: energy) and put them in the profile.
+/// </summary>
+public sealed record EnergyProfile
+{
+    /// <summary>Constant load while the program runs (controller, drives enabled, lubrication, fans, coolant pump), W.</summary>
+    public double BasePowerW { get; init; } = 2500;
+    /// <summary>Spindle turning in air: a constant part and one rising with speed (bearing and windage losses), W and W per 1 000 rpm.</summary>
+    public double SpindleIdleBaseW { get; init; } = 200;
+    public double SpindleIdleWPerKrpm { get; init; } = 90;
+    /// <summary>Cutting power over electrical power drawn for it by spindle motor and drive.</summary>
+    public double SpindleEfficiency { get; init; } = 0.85;
+    /// <summary>Feed axes: power per mm/s of path speed, W·s/mm (energy per mm of travel).</summary>
+    public double AxesWPerMmPerS { get; init; } = 1.5;
+
+    public double SpindleIdlePowerW(double rpm) => SpindleIdleBaseW + SpindleIdleWPerKrpm * rpm / 1000;
+}
+
+/// <summary>
 /// The machine a program runs on: axis travel and dynamics, path limits, planner behaviour, spindle and
 /// tool changer. JSON (snake_case) or imported from a LinuxCNC INI; <see cref="DefaultVmc"/> when none is given.
 /// </summary>
@@ -66,6 +88,8 @@ public sealed record MachineProfile
     public SpindleModel Spindle { get; init; } = new();
     /// <summary>Chip-to-chip tool change time, s (0 = instant, as a simulator's loop-back changer).</summary>
     public double ToolChangeTimeS { get; init; }
+    /// <summary>Electrical figures for the energy prediction.</summary>
+    public EnergyProfile Energy { get; init; } = new();
 
     public AxisLimits Axis(int i) => i switch { 0 => X, 1 => Y, 2 => Z, _ => throw new ArgumentOutOfRangeException(nameof(i)) };
 
@@ -135,6 +159,10 @@ public sealed record MachineProfile
     /// <summary>Rejects limits a planner cannot work with.</summary>
     public void Validate(string fileName)
     {
+        var e = Energy ?? throw new MachineProfileException(fileName, 0, "energy: must be an object");
+        foreach (var (name, v) in new[] { ("base_power_w", e.BasePowerW), ("spindle_idle_base_w", e.SpindleIdleBaseW), ("spindle_idle_w_per_krpm", e.SpindleIdleWPerKrpm), ("axes_w_per_mm_per_s", e.AxesWPerMmPerS) })
+            if (!double.IsFinite(v) || v < 0) throw new MachineProfileException(fileName, 0, $"energy: {name} must be a number >= 0");
+        if (!(e.SpindleEfficiency > 0 && e.SpindleEfficiency <= 1)) throw new MachineProfileException(fileName, 0, "energy: spindle_efficiency must be in (0, 1]");
         foreach (var (name, a) in new[] { ("x", X), ("y", Y), ("z", Z) })
         {
             if (!double.IsFinite(a.MinMm) || !double.IsFinite(a.MaxMm) || !double.IsFinite(a.MaxVelocityMmPerS) || !double.IsFinite(a.MaxAccelerationMmPerS2) || !double.IsFinite(a.MaxJerkMmPerS3))

@@ -64,6 +64,8 @@ public sealed class SimulationPass : IDisposable
     public ToolpathSummary Toolpath { get; } = new();
     public TravelCheck Travel { get; }
     public StageTimes Times { get; } = new();
+    /// <summary>Predicted electrical energy of the program so far.</summary>
+    public EnergyAccount Energy { get; private set; } = null!;
     /// <summary>The move being sampled now (null between moves: dwells, tool changes).</summary>
     public MoveResult? Current { get; private set; }
     /// <summary>Planned moves done, blend arcs included.</summary>
@@ -82,6 +84,7 @@ public sealed class SimulationPass : IDisposable
         Loads = new CuttingLoadSimulator(context.LoadOptions) { Warn = Warn };
         Wear = context.NewWearSimulator(Warn);
         Travel = new TravelCheck(context.Machine) { OnExceeded = t => _opt.OnTravelExceeded?.Invoke(t) };
+        Energy = new EnergyAccount(context.Machine.Energy);
     }
 
     /// <summary>The plan, each planned move processed by every stage before it is yielded (see <see cref="Current"/>).</summary>
@@ -191,6 +194,7 @@ public sealed class SimulationPass : IDisposable
                 Times.Add(Stages.Wear, Stopwatch.GetTimestamp() - t2);
             }
         }
+        Energy.Add(m, loads);
         var r = new MoveResult(_index++, m, removal, cutter, loads, wear);
         if (!m.IsBlend) MovesDone++;
         _opt.OnMove?.Invoke(r);

@@ -95,6 +95,8 @@ public sealed class TwinSession
         };
     }
 
+    private static EnergyAccount WithTotal(EnergyAccount e, double totalS) { e.TotalTimeS = totalS; return e; }
+
     /// <summary>Identifies a program's text: SHA-256 of its bytes (the envelope follows the program, not its file name).</summary>
     public static (string Key, int Lines) ProgramIdentity(SimulationContext context)
     {
@@ -138,6 +140,7 @@ public sealed class TwinSession
         return new Prediction(moves, context.Machine.Spindle, context.ProgramPath)
         {
             VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0, ProgramKey = key, LineCount = lines, InitialTool = context.InitialTool,
+            PredictedEnergyKwh = WithTotal(pass.Energy, pass.Plan.TotalTimeS).TotalJ / 3.6e6,
         };
     }
 
