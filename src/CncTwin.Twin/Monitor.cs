@@ -262,6 +262,7 @@ public sealed class TwinMonitor
     private double _lastIdle = double.NaN;
     private readonly Dictionary<string, (DateTimeOffset Start, double StartS, int Line, double Peak)> _open = new();
     private readonly List<TwinAlarm> _alarms = new();
+    private readonly Dictionary<string, double> _held = new(), _lastT = new();
     private DateTimeOffset? _t0;
     private double _prevT;
     private int _sectionLine;
@@ -471,7 +472,7 @@ public sealed class TwinMonitor
                     $"extreme limit: spindle load {s.SpindleLoadPct:0.#} % against {idle + _smExpected:0.#} % {msg}");
                 alarm ??= Track("tunnel", AlarmKind.Overload, smMeasured > _smExpected + Math.Max(width, floor), _o.HoldS, s.Time, t, alignedLine, s.SpindleLoadPct,
                     $"spindle load {s.SpindleLoadPct:0.#} % above the tunnel of good parts ({idle + _smExpected:0.#} % ± {width:0.#})");
-                alarm ??= Track("under", AlarmKind.Underload, monitorable && smMeasured < _o.UndercutShare * _smExpected, _o.HoldS, s.Time, t, alignedLine, _smExpected,
+                alarm ??= Track("under", AlarmKind.Underload, monitorable ? smMeasured < _o.UndercutShare * _smExpected : null, _o.HoldS, s.Time, t, alignedLine, _smExpected,
                     $"spindle load near idle ({s.SpindleLoadPct:0.#} %) where good parts took {idle + _smExpected:0.#} %: broken or missing tool?");
             }
             else
@@ -479,7 +480,7 @@ public sealed class TwinMonitor
                 double margin = Math.Max(Math.Max(_o.OverloadRelative * _smExpected, floor), _o.OverloadMarginPct);
                 alarm ??= Track("over", AlarmKind.Overload, smMeasured - _smExpected > margin, _o.HoldS, s.Time, t, alignedLine, s.SpindleLoadPct,
                     $"spindle load {s.SpindleLoadPct:0.#} % against {idle + _smExpected:0.#} % {msg}");
-                alarm ??= Track("under", AlarmKind.Underload, monitorable && smMeasured < _o.UnderloadShare * _smExpected, _o.HoldS, s.Time, t, alignedLine, _smExpected,
+                alarm ??= Track("under", AlarmKind.Underload, monitorable ? smMeasured < _o.UnderloadShare * _smExpected : null, _o.HoldS, s.Time, t, alignedLine, _smExpected,
                     $"spindle load near idle ({s.SpindleLoadPct:0.#} %) where the twin expects {idle + _smExpected:0.#} %: broken or missing tool?");
             }
             if (alarm == AlarmKind.Overload) _overloadLines.Add(alignedLine);
@@ -487,7 +488,8 @@ public sealed class TwinMonitor
         else
         {
             // Not comparable (spindle ramping or stopped): no load condition is running.
-            _open.Remove("extreme"); _open.Remove("tunnel"); _open.Remove("over"); _open.Remove("under");
+            foreach (var k in new[] { "extreme", "tunnel", "over" }) { _open.Remove(k); _lastT.Remove(k); }
+            if (_open.ContainsKey("under")) _lastT["under"] = t;
         }
         if (!double.IsNaN(dev))
             alarm ??= Track("position", AlarmKind.Position, dev > _o.PositionToleranceMm, _o.HoldS, s.Time, t, alignedLine, dev,
@@ -540,14 +542,27 @@ public sealed class TwinMonitor
         StreamWearUm = Math.Max(0, w);
     }
 
-    /// <summary>Opens an alarm when a condition holds longer than its hold time, closes it when it clears; returns its kind while active.</summary>
-    private AlarmKind? Track(string key, AlarmKind kind, bool active, double holdS, DateTimeOffset time, double t, int line, double value, string message)
+    /// <summary>
+    /// Opens an alarm when a condition holds longer than its hold time, closes it when it clears; returns its kind
+    /// while active. A null condition (nothing to compare: the underload between cuts) pauses the episode: the hold
+    /// counts only the time the condition could be seen, so a broken tool on short engagements is still caught.
+    /// </summary>
+    private AlarmKind? Track(string key, AlarmKind kind, bool? active, double holdS, DateTimeOffset time, double t, int line, double value, string message)
     {
-        if (active)
+        if (active == null)
         {
-            if (!_open.TryGetValue(key, out var o)) { _open[key] = (time, t, line, value); return null; }
+            // Paused: the time until the next comparable sample does not count.
+            if (_open.ContainsKey(key)) _lastT[key] = t;
+            return null;
+        }
+        if (active == true)
+        {
+            double dt = _lastT.TryGetValue(key, out var lt) ? Math.Max(0, t - lt) : 0;
+            _lastT[key] = t;
+            if (!_open.TryGetValue(key, out var o)) { _open[key] = (time, t, line, value); _held[key] = 0; return null; }
             _open[key] = o with { Peak = Math.Max(o.Peak, value) };
-            if (t - o.StartS >= holdS)
+            double held = _held[key] += dt;
+            if (held >= holdS - 1e-9)
             {
                 // Raise (or extend) the alarm for this episode.
                 var existing = _alarms.Count > 0 ? _alarms.FindLastIndex(a => a.Kind == kind && a.Start == o.Start && a.Line == o.Line) : -1;
@@ -558,6 +573,7 @@ public sealed class TwinMonitor
             return null;
         }
         _open.Remove(key);
+        _lastT.Remove(key);
         return null;
     }
 }

@@ -77,9 +77,10 @@ public class TwinEndToEndTests
             {
                 int line = int.Parse(row[cl], CultureInfo.InvariantCulture);
                 double x = double.Parse(row[cx], CultureInfo.InvariantCulture);
-                // The designed load: the line's predicted cutting load while the front half of the Ø10 cutter is in the
-                // 50 mm block (lines 6 and 10 feed +X, line 8 feeds −X), idle otherwise.
-                bool inStock = line is 6 or 10 ? x > -5 && x < 50 : line == 8 && x > 0 && x < 55;
+                // The designed load: the line's predicted cutting load while at least half of the Ø10 cutter's front half
+                // is in the 50 mm block (lines 6 and 10 feed +X, line 8 feeds −X), idle otherwise (a step where the real
+                // load ramps over the cutter's radius at entry and exit).
+                bool inStock = line is 6 or 10 ? x > -2.5 && x < 47.5 : line == 8 && x > 2.5 && x < 52.5;
                 double load = 6 + (inStock && line != 10 ? perLine[line] : 0) + (inStock && line == 6 ? 40 : 0) + (rnd.NextDouble() - 0.5);
                 var ts = t0.AddSeconds(double.Parse(row[ct], CultureInfo.InvariantCulture));
                 shdr.Add(string.Create(CultureInfo.InvariantCulture,
@@ -101,7 +102,8 @@ public class TwinEndToEndTests
             using var alarms = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "alarms.json")));
             var got = alarms.RootElement.EnumerateArray().Select(a => (a.GetProperty("line").GetInt32(), a.GetProperty("kind").GetString())).Distinct().OrderBy(x => x.Item1).ToArray();
             var tel = File.ReadAllLines(Path.Combine(outDir, "telemetry.csv"));
-            string diag = string.Join("\n", tel.Take(1).Concat(tel.Where(r => r.EndsWith(",overload") && r.Split(',')[5] != "6").Take(3)));
+            string diag = string.Join("\n", tel.Take(1).Concat(tel.Where(r => r.Split(',')[20] == "overload" && r.Split(',')[5] != "6").Take(3))
+                .Concat(tel.Where(r => r.Split(',')[5] == "8").Where((_, i) => i % 40 == 0)));
             Assert.True(new (int, string?)[] { (6, "overload"), (10, "underload") }.SequenceEqual(got), string.Join(", ", got) + "\n" + diag);
             // Every sample is in telemetry.csv.
             int rows = File.ReadAllLines(Path.Combine(outDir, "telemetry.csv")).Length - 1;

@@ -17,7 +17,7 @@ namespace CncTwin.Simulation.Tests;
 /// "true" factor (0.8-1.2: the model is never exact) with a chip-thickness exponent 0.05 off the model's. The
 /// spindle's size is chosen so that line 7's share is the one under test (1 to 40 points).
 /// </summary>
-public class LearningMonitorTests
+public class LearningMonitorTests(Xunit.ITestOutputHelper output)
 {
     private static readonly string Dir = Path.Combine(PipelineLibraryTests.Repo(), "tests", "oracle-data", "linuxcnc-sim");
     private static readonly Lazy<Dictionary<int, Prediction>> Base = new(() => new Dictionary<int, Prediction>());
@@ -288,6 +288,7 @@ public class LearningMonitorTests
                 double expectUm = (drift - 1) / 2.3 * 1000;
                 Assert.True(Math.Abs(s.Monitor.StreamWearUm - expectUm) < 0.35 * expectUm + 10, $"drift {drift}: stream wear {s.Monitor.StreamWearUm:0.#} µm, expected ~{expectUm:0.#}");
                 Assert.True(s.Monitor.StreamWearUm >= lastWear - 10);
+                output.WriteLine($"worn part {k} (+{(drift - 1) * 100:0} %): stream wear {s.Monitor.StreamWearUm:0.#} µm (designed {expectUm:0.#}), wear alarms on lines [{string.Join(",", wear.Select(a => a.Line))}]");
                 lastWear = s.Monitor.StreamWearUm;
             }
             Assert.True(firstWornPart is >= 3 and <= 5, $"first wear alarm at part {firstWornPart} (drift +{4 * firstWornPart} %)");
