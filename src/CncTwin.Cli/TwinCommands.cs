@@ -198,12 +198,12 @@ internal static class TwinCommands
         var cut = session.Monitor.CuttingTime.Values;
         double cutS = cut.Sum(v => v.CuttingS), nmS = cut.Sum(v => v.NotMonitorableS);
         if (cutS > 0)
-            Console.WriteLine(string.Create(Inv, $"  noise floor {session.Monitor.NoiseFloorPct:0.##} points; {cutS - nmS:0.#} of {cutS:0.#} s of cutting monitorable") + (nmS > 0 ? string.Create(Inv, $" ({nmS:0.#} s too light to tell from idle: see summary.json not_monitorable)") : ""));
+            Console.WriteLine(string.Create(Inv, $"  noise floor {session.Monitor.NoiseFloorPct:0.##} points; {cutS - nmS:0.#} of {cutS:0.#} s of cutting monitorable") + (nmS >= 0.05 ? string.Create(Inv, $" ({nmS:0.#} s too light to tell from idle: see summary.json not_monitorable)") : ""));
         if (session.LearnedParts > 0)
             Console.WriteLine(string.Create(Inv, $"  learned: this part is part {session.LearnedParts} of the envelope") + (session.LearnedParts >= options.LearnParts && options.LearnParts > 0 ? "; later parts are monitored against it" : ""));
         if (session.Monitor.Part.Ratio is double ratio)
             Console.WriteLine(string.Create(Inv, $"  measured/predicted cutting load {ratio:0.###}; wear from the stream {session.Monitor.StreamWearUm:0.#} µm") +
-                (session.Monitor.EnergySource.Length > 0 ? string.Create(Inv, $"; energy {session.Monitor.MeasuredEnergyJ / 3.6e6:0.####} kWh ({session.Monitor.EnergySource})") : ""));
+                (session.Monitor.EnergySource.Length > 0 ? string.Create(Inv, $"; spindle energy {session.Monitor.MeasuredEnergyJ / 3.6e6:0.####} kWh (from {session.Monitor.EnergySource}; predicted {prediction.PredictedSpindleEnergyKwh:0.####})") : ""));
         foreach (var a in alarms.Take(20)) Console.WriteLine(string.Create(Inv, $"  line {a.Line}: {a.Kind.WireName()} {a.StartS:0.###}-{a.EndS:0.###} s: {a.Message}"));
         return CliApp.ExitOk;
     }

@@ -141,6 +141,7 @@ public sealed class TwinSession
         {
             VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0, ProgramKey = key, LineCount = lines, InitialTool = context.InitialTool,
             PredictedEnergyKwh = WithTotal(pass.Energy, pass.Plan.TotalTimeS).TotalJ / 3.6e6,
+            PredictedSpindleEnergyKwh = (pass.Energy.CuttingJ + pass.Energy.SpindleIdleJ) / 3.6e6,
         };
     }
 
@@ -349,6 +350,7 @@ public sealed class TwinSession
         // Energy measured on this part (streamed power, or load % × available power) and predicted.
         Num(w, "energy_kwh", Monitor.EnergySource.Length > 0 ? Monitor.MeasuredEnergyJ / 3.6e6 : double.NaN, 5);
         w.WriteString("energy_source", Monitor.EnergySource.Length > 0 ? Monitor.EnergySource : "not streamed");
+        Num(w, "predicted_spindle_energy_kwh", Prediction.PredictedSpindleEnergyKwh, 5);
         Num(w, "predicted_energy_kwh", Prediction.PredictedEnergyKwh, 5);
         if (_opt.HistoryDb != null)
         {

@@ -93,6 +93,8 @@ public sealed class Prediction
     public int InitialTool { get; init; }
     /// <summary>Predicted energy of the program, kWh (spindle cutting + spindle idle + axes + base), NaN when not computed.</summary>
     public double PredictedEnergyKwh { get; init; } = double.NaN;
+    /// <summary>Of it, the spindle's (cutting through the drive + turning in air): what a controller's spindle power measures.</summary>
+    public double PredictedSpindleEnergyKwh { get; init; } = double.NaN;
 
     /// <summary>Minutes of cutting left at a wear (µm), at this program's rate (∞ when it does not wear).</summary>
     public double RemainingLifeMin(double wearUm) => WearRateUmPerMin > 0 && double.IsFinite(wearUm) ? Math.Max(0, VbLimitUm - wearUm) / WearRateUmPerMin : double.PositiveInfinity;
@@ -387,6 +389,15 @@ public sealed class TwinMonitor
         bool atSpeed = rpm > 0 && !ramping && (m == null || !(m.Rpm > 0) || Math.Abs(rpm - m.Rpm) <= 0.1 * m.Rpm) && (m == null || m.Rapid || double.IsFinite(_feed));
         _prevRpm = rpm;
 
+        // Feed normalisation: the physics' cutting power at the programmed feed over that at the feed moved at. The
+        // envelope stores measured shares times this, so parts run at different overrides learn one tunnel.
+        double feedNorm = 1;
+        if (m is { Rapid: false } && cutPower > 0)
+        {
+            double atProgrammed = m.CuttingPowerW(sAlong, m.ProgrammedFeedMmPerMin, rpm);
+            if (atProgrammed > 0) feedNorm = Math.Clamp(atProgrammed / cutPower, 0.25, 4);
+        }
+
         // Learned expectation at this place, if the envelope knows the section.
         int alignedLine = m?.Line ?? s.Line ?? 0;
         double along = m == null ? 0 : _p.LineOffsetMm(move) + sAlong;
@@ -398,10 +409,9 @@ public sealed class TwinMonitor
             var bin = le.Bins[b];
             if (bin.MeasuredPct.N > 0)
             {
-                // Scaled by the physics between the learned feed and today's (override): the ratio is what was learned.
-                // Where the physics sees air inside a bin it saw cutting in (the cutter entering or leaving), air is expected;
-                // a bin the physics saw no cutting in keeps what the good parts measured there.
-                double scale = bin.PredictedPct.Mean > 1e-3 ? Math.Min(cutLoad / bin.PredictedPct.Mean, 4) : 1;
+                // What the good parts measured at this place (learned at the programmed feed, see below), corrected by
+                // the physics for today's feed (override): the physics gives only the feed dependence, not the cut's shape.
+                double scale = feedNorm > 0 ? 1 / feedNorm : 1;
                 learnedPct = Math.Max(0, bin.MeasuredPct.Mean) * scale;
                 learnedSd = bin.MeasuredPct.Sd * scale;
             }
@@ -459,7 +469,7 @@ public sealed class TwinMonitor
             _cutting[m.Line] = (c.CuttingS + dt, c.NotMonitorableS + (monitorable ? 0 : dt));
         }
         if (m is { Rapid: false } && atSpeed && haveLoad)
-            Part.Add(Part.Of(m.Line, m.Tool, _p.LineLengthMm(m.Line)), along, measuredShare, cutLoad, smMeasured, dsMm, monitorable);
+            Part.Add(Part.Of(m.Line, m.Tool, _p.LineLengthMm(m.Line)), along, measuredShare, cutLoad, smMeasured, dsMm, monitorable, _feed, feedNorm);
 
         AlarmKind? alarm = null;
         if (haveLoad && atSpeed)
@@ -567,6 +577,8 @@ public sealed class TwinMonitor
                 // Raise (or extend) the alarm for this episode.
                 var existing = _alarms.Count > 0 ? _alarms.FindLastIndex(a => a.Kind == kind && a.Start == o.Start && a.Line == o.Line) : -1;
                 var a = new TwinAlarm(o.Line, kind, o.Start, time, o.StartS, t, message, Math.Max(o.Peak, value));
+                // The message says the worst moment of the episode, not its last sample.
+                if (existing >= 0 && value < _alarms[existing].Peak) a = a with { Message = _alarms[existing].Message };
                 if (existing >= 0) _alarms[existing] = a; else _alarms.Add(a);
                 return kind;
             }

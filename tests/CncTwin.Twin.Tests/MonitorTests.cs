@@ -186,6 +186,22 @@ public class MonitorTests
     }
 
     [Fact]
+    public void UnknownLineNumbers_AreFlagged_NeverAligned()
+    {
+        var p = Predict();
+        Assert.Equal(11, p.LineCount);
+        var samples = Machine(p, null, null, withLines: true);
+        // The controller reports a line the program does not have (another program loaded, a sequence number sent as the line).
+        var bad = samples.Select(s => s.Index is >= 1000 and < 1100 ? s with { Line = 4711 } : s).ToList();
+        var mon = new TwinMonitor(p);
+        var flagged = bad.Select(mon.Process).Where(a => a.Sample.IsInvalid).ToList();
+        Assert.Equal(100, flagged.Count);
+        Assert.Equal(100, mon.UnknownLineSamples);
+        Assert.All(flagged, a => { Assert.Equal(-1, a.Move); Assert.Null(a.Alarm); Assert.Contains("line 4711 is not a line of the program (11 lines)", a.Sample.Invalid); });
+        Assert.Empty(mon.Alarms);
+    }
+
+    [Fact]
     public void LeavingThePlannedPath_IsAPositionAlarm()
     {
         var p = Predict();
