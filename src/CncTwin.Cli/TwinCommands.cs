@@ -41,7 +41,7 @@ internal static class TwinCommands
         var mapping = new Option<string?>("--mapping") { Description = "data-item mapping JSON (default: VMC-3Axis names Xact, Yact, Zact, Sspeed, Sload, program, line, execution)" };
         var deviceFile = new Option<string?>("--device-file") { Description = "MTConnectDevices XML of an SHDR adapter's device (ids ↔ names, which items are conditions)" };
         var outDir = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => "out-twin" };
-        var db = new Option<string?>("--db") { Description = "SQLite history database (default: cnctwin-history.db in the output folder's parent)" };
+        var db = new Option<string?>("--db") { Description = "history: an SQLite file or sqlite:FILE (default: cnctwin-history.db in the output folder's parent), or postgres:CONNECTION-STRING" };
         var publish = new Option<int?>("--publish") { Description = "serve the twin's predictions and alarms as an MTConnect SHDR adapter on this port (127.0.0.1)" };
         var spindlePower = new Option<double?>("--spindle-power-w") { Description = "the spindle's rated power, W (for machines whose file does not give it)" };
         var margin = new Option<double>("--overload-margin") { Description = "smallest overload margin, points of load % above the prediction (the margin is otherwise relative: --overload-relative)", DefaultValueFactory = _ => 3 };
@@ -143,7 +143,7 @@ internal static class TwinCommands
             Monitor = options, WorkOffset = offset, Mapping = mapping, DeviceModel = model, OutputFolder = outDir, HistoryDb = dbPath, StopAtProgramEnd = live, IdleAfterProgramEndS = idleAfterEndS, Learn = learn,
         });
         Console.Error.WriteLine(session.Monitor.Envelope is { } env
-            ? string.Create(Inv, $"limits: learned from {env.Parts} good parts of this program (history {dbPath})")
+            ? string.Create(Inv, $"limits: learned from {env.Parts} good parts of this program (history {TwinHistoryStore.Describe(dbPath)})")
             : string.Create(Inv, $"limits: physics prediction ({session.Known.Envelope?.Parts ?? 0} of {options.LearnParts} teach-in parts learned so far)"));
         await using var adapter = publishPort is int port ? new ShdrAdapterServer(port) : null;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -181,7 +181,7 @@ internal static class TwinCommands
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException or System.Data.Common.DbException)
         {
             // The session has closed its outputs; what failed is said in one line.
             Console.Error.WriteLine($"{command}: error: {ex.Message}");
@@ -194,7 +194,7 @@ internal static class TwinCommands
             return CliApp.ExitProgramError;
         }
         var alarms = session.Monitor.Alarms;
-        Console.WriteLine(string.Create(Inv, $"{session.Samples} samples, {alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {dbPath} (run {session.HistoryRunId})"));
+        Console.WriteLine(string.Create(Inv, $"{session.Samples} samples, {alarms.Count} alarms -> {outDir}/telemetry.csv, {outDir}/alarms.json; history {TwinHistoryStore.Describe(dbPath)} (run {session.HistoryRunId})"));
         var cut = session.Monitor.CuttingTime.Values;
         double cutS = cut.Sum(v => v.CuttingS), nmS = cut.Sum(v => v.NotMonitorableS);
         if (cutS > 0)

@@ -29,7 +29,7 @@ public sealed record TwinSessionOptions
     public DeviceModel? DeviceModel { get; init; }
     /// <summary>Folder for telemetry.csv, alarms.json and summary.json; null writes none.</summary>
     public string? OutputFolder { get; init; }
-    /// <summary>SQLite history database; null keeps no history.</summary>
+    /// <summary>History: an SQLite file (or <c>sqlite:FILE</c>), or <c>postgres:CONNECTION-STRING</c>; null keeps no history.</summary>
     public string? HistoryDb { get; init; }
     /// <summary>X,Y,Z in mm (finite numbers), as a controller's work offset is written; null if the text is not that.</summary>
     public static Vec3? ParseWorkOffset(string text)
@@ -88,7 +88,7 @@ public sealed class TwinSession
     {
         Prediction = prediction;
         _opt = options ?? new TwinSessionOptions();
-        Known = _opt.HistoryDb != null ? TwinHistory.Read(_opt.HistoryDb, prediction.ProgramKey, prediction.InitialTool) : new TwinHistory.Knowledge(null, []);
+        Known = _opt.HistoryDb != null ? TwinHistoryStore.Read(_opt.HistoryDb, prediction.ProgramKey, prediction.InitialTool) : new TwinHistory.Knowledge(null, []);
         Monitor = new TwinMonitor(prediction, _opt.Monitor, Known.Envelope)
         {
             StreamWearStartUm = Known.Parts.Count > 0 ? Known.Parts[^1].StreamWearUm : 0,
@@ -176,7 +176,7 @@ public sealed class TwinSession
         string? error = null;
         int lastMove = Prediction.Moves.Count - 1;
         TelemetryCsvWriter? telemetry = null;
-        TwinHistory? history = null;
+        ITwinHistory? history = null;
         try
         {
             if (_opt.OutputFolder != null)
@@ -186,7 +186,7 @@ public sealed class TwinSession
             }
             if (_opt.HistoryDb != null)
             {
-                history = new TwinHistory(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow, Prediction.ProgramKey, Prediction.InitialTool);
+                history = TwinHistoryStore.Open(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow, Prediction.ProgramKey, Prediction.InitialTool);
                 HistoryRunId = history.RunId;
             }
             void Handle(TelemetrySample s)
@@ -251,7 +251,7 @@ public sealed class TwinSession
             }
             catch (OperationCanceledException) { if (endedByIdle) reason = "program end"; else if (reason == "end of stream") reason = "stopped"; }
             catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException
-                                       or Microsoft.Data.Sqlite.SqliteException) { error = ex.Message; reason = "error"; }
+                                       or System.Data.Common.DbException) { error = ex.Message; reason = "error"; }
             lock (gate)
             {
                 if (assembler.Flush() is { } tail) Handle(tail);
@@ -261,7 +261,7 @@ public sealed class TwinSession
                 for (int k = before; k < Monitor.Alarms.Count; k++) events.TryWrite(new TwinAlarmEvent(Monitor.Alarms[k]));
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
             // Opening the outputs or the history failed (a folder where a file should be, a locked database).
             error ??= ex.Message;
@@ -270,7 +270,7 @@ public sealed class TwinSession
         finally
         {
             // The outputs are closed one by one, each failure said, and the stream always ends: a consumer never waits forever.
-            void Try(Action a) { try { a(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException) { error ??= ex.Message; reason = "error"; } }
+            void Try(Action a) { try { a(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException) { error ??= ex.Message; reason = "error"; } }
             TelemetryRows = telemetry?.Rows ?? 0;
             Try(() => telemetry?.Dispose());
             if (_opt.OutputFolder != null)
@@ -354,7 +354,7 @@ public sealed class TwinSession
         Num(w, "predicted_energy_kwh", Prediction.PredictedEnergyKwh, 5);
         if (_opt.HistoryDb != null)
         {
-            w.WriteString("history_db", Path.GetFullPath(_opt.HistoryDb));
+            w.WriteString("history_db", TwinHistoryStore.Describe(_opt.HistoryDb));
             w.WriteNumber("history_run", HistoryRunId);
         }
         w.WriteStartArray("source_events");

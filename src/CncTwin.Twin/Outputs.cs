@@ -74,7 +74,7 @@ public static class AlarmsJson
 /// ratio, wear from the stream and energy), every sample (batched transactions), the alarms, and the teach-in
 /// envelopes (one per program and starting tool).
 /// </summary>
-public sealed class TwinHistory : IDisposable
+public sealed class TwinHistory : ITwinHistory
 {
     private readonly SqliteConnection _db;
     private SqliteTransaction? _tx;
@@ -89,18 +89,11 @@ public sealed class TwinHistory : IDisposable
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path }.ToString());
         db.Open();
         using var c = db.CreateCommand();
-        c.CommandText = """
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, program TEXT, source TEXT, samples INTEGER, alarms INTEGER, ended TEXT);
-            CREATE TABLE IF NOT EXISTS samples (run INTEGER, idx INTEGER, time TEXT, line INTEGER, aligned_line INTEGER, x REAL, y REAL, z REAL,
-                deviation_mm REAL, measured_load_pct REAL, predicted_load_pct REAL, measured_power_w REAL, predicted_cut_power_w REAL, wear_um REAL, alarm TEXT);
-            CREATE TABLE IF NOT EXISTS alarms (run INTEGER, line INTEGER, kind TEXT, start TEXT, "end" TEXT, message TEXT, peak REAL);
-            CREATE TABLE IF NOT EXISTS envelopes (program_key TEXT, tool INTEGER, parts INTEGER, data TEXT, updated TEXT, PRIMARY KEY (program_key, tool));
-            """;
+        c.CommandText = "PRAGMA journal_mode=WAL;\n" + HistorySchema.Ddl(postgres: false);
         c.ExecuteNonQuery();
         // Databases from before the teach-in get the new columns (added, never renamed).
-        AddColumns(db, "runs", [("program_key", "TEXT"), ("tool", "INTEGER"), ("power_ratio", "REAL"), ("stream_wear_um", "REAL"), ("energy_kwh", "REAL"), ("learned", "INTEGER")]);
-        AddColumns(db, "samples", [("expected_cut_pct", "REAL"), ("noise_floor_pct", "REAL"), ("monitorable", "INTEGER"), ("invalid", "TEXT")]);
+        foreach (var t in HistorySchema.Tables)
+            AddColumns(db, t.Table, t.Columns.Where(c => c.Kind != HistorySchema.Kind.Id).Select(c => (c.Name, HistorySchema.Type(c.Kind, postgres: false))).ToArray());
         return db;
     }
 
@@ -117,7 +110,7 @@ public sealed class TwinHistory : IDisposable
             if (!have.Contains(name))
             {
                 using var c = db.CreateCommand();
-                c.CommandText = $"ALTER TABLE {table} ADD COLUMN {name} {type}";
+                c.CommandText = $"ALTER TABLE {table} ADD COLUMN {HistorySchema.Quote(name)} {type}";
                 c.ExecuteNonQuery();
             }
     }
@@ -165,8 +158,7 @@ public sealed class TwinHistory : IDisposable
 
     private static object V(double v) => double.IsFinite(v) ? v : DBNull.Value;
 
-    private static readonly string[] Columns = ["run", "idx", "time", "line", "aligned_line", "x", "y", "z", "deviation_mm", "measured_load_pct", "predicted_load_pct",
-        "measured_power_w", "predicted_cut_power_w", "wear_um", "alarm", "expected_cut_pct", "noise_floor_pct", "monitorable", "invalid"];
+    private static readonly string[] Columns = HistorySchema.Columns("samples").Select(c => c.Name).ToArray();
 
     public void Add(AlignedSample a)
     {
@@ -178,13 +170,9 @@ public sealed class TwinHistory : IDisposable
             _insert.CommandText = $"INSERT INTO samples({string.Join(",", Columns)}) VALUES ({string.Join(",", Columns.Select((_, i) => "$p" + i))})";
             for (int i = 0; i < Columns.Length; i++) _insert.Parameters.Add(new SqliteParameter("$p" + i, null));
         }
-        var p = _insert!.Parameters;
-        var s = a.Sample;
-        p[0].Value = RunId; p[1].Value = s.Index; p[2].Value = s.Time.ToString("O", CultureInfo.InvariantCulture); p[3].Value = (object?)s.Line ?? DBNull.Value; p[4].Value = a.Line;
-        p[5].Value = V(s.X); p[6].Value = V(s.Y); p[7].Value = V(s.Z); p[8].Value = V(a.DeviationMm); p[9].Value = V(a.MeasuredLoadPct); p[10].Value = V(a.PredictedLoadPct);
-        p[11].Value = V(a.MeasuredPowerW); p[12].Value = V(a.PredictedPowerW); p[13].Value = V(a.WearUm); p[14].Value = (object?)a.Alarm?.WireName() ?? DBNull.Value;
-        p[15].Value = V(a.ExpectedCutPct); p[16].Value = V(a.NoiseFloorPct); p[17].Value = a.Monitorable ? 1 : 0; p[18].Value = (object?)s.Invalid ?? DBNull.Value;
-        _insert.ExecuteNonQuery();
+        var row = HistorySchema.SampleRow(RunId, a);
+        for (int i = 0; i < row.Length; i++) _insert!.Parameters[i].Value = row[i] ?? DBNull.Value;
+        _insert!.ExecuteNonQuery();
         if (++_pending >= 2000) Commit();
     }
 

@@ -1,0 +1,225 @@
+using System.Data.Common;
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CncTwin.Twin;
+
+/// <summary>
+/// One run's history, whatever the database: every sample (batched), the alarms, the part's figures and the
+/// teach-in envelope. <see cref="TwinHistory"/> is the embedded SQLite store (the zero-set-up default),
+/// <see cref="PostgresTwinHistory"/> the shared one for several twins; both use <see cref="HistorySchema"/>.
+/// </summary>
+public interface ITwinHistory : IDisposable
+{
+    long RunId { get; }
+    /// <summary>Parts in the envelope after <see cref="Finish"/> learned this one (0 if it did not learn).</summary>
+    int LearnedParts { get; }
+    void Add(AlignedSample a);
+    void Finish(long samples, IReadOnlyList<TwinAlarm> alarms, TwinHistory.PartResult? part = null);
+}
+
+/// <summary>The history's tables, once for every database: names and column kinds (the DDL is made per dialect).</summary>
+public static class HistorySchema
+{
+    public enum Kind { Id, Int, Real, Text }
+
+    public static readonly (string Table, (string Name, Kind Kind)[] Columns, string? Key)[] Tables =
+    [
+        ("runs", [("id", Kind.Id), ("started", Kind.Text), ("program", Kind.Text), ("source", Kind.Text), ("samples", Kind.Int), ("alarms", Kind.Int), ("ended", Kind.Text),
+            ("program_key", Kind.Text), ("tool", Kind.Int), ("power_ratio", Kind.Real), ("stream_wear_um", Kind.Real), ("energy_kwh", Kind.Real), ("learned", Kind.Int)], null),
+        ("samples", [("run", Kind.Int), ("idx", Kind.Int), ("time", Kind.Text), ("line", Kind.Int), ("aligned_line", Kind.Int), ("x", Kind.Real), ("y", Kind.Real), ("z", Kind.Real),
+            ("deviation_mm", Kind.Real), ("measured_load_pct", Kind.Real), ("predicted_load_pct", Kind.Real), ("measured_power_w", Kind.Real), ("predicted_cut_power_w", Kind.Real),
+            ("wear_um", Kind.Real), ("alarm", Kind.Text), ("expected_cut_pct", Kind.Real), ("noise_floor_pct", Kind.Real), ("monitorable", Kind.Int), ("invalid", Kind.Text)], null),
+        ("alarms", [("run", Kind.Int), ("line", Kind.Int), ("kind", Kind.Text), ("start", Kind.Text), ("end", Kind.Text), ("message", Kind.Text), ("peak", Kind.Real)], null),
+        ("envelopes", [("program_key", Kind.Text), ("tool", Kind.Int), ("parts", Kind.Int), ("data", Kind.Text), ("updated", Kind.Text)], "program_key, tool"),
+    ];
+
+    public static (string Name, Kind Kind)[] Columns(string table) => Tables.First(t => t.Table == table).Columns;
+
+    /// <summary>CREATE TABLE IF NOT EXISTS for every table, in SQLite's or PostgreSQL's types.</summary>
+    public static string Ddl(bool postgres) => string.Join("\n", Tables.Select(t =>
+        $"CREATE TABLE IF NOT EXISTS {t.Table} (" + string.Join(", ", t.Columns.Select(c => $"{Quote(c.Name)} {Type(c.Kind, postgres)}"))
+        + (t.Key != null ? $", PRIMARY KEY ({t.Key})" : "") + ");"));
+
+    public static string Type(Kind k, bool postgres) => k switch
+    {
+        Kind.Id => postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY",
+        Kind.Int => postgres ? "BIGINT" : "INTEGER",
+        Kind.Real => postgres ? "DOUBLE PRECISION" : "REAL",
+        _ => "TEXT",
+    };
+
+    public static string Quote(string name) => name is "end" ? "\"end\"" : name;
+
+    /// <summary>The sample row every store writes, in <see cref="Columns"/>("samples") order.</summary>
+    public static object?[] SampleRow(long run, AlignedSample a)
+    {
+        var s = a.Sample;
+        static object? V(double v) => double.IsFinite(v) ? v : null;
+        return [run, s.Index, s.Time.ToString("O", CultureInfo.InvariantCulture), s.Line is int l ? (long)l : null, (long)a.Line, V(s.X), V(s.Y), V(s.Z), V(a.DeviationMm),
+            V(a.MeasuredLoadPct), V(a.PredictedLoadPct), V(a.MeasuredPowerW), V(a.PredictedPowerW), V(a.WearUm), a.Alarm?.WireName(), V(a.ExpectedCutPct), V(a.NoiseFloorPct),
+            a.Monitorable ? 1L : 0L, s.Invalid];
+    }
+}
+
+/// <summary>Opens the history a <c>--db</c> names: <c>sqlite:FILE</c>, <c>postgres:CONNECTION-STRING</c>, or a file path (SQLite).</summary>
+public static class TwinHistoryStore
+{
+    public static bool IsPostgres(string spec) => spec.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase);
+    public static string SqlitePath(string spec) => spec.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? spec["sqlite:".Length..] : spec;
+    public static string PostgresConnection(string spec) => spec["postgres:".Length..];
+
+    public static ITwinHistory Open(string spec, string program, string source, DateTimeOffset started, string programKey = "", int tool = 0) =>
+        IsPostgres(spec) ? new PostgresTwinHistory(PostgresConnection(spec), program, source, started, programKey, tool)
+            : new TwinHistory(SqlitePath(spec), program, source, started, programKey, tool);
+
+    public static TwinHistory.Knowledge Read(string spec, string programKey, int tool, int recentParts = 20) =>
+        IsPostgres(spec) ? PostgresTwinHistory.Read(PostgresConnection(spec), programKey, tool, recentParts) : TwinHistory.Read(SqlitePath(spec), programKey, tool, recentParts);
+
+    /// <summary>How the history is named in summaries and messages: a file's full path, or the PostgreSQL host and database (never the password).</summary>
+    public static string Describe(string spec)
+    {
+        if (!IsPostgres(spec)) return Path.GetFullPath(SqlitePath(spec));
+        try
+        {
+            var b = new NpgsqlConnectionStringBuilder(PostgresConnection(spec));
+            return $"postgres://{b.Host}:{b.Port}/{b.Database}";
+        }
+        catch (ArgumentException) { return "postgres:(invalid connection string)"; }
+    }
+}
+
+/// <summary>
+/// The history in PostgreSQL (Npgsql): the same tables as the SQLite store; samples go in with binary COPY, 2 000
+/// rows a batch; the envelope is read and rewritten under a table lock, so twins of one program on several
+/// computers never lose a learned part.
+/// </summary>
+public sealed class PostgresTwinHistory : ITwinHistory
+{
+    private readonly NpgsqlConnection _db;
+    private NpgsqlBinaryImporter? _copy;
+    private int _pending;
+    private static readonly (string Name, HistorySchema.Kind Kind)[] SampleColumns = HistorySchema.Columns("samples");
+    public long RunId { get; }
+    public string ProgramKey { get; }
+    public int Tool { get; }
+    public int LearnedParts { get; private set; }
+
+    private static NpgsqlConnection Open(string connection)
+    {
+        var db = new NpgsqlConnection(connection);
+        db.Open();
+        using var c = db.CreateCommand();
+        // Several twins may create the schema at once: serialise on an advisory lock.
+        c.CommandText = "SELECT pg_advisory_lock(424242); " + HistorySchema.Ddl(postgres: true) + " SELECT pg_advisory_unlock(424242);";
+        c.ExecuteNonQuery();
+        return db;
+    }
+
+    public PostgresTwinHistory(string connection, string program, string source, DateTimeOffset started, string programKey = "", int tool = 0)
+    {
+        ProgramKey = programKey; Tool = tool;
+        _db = Open(connection);
+        using var c = _db.CreateCommand();
+        c.CommandText = "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id";
+        c.Parameters.Add(new NpgsqlParameter { Value = started.ToString("O", CultureInfo.InvariantCulture) });
+        c.Parameters.Add(new NpgsqlParameter { Value = program });
+        c.Parameters.Add(new NpgsqlParameter { Value = source });
+        c.Parameters.Add(new NpgsqlParameter { Value = programKey });
+        c.Parameters.Add(new NpgsqlParameter { Value = (long)tool });
+        RunId = (long)c.ExecuteScalar()!;
+    }
+
+    public static TwinHistory.Knowledge Read(string connection, string programKey, int tool, int recentParts = 20)
+    {
+        if (programKey.Length == 0) return new TwinHistory.Knowledge(null, []);
+        using var db = Open(connection);
+        ToolEnvelope? env = null;
+        using (var c = db.CreateCommand())
+        {
+            c.CommandText = "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2";
+            c.Parameters.Add(new NpgsqlParameter { Value = programKey }); c.Parameters.Add(new NpgsqlParameter { Value = (long)tool });
+            if (c.ExecuteScalar() is string json) env = ToolEnvelope.FromJson(json);
+        }
+        var parts = new List<(long, double, double)>();
+        using (var c = db.CreateCommand())
+        {
+            c.CommandText = "SELECT id, power_ratio, stream_wear_um FROM runs WHERE program_key=$1 AND tool=$2 AND power_ratio IS NOT NULL ORDER BY id DESC LIMIT $3";
+            c.Parameters.Add(new NpgsqlParameter { Value = programKey }); c.Parameters.Add(new NpgsqlParameter { Value = (long)tool }); c.Parameters.Add(new NpgsqlParameter { Value = (long)recentParts });
+            using var r = c.ExecuteReader();
+            while (r.Read()) parts.Add((r.GetInt64(0), r.GetDouble(1), r.IsDBNull(2) ? 0 : r.GetDouble(2)));
+        }
+        parts.Reverse();
+        return new TwinHistory.Knowledge(env, parts);
+    }
+
+    public void Add(AlignedSample a)
+    {
+        _copy ??= _db.BeginBinaryImport($"COPY samples ({string.Join(", ", SampleColumns.Select(c => HistorySchema.Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)");
+        var row = HistorySchema.SampleRow(RunId, a);
+        _copy.StartRow();
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (row[i] is null) { _copy.WriteNull(); continue; }
+            switch (SampleColumns[i].Kind)
+            {
+                case HistorySchema.Kind.Int: _copy.Write(Convert.ToInt64(row[i], CultureInfo.InvariantCulture), NpgsqlDbType.Bigint); break;
+                case HistorySchema.Kind.Real: _copy.Write((double)row[i]!, NpgsqlDbType.Double); break;
+                default: _copy.Write((string)row[i]!, NpgsqlDbType.Text); break;
+            }
+        }
+        if (++_pending >= 2000) Flush();
+    }
+
+    private void Flush()
+    {
+        if (_copy == null) return;
+        _copy.Complete();
+        _copy.Dispose();
+        _copy = null; _pending = 0;
+    }
+
+    private NpgsqlCommand Cmd(NpgsqlTransaction tx, string sql, params object?[] values)
+    {
+        var c = new NpgsqlCommand(sql, _db, tx);
+        foreach (var v in values) c.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
+        return c;
+    }
+
+    private static object? V(double v) => double.IsFinite(v) ? v : null;
+
+    public void Finish(long samples, IReadOnlyList<TwinAlarm> alarms, TwinHistory.PartResult? part = null)
+    {
+        Flush();
+        using var tx = _db.BeginTransaction();
+        foreach (var a in alarms)
+            using (var c = Cmd(tx, "INSERT INTO alarms VALUES ($1,$2,$3,$4,$5,$6,$7)", RunId, (long)a.Line, a.Kind.WireName(),
+                       a.Start.ToString("O", CultureInfo.InvariantCulture), a.End.ToString("O", CultureInfo.InvariantCulture), a.Message, a.Peak))
+                c.ExecuteNonQuery();
+        using (var c = Cmd(tx, "UPDATE runs SET samples=$1, alarms=$2, ended=$3, power_ratio=$4, stream_wear_um=$5, energy_kwh=$6, learned=$7 WHERE id=$8",
+                   samples, (long)alarms.Count, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                   part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : null, part != null ? V(part.StreamWearUm) : null, part != null ? V(part.EnergyKwh) : null,
+                   part?.Learn != null ? 1L : 0L, RunId))
+            c.ExecuteNonQuery();
+        if (part?.Learn is { } profile && ProgramKey.Length > 0)
+        {
+            using (var c = Cmd(tx, "LOCK TABLE envelopes IN SHARE ROW EXCLUSIVE MODE")) c.ExecuteNonQuery();
+            ToolEnvelope env;
+            using (var c = Cmd(tx, "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2", ProgramKey, (long)Tool))
+                env = c.ExecuteScalar() is string json && ToolEnvelope.FromJson(json) is { } e ? e : new ToolEnvelope { ProgramKey = ProgramKey, Tool = Tool };
+            env.Merge(profile);
+            using (var c = Cmd(tx, "INSERT INTO envelopes VALUES ($1,$2,$3,$4,$5) ON CONFLICT (program_key, tool) DO UPDATE SET parts=EXCLUDED.parts, data=EXCLUDED.data, updated=EXCLUDED.updated",
+                       ProgramKey, (long)Tool, (long)env.Parts, env.ToJson(), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)))
+                c.ExecuteNonQuery();
+            LearnedParts = env.Parts;
+        }
+        tx.Commit();
+    }
+
+    public void Dispose()
+    {
+        try { Flush(); } catch (DbException) { } catch (InvalidOperationException) { }
+        _db.Dispose();
+    }
+}
