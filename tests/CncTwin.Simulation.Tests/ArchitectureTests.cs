@@ -9,7 +9,7 @@ public class ArchitectureTests
     private static readonly string[] Order =
     [
         "CncTwin.Core", "CncTwin.GCode", "CncTwin.Geometry", "CncTwin.Motion", "CncTwin.Removal", "CncTwin.Mechanics", "CncTwin.Wear", "CncTwin.Wear.Learning",
-        "CncTwin.Twin", "CncTwin.Report", "CncTwin.Simulation", "CncTwin.Studies", "CncTwin.Web", "CncTwin.Cli",
+        "CncTwin.Twin", "CncTwin.Report", "CncTwin.Simulation", "CncTwin.Studies", "CncTwin.Fleet", "CncTwin.Web", "CncTwin.Cli",
     ];
 
     private static string Src()
