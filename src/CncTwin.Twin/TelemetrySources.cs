@@ -35,3 +35,32 @@ public static class TelemetrySources
         return csv;
     }
 }
+
+/// <summary>
+/// Samples played back as the observations a stream brings (the default VMC-3Axis names: Xact, Yact, Zact, Sspeed,
+/// Sload, line, execution; power as Spower, which a mapping can name), as fast as they are read: for simulated machines
+/// and for replaying what a twin has recorded.
+/// </summary>
+public sealed class SampleReplaySource(IEnumerable<TelemetrySample> samples, string description = "samples") : IObservationSource
+{
+    public string Description => description;
+    public Action<SourceEvent>? OnEvent { get; set; }
+
+    public async IAsyncEnumerable<Observation> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var ic = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var s in samples)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return new Observation(s.Time, "Xact", s.X.ToString(ic));
+            yield return new Observation(s.Time, "Yact", s.Y.ToString(ic));
+            yield return new Observation(s.Time, "Zact", s.Z.ToString(ic));
+            yield return new Observation(s.Time, "Sspeed", s.SpindleRpm.ToString(ic));
+            yield return new Observation(s.Time, "Sload", s.SpindleLoadPct.ToString(ic));
+            if (double.IsFinite(s.SpindlePowerW)) yield return new Observation(s.Time, "Spower", s.SpindlePowerW.ToString(ic));
+            if (s.Line is int l) yield return new Observation(s.Time, "line", l.ToString(ic));
+            yield return new Observation(s.Time, "execution", s.Execution ?? "ACTIVE");
+        }
+        await Task.Yield();
+    }
+}

@@ -193,35 +193,13 @@ public class LearningMonitorTests(Xunit.ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    /// <summary>A telemetry source over designed samples (positions, speed, load, line, execution), as a stream brings them.</summary>
-    private sealed class ListSource(IReadOnlyList<TelemetrySample> samples) : IObservationSource
-    {
-        public string Description => "designed";
-        public Action<SourceEvent>? OnEvent { get; set; }
-        public async IAsyncEnumerable<Observation> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            var ic = CultureInfo.InvariantCulture;
-            foreach (var s in samples)
-            {
-                ct.ThrowIfCancellationRequested();
-                yield return new Observation(s.Time, "Xact", s.X.ToString(ic));
-                yield return new Observation(s.Time, "Yact", s.Y.ToString(ic));
-                yield return new Observation(s.Time, "Zact", s.Z.ToString(ic));
-                yield return new Observation(s.Time, "Sspeed", s.SpindleRpm.ToString(ic));
-                yield return new Observation(s.Time, "Sload", s.SpindleLoadPct.ToString(ic));
-                if (s.Line is int l) yield return new Observation(s.Time, "line", l.ToString(ic));
-                yield return new Observation(s.Time, "execution", s.Execution ?? "ACTIVE");
-            }
-            await Task.Yield();
-        }
-    }
 
     private static async Task<TwinSession> Part(Prediction p, Design d, string db, string? outDir = null)
     {
         var samples = Stream(p, d);
         var session = new TwinSession(p, new TwinSessionOptions { HistoryDb = db, OutputFolder = outDir });
         long sent = samples.Count;
-        await foreach (var _ in session.RunAsync(new ListSource(samples))) { }
+        await foreach (var _ in session.RunAsync(new SampleReplaySource(samples))) { }
         Assert.Equal(sent, session.Samples);
         return session;
     }

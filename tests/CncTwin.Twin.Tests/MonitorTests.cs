@@ -100,28 +100,6 @@ public class MonitorTests
         Assert.All(alarms, a => Assert.True(a.EndS - a.StartS >= 0.5 - 1e-9));
     }
 
-    /// <summary>Observations of samples, as a stream would bring them (positions, speed, load, line, execution).</summary>
-    private sealed class ListSource(IEnumerable<TelemetrySample> samples) : IObservationSource
-    {
-        public string Description => "test";
-        public Action<SourceEvent>? OnEvent { get; set; }
-        public async IAsyncEnumerable<Observation> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            var ic = System.Globalization.CultureInfo.InvariantCulture;
-            foreach (var s in samples)
-            {
-                ct.ThrowIfCancellationRequested();
-                yield return new Observation(s.Time, "Xact", s.X.ToString(ic));
-                yield return new Observation(s.Time, "Yact", s.Y.ToString(ic));
-                yield return new Observation(s.Time, "Zact", s.Z.ToString(ic));
-                yield return new Observation(s.Time, "Sspeed", s.SpindleRpm.ToString(ic));
-                yield return new Observation(s.Time, "Sload", s.SpindleLoadPct.ToString(ic));
-                if (s.Line is int l) yield return new Observation(s.Time, "line", l.ToString(ic));
-                yield return new Observation(s.Time, "execution", s.Execution ?? "ACTIVE");
-            }
-            await Task.Yield();
-        }
-    }
 
     [Fact]
     public async Task WatchAtProgramEnd_KeepsRecordingTheIdleTime_ThenStops()
@@ -135,7 +113,7 @@ public class MonitorTests
             after.Add(end with { Index = end.Index + k, Time = end.Time.AddMilliseconds(10 * k), SpindleRpm = Math.Max(0, 3000 - k * 10), SpindleLoadPct = 2, Execution = "READY" });
         var session = new TwinSession(p, new TwinSessionOptions { StopAtProgramEnd = true, IdleAfterProgramEndS = 2 });
         TwinEndEvent? done = null;
-        await foreach (var e in session.RunAsync(new ListSource(run.Concat(after)))) if (e is TwinEndEvent d) done = d;
+        await foreach (var e in session.RunAsync(new SampleReplaySource(run.Concat(after)))) if (e is TwinEndEvent d) done = d;
         Assert.Equal("program end", done!.Reason);
         // Every sample of the run and the first 2 s after its end (the coast-down is data), not the 20 s of idle after.
         long expected = run.Count + 200;
@@ -143,7 +121,7 @@ public class MonitorTests
 
         // Without the idle time (0 s) it stops at the end itself.
         var quick = new TwinSession(p, new TwinSessionOptions { StopAtProgramEnd = true, IdleAfterProgramEndS = 0 });
-        await foreach (var _ in quick.RunAsync(new ListSource(run.Concat(after)))) { }
+        await foreach (var _ in quick.RunAsync(new SampleReplaySource(run.Concat(after)))) { }
         Assert.InRange(quick.Samples, run.Count, run.Count + 2);
     }
 
