@@ -10,13 +10,13 @@ namespace CncTwin.Simulation;
 /// (Gutowski et al. 2006; Kordonowy 2002): the machine's base load for the whole run, the spindle turning without
 /// cutting, the cutting itself through the spindle drive's efficiency, and the feed axes moving.
 /// </summary>
-public sealed class EnergyAccount(EnergyProfile profile) : ISummaryContributor
+public sealed class EnergyAccount(EnergyProfile profile, PlanSummary plan) : ISummaryContributor
 {
     public double CuttingJ { get; private set; }
     public double SpindleIdleJ { get; private set; }
     public double AxesJ { get; private set; }
-    /// <summary>Set from the plan's total time when the summary is written (base load runs the whole program).</summary>
-    public double TotalTimeS { get; set; }
+    /// <summary>The program's whole time so far, from the plan (the base load runs all of it).</summary>
+    public double TotalTimeS => plan.TotalTimeS;
     public double BaseJ => profile.BasePowerW * TotalTimeS;
     public double TotalJ => CuttingJ + SpindleIdleJ + AxesJ + BaseJ;
 

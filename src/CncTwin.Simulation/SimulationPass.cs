@@ -65,7 +65,7 @@ public sealed class SimulationPass : IDisposable
     public TravelCheck Travel { get; }
     public StageTimes Times { get; } = new();
     /// <summary>Predicted electrical energy of the program so far.</summary>
-    public EnergyAccount Energy { get; private set; } = null!;
+    public EnergyAccount Energy { get; }
     /// <summary>The move being sampled now (null between moves: dwells, tool changes).</summary>
     public MoveResult? Current { get; private set; }
     /// <summary>Planned moves done, blend arcs included.</summary>
@@ -84,7 +84,7 @@ public sealed class SimulationPass : IDisposable
         Loads = new CuttingLoadSimulator(context.LoadOptions) { Warn = Warn };
         Wear = context.NewWearSimulator(Warn);
         Travel = new TravelCheck(context.Machine) { OnExceeded = t => _opt.OnTravelExceeded?.Invoke(t) };
-        Energy = new EnergyAccount(context.Machine.Energy);
+        Energy = new EnergyAccount(context.Machine.Energy, Plan);
     }
 
     /// <summary>The plan, each planned move processed by every stage before it is yielded (see <see cref="Current"/>).</summary>

@@ -48,7 +48,6 @@ public sealed class SimulationResult
         yield return new StockReasonSummary(Context.StockReason);
         yield return Loads;
         yield return Wear;
-        Pass.Energy.TotalTimeS = Plan.TotalTimeS;
         yield return Pass.Energy;
         if (Error != null) yield return new ErrorSummary(Error);
         yield return Times;

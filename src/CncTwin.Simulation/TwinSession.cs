@@ -95,8 +95,6 @@ public sealed class TwinSession
         };
     }
 
-    private static EnergyAccount WithTotal(EnergyAccount e, double totalS) { e.TotalTimeS = totalS; return e; }
-
     /// <summary>Identifies a program's text: SHA-256 of its bytes (the envelope follows the program, not its file name).</summary>
     public static (string Key, int Lines) ProgramIdentity(SimulationContext context)
     {
@@ -104,8 +102,10 @@ public sealed class TwinSession
         int lines = 0; bool open = false;
         void Feed(ReadOnlySpan<byte> b)
         {
+            if (b.IsEmpty) return;
             sha.AppendData(b);
-            foreach (byte x in b) { if (x == (byte)'\n') { lines++; open = false; } else open = true; }
+            lines += b.Count((byte)'\n');
+            open = b[^1] != (byte)'\n';
         }
         if (context.Request.ProgramText is { } text) Feed(System.Text.Encoding.UTF8.GetBytes(text));
         else if (File.Exists(context.ProgramPath))
@@ -140,7 +140,7 @@ public sealed class TwinSession
         return new Prediction(moves, context.Machine.Spindle, context.ProgramPath)
         {
             VbLimitUm = pass.Wear.VbLimitUm, WearRateUmPerMin = cutMin > 0 ? gained / cutMin : 0, ProgramKey = key, LineCount = lines, InitialTool = context.InitialTool,
-            PredictedEnergyKwh = WithTotal(pass.Energy, pass.Plan.TotalTimeS).TotalJ / 3.6e6,
+            PredictedEnergyKwh = pass.Energy.TotalJ / 3.6e6,
             PredictedSpindleEnergyKwh = (pass.Energy.CuttingJ + pass.Energy.SpindleIdleJ) / 3.6e6,
         };
     }

@@ -23,15 +23,11 @@ public sealed class RunningStat
     [JsonIgnore] public double Sd => N > 1 ? Math.Sqrt(Math.Max(0, M2) / (N - 1)) : 0;
 }
 
-/// <summary>One stretch of a section (a bin of its path length): the measured and the physics-predicted cutting share there, over the good parts.</summary>
+/// <summary>One stretch of a section (a bin of its path length): the measured cutting share there, over the good parts.</summary>
 public sealed class BinEnvelope
 {
     /// <summary>Mean measured cutting load above idle in the bin, points of load %, as at the programmed feed (the physics' feed dependence divided out), one value per part.</summary>
     [JsonPropertyName("measured")] public RunningStat MeasuredPct { get; set; } = new();
-    /// <summary>Mean cutting load the physics predicted in the bin at the feed the machine moved at, one value per part.</summary>
-    [JsonPropertyName("predicted")] public RunningStat PredictedPct { get; set; } = new();
-    /// <summary>Mean feed the machine moved at through the bin, mm/min, one value per part (to correct for today's override).</summary>
-    [JsonPropertyName("feed")] public RunningStat FeedMmPerMin { get; set; } = new();
 }
 
 /// <summary>
@@ -95,11 +91,8 @@ public sealed class ToolEnvelope
             if (le.Bins.Length != acc.Bins.Length) continue; // the program's geometry changed under the same key: keep what was learned
             for (int b = 0; b < acc.Bins.Length; b++)
             {
-                var (m, p, f, n) = acc.Bins[b];
-                if (n == 0) continue;
-                le.Bins[b].MeasuredPct.Add(m / n);
-                le.Bins[b].PredictedPct.Add(p / n);
-                le.Bins[b].FeedMmPerMin.Add(f / n);
+                var (m, n) = acc.Bins[b];
+                if (n > 0) le.Bins[b].MeasuredPct.Add(m / n);
             }
             if (acc.PredictedSum > 0) le.Ratio.Add(acc.MeasuredSum / acc.PredictedSum);
             le.PeakPct.Add(acc.PeakPct);
@@ -115,7 +108,7 @@ public sealed class PartProfile
     {
         public int Tool;
         public double LengthMm;
-        public (double Measured, double Predicted, double Feed, int N)[] Bins = [];
+        public (double Measured, int N)[] Bins = [];
         public double MeasuredSum, PredictedSum, PeakPct, AreaPctMm;
         public int Samples;
     }
@@ -130,17 +123,17 @@ public sealed class PartProfile
     public Section Of(int line, int tool, double lengthMm)
     {
         if (!Lines.TryGetValue(line, out var sec))
-            Lines[line] = sec = new Section { Tool = tool, LengthMm = lengthMm, Bins = new (double, double, double, int)[LineEnvelope.BinCount(lengthMm)] };
+            Lines[line] = sec = new Section { Tool = tool, LengthMm = lengthMm, Bins = new (double, int)[LineEnvelope.BinCount(lengthMm)] };
         return sec;
     }
 
     /// <summary>Adds a sample at a place along the section; monitorable samples also count into the part's ratio.</summary>
-    public void Add(Section sec, double alongMm, double measuredPct, double predictedPct, double smoothedMeasuredPct, double dsMm, bool monitorable, double feedMmPerMin, double feedNorm = 1)
+    public void Add(Section sec, double alongMm, double measuredPct, double predictedPct, double smoothedMeasuredPct, double dsMm, bool monitorable, double feedNorm = 1)
     {
         int b = sec.LengthMm > 0 ? Math.Clamp((int)(alongMm / sec.LengthMm * sec.Bins.Length), 0, sec.Bins.Length - 1) : 0;
         ref var bin = ref sec.Bins[b];
         // The bins hold shares as at the programmed feed (feedNorm from the physics): one tunnel for every override.
-        bin.Measured += measuredPct * feedNorm; bin.Predicted += predictedPct * feedNorm; bin.Feed += double.IsFinite(feedMmPerMin) ? feedMmPerMin : 0; bin.N++;
+        bin.Measured += measuredPct * feedNorm; bin.N++;
         sec.Samples++;
         sec.PeakPct = Math.Max(sec.PeakPct, smoothedMeasuredPct);
         sec.AreaPctMm += measuredPct * dsMm;

@@ -121,37 +121,14 @@ public sealed class PostgresTwinHistory : ITwinHistory
     {
         ProgramKey = programKey; Tool = tool;
         _db = Open(connection);
-        using var c = _db.CreateCommand();
-        c.CommandText = "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id";
-        c.Parameters.Add(new NpgsqlParameter { Value = started.ToString("O", CultureInfo.InvariantCulture) });
-        c.Parameters.Add(new NpgsqlParameter { Value = program });
-        c.Parameters.Add(new NpgsqlParameter { Value = source });
-        c.Parameters.Add(new NpgsqlParameter { Value = programKey });
-        c.Parameters.Add(new NpgsqlParameter { Value = (long)tool });
-        RunId = (long)c.ExecuteScalar()!;
+        RunId = HistoryQueries.BeginRun(_db, program, source, started, programKey, tool);
     }
 
     public static TwinHistory.Knowledge Read(string connection, string programKey, int tool, int recentParts = 20)
     {
         if (programKey.Length == 0) return new TwinHistory.Knowledge(null, []);
         using var db = Open(connection);
-        ToolEnvelope? env = null;
-        using (var c = db.CreateCommand())
-        {
-            c.CommandText = "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2";
-            c.Parameters.Add(new NpgsqlParameter { Value = programKey }); c.Parameters.Add(new NpgsqlParameter { Value = (long)tool });
-            if (c.ExecuteScalar() is string json) env = ToolEnvelope.FromJson(json);
-        }
-        var parts = new List<(long, double, double)>();
-        using (var c = db.CreateCommand())
-        {
-            c.CommandText = "SELECT id, power_ratio, stream_wear_um FROM runs WHERE program_key=$1 AND tool=$2 AND power_ratio IS NOT NULL ORDER BY id DESC LIMIT $3";
-            c.Parameters.Add(new NpgsqlParameter { Value = programKey }); c.Parameters.Add(new NpgsqlParameter { Value = (long)tool }); c.Parameters.Add(new NpgsqlParameter { Value = (long)recentParts });
-            using var r = c.ExecuteReader();
-            while (r.Read()) parts.Add((r.GetInt64(0), r.GetDouble(1), r.IsDBNull(2) ? 0 : r.GetDouble(2)));
-        }
-        parts.Reverse();
-        return new TwinHistory.Knowledge(env, parts);
+        return HistoryQueries.Read(db, programKey, tool, recentParts);
     }
 
     public void Add(AlignedSample a)
@@ -180,46 +157,93 @@ public sealed class PostgresTwinHistory : ITwinHistory
         _copy = null; _pending = 0;
     }
 
-    private NpgsqlCommand Cmd(NpgsqlTransaction tx, string sql, params object?[] values)
-    {
-        var c = new NpgsqlCommand(sql, _db, tx);
-        foreach (var v in values) c.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
-        return c;
-    }
-
-    private static object? V(double v) => double.IsFinite(v) ? v : null;
-
     public void Finish(long samples, IReadOnlyList<TwinAlarm> alarms, TwinHistory.PartResult? part = null)
     {
         Flush();
         using var tx = _db.BeginTransaction();
-        foreach (var a in alarms)
-            using (var c = Cmd(tx, "INSERT INTO alarms VALUES ($1,$2,$3,$4,$5,$6,$7)", RunId, (long)a.Line, a.Kind.WireName(),
-                       a.Start.ToString("O", CultureInfo.InvariantCulture), a.End.ToString("O", CultureInfo.InvariantCulture), a.Message, a.Peak))
-                c.ExecuteNonQuery();
-        using (var c = Cmd(tx, "UPDATE runs SET samples=$1, alarms=$2, ended=$3, power_ratio=$4, stream_wear_um=$5, energy_kwh=$6, learned=$7 WHERE id=$8",
-                   samples, (long)alarms.Count, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                   part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : null, part != null ? V(part.StreamWearUm) : null, part != null ? V(part.EnergyKwh) : null,
-                   part?.Learn != null ? 1L : 0L, RunId))
-            c.ExecuteNonQuery();
-        if (part?.Learn is { } profile && ProgramKey.Length > 0)
-        {
-            using (var c = Cmd(tx, "LOCK TABLE envelopes IN SHARE ROW EXCLUSIVE MODE")) c.ExecuteNonQuery();
-            ToolEnvelope env;
-            using (var c = Cmd(tx, "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2", ProgramKey, (long)Tool))
-                env = c.ExecuteScalar() is string json && ToolEnvelope.FromJson(json) is { } e ? e : new ToolEnvelope { ProgramKey = ProgramKey, Tool = Tool };
-            env.Merge(profile);
-            using (var c = Cmd(tx, "INSERT INTO envelopes VALUES ($1,$2,$3,$4,$5) ON CONFLICT (program_key, tool) DO UPDATE SET parts=EXCLUDED.parts, data=EXCLUDED.data, updated=EXCLUDED.updated",
-                       ProgramKey, (long)Tool, (long)env.Parts, env.ToJson(), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)))
-                c.ExecuteNonQuery();
-            LearnedParts = env.Parts;
-        }
+        int learned = HistoryQueries.Finish(_db, tx, RunId, samples, alarms, part, ProgramKey, Tool, "LOCK TABLE envelopes IN SHARE ROW EXCLUSIVE MODE");
         tx.Commit();
+        LearnedParts = learned;
     }
 
     public void Dispose()
     {
         try { Flush(); } catch (DbException) { } catch (InvalidOperationException) { }
         _db.Dispose();
+    }
+}
+
+/// <summary>
+/// The history's queries, once for both stores (ADO.NET): parameters are written $1, $2 ... — positional for
+/// PostgreSQL, named "$1" for SQLite.
+/// </summary>
+internal static class HistoryQueries
+{
+    private static DbCommand Cmd(DbConnection db, DbTransaction? tx, string sql, params object?[] values)
+    {
+        var c = db.CreateCommand();
+        c.Transaction = tx;
+        c.CommandText = sql;
+        bool positional = db is NpgsqlConnection;
+        for (int i = 0; i < values.Length; i++)
+        {
+            var p = c.CreateParameter();
+            if (!positional) p.ParameterName = "$" + (i + 1);
+            p.Value = values[i] ?? DBNull.Value;
+            c.Parameters.Add(p);
+        }
+        return c;
+    }
+
+    private static object? V(double v) => double.IsFinite(v) ? v : null;
+    private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    public static long BeginRun(DbConnection db, string program, string source, DateTimeOffset started, string programKey, int tool)
+    {
+        using var c = Cmd(db, null, "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
+            started.ToString("O", CultureInfo.InvariantCulture), program, source, programKey, (long)tool);
+        return Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    public static TwinHistory.Knowledge Read(DbConnection db, string programKey, int tool, int recentParts)
+    {
+        ToolEnvelope? env = null;
+        using (var c = Cmd(db, null, "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2", programKey, (long)tool))
+            if (c.ExecuteScalar() is string json) env = ToolEnvelope.FromJson(json);
+        var parts = new List<(long, double, double)>();
+        using (var c = Cmd(db, null, "SELECT id, power_ratio, stream_wear_um FROM runs WHERE program_key=$1 AND tool=$2 AND power_ratio IS NOT NULL ORDER BY id DESC LIMIT $3",
+                   programKey, (long)tool, (long)recentParts))
+        using (var r = c.ExecuteReader())
+            while (r.Read()) parts.Add((r.GetInt64(0), r.GetDouble(1), r.IsDBNull(2) ? 0 : r.GetDouble(2)));
+        parts.Reverse();
+        return new TwinHistory.Knowledge(env, parts);
+    }
+
+    /// <summary>
+    /// The run's alarms and figures, and the part merged into its envelope (read and rewritten in the same
+    /// transaction, after lockSql where the database needs one: twins of one program never lose a part).
+    /// Returns the envelope's parts when this one was learned, else 0.
+    /// </summary>
+    public static int Finish(DbConnection db, DbTransaction tx, long run, long samples, IReadOnlyList<TwinAlarm> alarms, TwinHistory.PartResult? part,
+        string programKey, int tool, string? lockSql)
+    {
+        foreach (var a in alarms)
+            using (var c = Cmd(db, tx, "INSERT INTO alarms VALUES ($1,$2,$3,$4,$5,$6,$7)", run, (long)a.Line, a.Kind.WireName(),
+                       a.Start.ToString("O", CultureInfo.InvariantCulture), a.End.ToString("O", CultureInfo.InvariantCulture), a.Message, a.Peak))
+                c.ExecuteNonQuery();
+        using (var c = Cmd(db, tx, "UPDATE runs SET samples=$1, alarms=$2, ended=$3, power_ratio=$4, stream_wear_um=$5, energy_kwh=$6, learned=$7 WHERE id=$8",
+                   samples, (long)alarms.Count, Now(), part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : null,
+                   part != null ? V(part.StreamWearUm) : null, part != null ? V(part.EnergyKwh) : null, part?.Learn != null ? 1L : 0L, run))
+            c.ExecuteNonQuery();
+        if (part?.Learn is not { } profile || programKey.Length == 0) return 0;
+        if (lockSql != null) using (var c = Cmd(db, tx, lockSql)) c.ExecuteNonQuery();
+        ToolEnvelope env;
+        using (var c = Cmd(db, tx, "SELECT data FROM envelopes WHERE program_key=$1 AND tool=$2", programKey, (long)tool))
+            env = c.ExecuteScalar() is string json && ToolEnvelope.FromJson(json) is { } e ? e : new ToolEnvelope { ProgramKey = programKey, Tool = tool };
+        env.Merge(profile);
+        using (var c = Cmd(db, tx, "INSERT INTO envelopes VALUES ($1,$2,$3,$4,$5) ON CONFLICT (program_key, tool) DO UPDATE SET parts=excluded.parts, data=excluded.data, updated=excluded.updated",
+                   programKey, (long)tool, (long)env.Parts, env.ToJson(), Now()))
+            c.ExecuteNonQuery();
+        return env.Parts;
     }
 }

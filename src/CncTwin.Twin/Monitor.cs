@@ -401,21 +401,19 @@ public sealed class TwinMonitor
         // Learned expectation at this place, if the envelope knows the section.
         int alignedLine = m?.Line ?? s.Line ?? 0;
         double along = m == null ? 0 : _p.LineOffsetMm(move) + sAlong;
-        LineEnvelope? le = null;
         double learnedPct = double.NaN, learnedSd = 0;
-        if (_envelope != null && m is { Rapid: false } && _envelope.Lines.TryGetValue(m.Line, out le) && le.Bins.Length > 0)
+        if (_envelope != null && m is { Rapid: false } && _envelope.Lines.TryGetValue(m.Line, out var le) && le.Bins.Length > 0)
         {
             int b = le.LengthMm > 0 ? Math.Clamp((int)(along / le.LengthMm * le.Bins.Length), 0, le.Bins.Length - 1) : 0;
             var bin = le.Bins[b];
             if (bin.MeasuredPct.N > 0)
             {
-                // What the good parts measured at this place (learned at the programmed feed, see below), corrected by
-                // the physics for today's feed (override): the physics gives only the feed dependence, not the cut's shape.
-                double scale = feedNorm > 0 ? 1 / feedNorm : 1;
+                // What the good parts measured at this place (learned as at the programmed feed: feedNorm above), back at
+                // today's feed (override): the physics gives only the feed dependence, not the cut's shape.
+                double scale = 1 / feedNorm;
                 learnedPct = Math.Max(0, bin.MeasuredPct.Mean) * scale;
                 learnedSd = bin.MeasuredPct.Sd * scale;
             }
-            else le = null;
         }
         bool learned = double.IsFinite(learnedPct);
         double expected = learned ? learnedPct : cutLoad;
@@ -429,7 +427,12 @@ public sealed class TwinMonitor
         // Idle and its noise: from samples where neither the physics nor the envelope expects cutting, spindle at speed.
         bool air = cutPower <= 0 && !(learnedPct > 0);
         _airForS = air && atSpeed ? _airForS + dt : 0;
-        var stats = rpm > 0 ? (_idleBySpeed.TryGetValue(SpeedBucket(rpm), out var st) ? st : _idleBySpeed[SpeedBucket(rpm)] = new IdleStats()) : null;
+        IdleStats? stats = null;
+        if (rpm > 0)
+        {
+            int bucket = SpeedBucket(rpm);
+            if (!_idleBySpeed.TryGetValue(bucket, out stats)) _idleBySpeed[bucket] = stats = new IdleStats();
+        }
         if (air && atSpeed && haveLoad && stats != null)
         {
             stats.AddRaw(s.SpindleLoadPct); _idleAll.AddRaw(s.SpindleLoadPct);
@@ -469,7 +472,7 @@ public sealed class TwinMonitor
             _cutting[m.Line] = (c.CuttingS + dt, c.NotMonitorableS + (monitorable ? 0 : dt));
         }
         if (m is { Rapid: false } && atSpeed && haveLoad)
-            Part.Add(Part.Of(m.Line, m.Tool, _p.LineLengthMm(m.Line)), along, measuredShare, cutLoad, smMeasured, dsMm, monitorable, _feed, feedNorm);
+            Part.Add(Part.Of(m.Line, m.Tool, _p.LineLengthMm(m.Line)), along, measuredShare, cutLoad, smMeasured, dsMm, monitorable, feedNorm);
 
         AlarmKind? alarm = null;
         if (haveLoad && atSpeed)

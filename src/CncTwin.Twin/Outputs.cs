@@ -119,14 +119,7 @@ public sealed class TwinHistory : ITwinHistory
     {
         ProgramKey = programKey; Tool = tool;
         _db = Open(path);
-        using var c = _db.CreateCommand();
-        c.CommandText = "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($s, $p, $src, 0, 0, $k, $t); SELECT last_insert_rowid();";
-        c.Parameters.AddWithValue("$s", started.ToString("O", CultureInfo.InvariantCulture));
-        c.Parameters.AddWithValue("$p", program);
-        c.Parameters.AddWithValue("$src", source);
-        c.Parameters.AddWithValue("$k", programKey);
-        c.Parameters.AddWithValue("$t", tool);
-        RunId = (long)c.ExecuteScalar()!;
+        RunId = HistoryQueries.BeginRun(_db, program, source, started, programKey, tool);
     }
 
     /// <summary>What the history knows of a program and starting tool before a run: the envelope (null if none) and the last parts' ratios and stream wear.</summary>
@@ -137,26 +130,8 @@ public sealed class TwinHistory : ITwinHistory
     {
         if (!File.Exists(path) || programKey.Length == 0) return new Knowledge(null, []);
         using var db = Open(path);
-        ToolEnvelope? env = null;
-        using (var c = db.CreateCommand())
-        {
-            c.CommandText = "SELECT data FROM envelopes WHERE program_key=$k AND tool=$t";
-            c.Parameters.AddWithValue("$k", programKey); c.Parameters.AddWithValue("$t", tool);
-            if (c.ExecuteScalar() is string json) env = ToolEnvelope.FromJson(json);
-        }
-        var parts = new List<(long, double, double)>();
-        using (var c = db.CreateCommand())
-        {
-            c.CommandText = "SELECT id, power_ratio, stream_wear_um FROM runs WHERE program_key=$k AND tool=$t AND power_ratio IS NOT NULL ORDER BY id DESC LIMIT $n";
-            c.Parameters.AddWithValue("$k", programKey); c.Parameters.AddWithValue("$t", tool); c.Parameters.AddWithValue("$n", recentParts);
-            using var r = c.ExecuteReader();
-            while (r.Read()) parts.Add((r.GetInt64(0), r.GetDouble(1), r.IsDBNull(2) ? 0 : r.GetDouble(2)));
-        }
-        parts.Reverse();
-        return new Knowledge(env, parts);
+        return HistoryQueries.Read(db, programKey, tool, recentParts);
     }
-
-    private static object V(double v) => double.IsFinite(v) ? v : DBNull.Value;
 
     private static readonly string[] Columns = HistorySchema.Columns("samples").Select(c => c.Name).ToArray();
 
@@ -188,52 +163,11 @@ public sealed class TwinHistory : ITwinHistory
     public void Finish(long samples, IReadOnlyList<TwinAlarm> alarms, PartResult? part = null)
     {
         Commit();
+        // SQLite: the transaction writes under the database's lock, so the envelope's read and rewrite stay one step.
         using var tx = _db.BeginTransaction();
-        foreach (var a in alarms)
-        {
-            using var c = _db.CreateCommand();
-            c.Transaction = tx;
-            c.CommandText = "INSERT INTO alarms VALUES ($r,$l,$k,$s,$e,$m,$p)";
-            c.Parameters.AddWithValue("$r", RunId); c.Parameters.AddWithValue("$l", a.Line); c.Parameters.AddWithValue("$k", a.Kind.WireName());
-            c.Parameters.AddWithValue("$s", a.Start.ToString("O", CultureInfo.InvariantCulture)); c.Parameters.AddWithValue("$e", a.End.ToString("O", CultureInfo.InvariantCulture));
-            c.Parameters.AddWithValue("$m", a.Message); c.Parameters.AddWithValue("$p", a.Peak);
-            c.ExecuteNonQuery();
-        }
-        using (var c = _db.CreateCommand())
-        {
-            c.Transaction = tx;
-            c.CommandText = "UPDATE runs SET samples=$n, alarms=$a, ended=$e, power_ratio=$pr, stream_wear_um=$sw, energy_kwh=$en, learned=$l WHERE id=$r";
-            c.Parameters.AddWithValue("$n", samples); c.Parameters.AddWithValue("$a", alarms.Count);
-            c.Parameters.AddWithValue("$e", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)); c.Parameters.AddWithValue("$r", RunId);
-            c.Parameters.AddWithValue("$pr", part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : DBNull.Value);
-            c.Parameters.AddWithValue("$sw", part != null ? V(part.StreamWearUm) : DBNull.Value);
-            c.Parameters.AddWithValue("$en", part != null ? V(part.EnergyKwh) : DBNull.Value);
-            c.Parameters.AddWithValue("$l", part?.Learn != null ? 1 : 0);
-            c.ExecuteNonQuery();
-        }
-        if (part?.Learn is { } profile && ProgramKey.Length > 0)
-        {
-            // The envelope is read and written inside the same transaction: two twins of one program never lose a part.
-            ToolEnvelope env;
-            using (var c = _db.CreateCommand())
-            {
-                c.Transaction = tx;
-                c.CommandText = "SELECT data FROM envelopes WHERE program_key=$k AND tool=$t";
-                c.Parameters.AddWithValue("$k", ProgramKey); c.Parameters.AddWithValue("$t", Tool);
-                env = c.ExecuteScalar() is string json && ToolEnvelope.FromJson(json) is { } e ? e : new ToolEnvelope { ProgramKey = ProgramKey, Tool = Tool };
-            }
-            env.Merge(profile);
-            using (var c = _db.CreateCommand())
-            {
-                c.Transaction = tx;
-                c.CommandText = "INSERT INTO envelopes VALUES ($k,$t,$n,$d,$u) ON CONFLICT(program_key, tool) DO UPDATE SET parts=$n, data=$d, updated=$u";
-                c.Parameters.AddWithValue("$k", ProgramKey); c.Parameters.AddWithValue("$t", Tool); c.Parameters.AddWithValue("$n", env.Parts);
-                c.Parameters.AddWithValue("$d", env.ToJson()); c.Parameters.AddWithValue("$u", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-                c.ExecuteNonQuery();
-            }
-            LearnedParts = env.Parts;
-        }
+        int learned = HistoryQueries.Finish(_db, tx, RunId, samples, alarms, part, ProgramKey, Tool, lockSql: null);
         tx.Commit();
+        LearnedParts = learned;
     }
 
     /// <summary>Parts in the envelope after <see cref="Finish"/> learned this one (0 if it did not learn).</summary>

@@ -23,7 +23,6 @@ public class EnergyTests
             if (Math.Abs(r.Planned.Move.SpindleRpm) > 0) spindleOnS += r.Planned.DurationS;
         }
         var e = pass.Energy;
-        e.TotalTimeS = pass.Plan.TotalTimeS;
         var prof = ctx.Machine.Energy;
         Assert.Equal(prof.BasePowerW * pass.Plan.TotalTimeS, e.BaseJ, 6);
         Assert.Equal(prof.AxesWPerMmPerS * lengthMm, e.AxesJ, 6);

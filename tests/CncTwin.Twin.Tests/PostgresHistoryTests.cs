@@ -79,7 +79,7 @@ public class PostgresHistoryTests(PostgresServer pg) : IClassFixture<PostgresSer
     {
         var p = new PartProfile();
         var sec = p.Of(7, 1, 12.0);
-        for (int i = 0; i < 120; i++) p.Add(sec, i * 0.1, 6 + i % 3, 5, 6, 0.1, true, 900);
+        for (int i = 0; i < 120; i++) p.Add(sec, i * 0.1, 6 + i % 3, 5, 6, 0.1, true);
         return p;
     }
 
