@@ -72,6 +72,7 @@ public static class CliApp
         root.Subcommands.Add(TwinCommands.Build(live: false));
         root.Subcommands.Add(UmichPowerCommand.Build());
         root.Subcommands.Add(ServeCommand.Build());
+        root.Subcommands.Add(FleetCommand.Build());
         return root;
     }
 

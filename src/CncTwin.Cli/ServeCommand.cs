@@ -56,12 +56,12 @@ internal static class ServeCommand
     }
 
     /// <summary>The socket's own reason ("Address already in use"), which Kestrel wraps in a message naming the address again.</summary>
-    private static string Reason(Exception ex)
+    internal static string Reason(Exception ex)
     {
         var inner = ex;
         while (inner.InnerException != null) inner = inner.InnerException;
         return inner.Message;
     }
 
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+    internal static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }

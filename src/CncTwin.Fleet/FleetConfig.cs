@@ -33,6 +33,8 @@ public sealed record FleetMachine
     [JsonPropertyName("tool")] public int Tool { get; init; }
     [JsonPropertyName("material")] public string? Material { get; init; }
     [JsonPropertyName("stock")] public string? Stock { get; init; }
+    /// <summary>The spindle's rated power, W, for machine files that do not give it (watch's --spindle-power-w).</summary>
+    [JsonPropertyName("spindle_power_w")] public double? SpindlePowerW { get; init; }
 
     /// <summary>The program file to follow: the one registered for the name the stream gives, else <see cref="Program"/>; null when neither.</summary>
     public string? ProgramFor(string? streamedName) =>
@@ -91,6 +93,7 @@ public sealed record FleetConfig
               || m.Source.StartsWith("csv:", StringComparison.OrdinalIgnoreCase)))
             throw new FleetConfigException(fileName, 0, 0, $"{who}: source must be shdr://host:port, mtconnect://host:port[/device] or csv:FILE (got '{m.Source}')");
         if (m.Program == null && m.Programs.Count == 0) throw new FleetConfigException(fileName, 0, 0, $"{who}: give a program, or programs by the names the controller streams");
+        if (m.SpindlePowerW is double w && !(w > 0 && double.IsFinite(w))) throw new FleetConfigException(fileName, 0, 0, $"{who}: spindle_power_w is the rated power in W, above 0");
         if (m.Tool < 0) throw new FleetConfigException(fileName, 0, 0, $"{who}: tool is 0 (none) or a tool number");
         string? Abs(string? p, string field)
         {

@@ -31,6 +31,18 @@ public sealed record TwinSessionOptions
     public string? OutputFolder { get; init; }
     /// <summary>History: an SQLite file (or <c>sqlite:FILE</c>), or <c>postgres:CONNECTION-STRING</c>; null keeps no history.</summary>
     public string? HistoryDb { get; init; }
+    /// <summary>
+    /// The history through a writer shared by many twins (the fleet): makes this session's run (null: <see cref="HistoryDb"/>
+    /// opens its own). Called with the prediction and the source's description.
+    /// </summary>
+    public Func<Prediction, string, ITwinHistory>? History { get; init; }
+    /// <summary>
+    /// A live stream's last instant is complete only when the next one starts; after this long with nothing new
+    /// (wall clock) it is taken as complete (a machine that stopped sending still has its last sample stored). 0: never. s.
+    /// </summary>
+    public double FlushWhenQuietS { get; init; }
+    /// <summary>What the history knew of the program when a <see cref="History"/> factory is given (read by the caller).</summary>
+    public TwinHistory.Knowledge? Known { get; init; }
     /// <summary>X,Y,Z in mm (finite numbers), as a controller's work offset is written; null if the text is not that.</summary>
     public static Vec3? ParseWorkOffset(string text)
     {
@@ -88,7 +100,7 @@ public sealed class TwinSession
     {
         Prediction = prediction;
         _opt = options ?? new TwinSessionOptions();
-        Known = _opt.HistoryDb != null ? TwinHistoryStore.Read(_opt.HistoryDb, prediction.ProgramKey, prediction.InitialTool) : new TwinHistory.Knowledge(null, []);
+        Known = _opt.Known ?? (_opt.HistoryDb != null && _opt.History == null ? TwinHistoryStore.Read(_opt.HistoryDb, prediction.ProgramKey, prediction.InitialTool) : new TwinHistory.Knowledge(null, []));
         Monitor = new TwinMonitor(prediction, _opt.Monitor, Known.Envelope)
         {
             StreamWearStartUm = Known.Parts.Count > 0 ? Known.Parts[^1].StreamWearUm : 0,
@@ -184,7 +196,12 @@ public sealed class TwinSession
                 Directory.CreateDirectory(_opt.OutputFolder);
                 telemetry = new TelemetryCsvWriter(Path.Combine(_opt.OutputFolder, "telemetry.csv"));
             }
-            if (_opt.HistoryDb != null)
+            if (_opt.History != null)
+            {
+                history = _opt.History(Prediction, source.Description);
+                HistoryRunId = history.RunId;
+            }
+            else if (_opt.HistoryDb != null)
             {
                 history = TwinHistoryStore.Open(_opt.HistoryDb, Path.GetFullPath(Prediction.Program), source.Description, DateTimeOffset.UtcNow, Prediction.ProgramKey, Prediction.InitialTool);
                 HistoryRunId = history.RunId;
@@ -220,6 +237,22 @@ public sealed class TwinSession
                         if (Ended()) { reason = "program end"; cts.Cancel(); }
                     }
             };
+            long lastAdd = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var quiet = new CancellationTokenSource();
+            var quietFlush = _opt.FlushWhenQuietS > 0 ? Task.Run(async () =>
+            {
+                var q = TimeSpan.FromSeconds(_opt.FlushWhenQuietS);
+                try
+                {
+                    while (!quiet.IsCancellationRequested)
+                    {
+                        await Task.Delay(q / 4, quiet.Token).ConfigureAwait(false);
+                        if (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref lastAdd)) < q) continue;
+                        lock (gate) if (assembler.Flush() is { } p) Handle(p);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }) : Task.CompletedTask;
             DateTimeOffset? endedAt = null;
             bool endedByIdle = false;
             using var endTimer = new CancellationTokenSource();
@@ -234,7 +267,10 @@ public sealed class TwinSession
                     while (pending() > MaxPendingEvents && !cts.IsCancellationRequested)
                         await Task.Delay(1, cts.Token).ConfigureAwait(false);
                     lock (gate)
+                    {
                         if (assembler.Add(o) is { } s) Handle(s);
+                        Interlocked.Exchange(ref lastAdd, System.Diagnostics.Stopwatch.GetTimestamp());
+                    }
                     // The program has ended when the machine sits at the last move and reports it is no longer running;
                     // what follows for the idle time (the spindle coasting down) is still recorded.
                     if (!_opt.StopAtProgramEnd) continue;
@@ -252,6 +288,8 @@ public sealed class TwinSession
             catch (OperationCanceledException) { if (endedByIdle) reason = "program end"; else if (reason == "end of stream") reason = "stopped"; }
             catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException
                                        or System.Data.Common.DbException) { error = ex.Message; reason = "error"; }
+            await quiet.CancelAsync().ConfigureAwait(false);
+            await quietFlush.ConfigureAwait(false);
             lock (gate)
             {
                 if (assembler.Flush() is { } tail) Handle(tail);

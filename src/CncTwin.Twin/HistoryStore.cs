@@ -27,12 +27,18 @@ public static class HistorySchema
     public static readonly (string Table, (string Name, Kind Kind)[] Columns, string? Key)[] Tables =
     [
         ("runs", [("id", Kind.Id), ("started", Kind.Text), ("program", Kind.Text), ("source", Kind.Text), ("samples", Kind.Int), ("alarms", Kind.Int), ("ended", Kind.Text),
-            ("program_key", Kind.Text), ("tool", Kind.Int), ("power_ratio", Kind.Real), ("stream_wear_um", Kind.Real), ("energy_kwh", Kind.Real), ("learned", Kind.Int)], null),
+            ("program_key", Kind.Text), ("tool", Kind.Int), ("power_ratio", Kind.Real), ("stream_wear_um", Kind.Real), ("energy_kwh", Kind.Real), ("learned", Kind.Int), ("machine", Kind.Text)], null),
         ("samples", [("run", Kind.Int), ("idx", Kind.Int), ("time", Kind.Text), ("line", Kind.Int), ("aligned_line", Kind.Int), ("x", Kind.Real), ("y", Kind.Real), ("z", Kind.Real),
             ("deviation_mm", Kind.Real), ("measured_load_pct", Kind.Real), ("predicted_load_pct", Kind.Real), ("measured_power_w", Kind.Real), ("predicted_cut_power_w", Kind.Real),
             ("wear_um", Kind.Real), ("alarm", Kind.Text), ("expected_cut_pct", Kind.Real), ("noise_floor_pct", Kind.Real), ("monitorable", Kind.Int), ("invalid", Kind.Text)], null),
-        ("alarms", [("run", Kind.Int), ("line", Kind.Int), ("kind", Kind.Text), ("start", Kind.Text), ("end", Kind.Text), ("message", Kind.Text), ("peak", Kind.Real)], null),
+        ("alarms", [("run", Kind.Int), ("line", Kind.Int), ("kind", Kind.Text), ("start", Kind.Text), ("end", Kind.Text), ("message", Kind.Text), ("peak", Kind.Real), ("start_s", Kind.Real), ("end_s", Kind.Real)], null),
         ("envelopes", [("program_key", Kind.Text), ("tool", Kind.Int), ("parts", Kind.Int), ("data", Kind.Text), ("updated", Kind.Text)], "program_key, tool"),
+        // The fleet: its machines (FLEET.json entries as JSON), where each machine's stream was stored up to (the run it
+        // belongs to, MTConnect's next sequence, the last sample's time), and the gaps its streams had.
+        ("machines", [("id", Kind.Text), ("config", Kind.Text), ("updated", Kind.Text)], "id"),
+        ("sources", [("machine", Kind.Text), ("run", Kind.Int), ("instance", Kind.Int), ("next_sequence", Kind.Int), ("last_time", Kind.Text), ("samples", Kind.Int),
+            ("gaps", Kind.Int), ("updated", Kind.Text)], "machine"),
+        ("gaps", [("machine", Kind.Text), ("run", Kind.Int), ("start", Kind.Text), ("end", Kind.Text), ("seconds", Kind.Real), ("kind", Kind.Text), ("message", Kind.Text)], null),
     ];
 
     public static (string Name, Kind Kind)[] Columns(string table) => Tables.First(t => t.Table == table).Columns;
@@ -40,7 +46,12 @@ public static class HistorySchema
     /// <summary>CREATE TABLE IF NOT EXISTS for every table, in SQLite's or PostgreSQL's types.</summary>
     public static string Ddl(bool postgres) => string.Join("\n", Tables.Select(t =>
         $"CREATE TABLE IF NOT EXISTS {t.Table} (" + string.Join(", ", t.Columns.Select(c => $"{Quote(c.Name)} {Type(c.Kind, postgres)}"))
-        + (t.Key != null ? $", PRIMARY KEY ({t.Key})" : "") + ");"));
+        + (t.Key != null ? $", PRIMARY KEY ({t.Key})" : "") + ");"
+        // PostgreSQL databases from before a column existed get it (SQLite's are migrated column by column).
+        + (postgres ? string.Concat(t.Columns.Where(c => c.Kind != Kind.Id).Select(c => $" ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {Quote(c.Name)} {Type(c.Kind, true)};")) : "")));
+
+    /// <summary>The indexes the fleet's queries need (a machine's runs, a run's samples and alarms); made after any migration.</summary>
+    public const string Indexes = "CREATE INDEX IF NOT EXISTS samples_run ON samples(run, idx); CREATE INDEX IF NOT EXISTS runs_machine ON runs(machine, id); CREATE INDEX IF NOT EXISTS alarms_run ON alarms(run);";
 
     public static string Type(Kind k, bool postgres) => k switch
     {
@@ -66,6 +77,8 @@ public static class HistorySchema
 /// <summary>Opens the history a <c>--db</c> names: <c>sqlite:FILE</c>, <c>postgres:CONNECTION-STRING</c>, or a file path (SQLite).</summary>
 public static class TwinHistoryStore
 {
+    /// <summary>A store spec with a name in it: sqlite:FILE, postgres:CONNECTION-STRING, or a file path.</summary>
+    public static bool IsSpec(string spec) => (IsPostgres(spec) ? PostgresConnection(spec) : SqlitePath(spec)).Trim().Length > 0;
     public static bool IsPostgres(string spec) => spec.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase);
     public static string SqlitePath(string spec) => spec.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? spec["sqlite:".Length..] : spec;
     public static string PostgresConnection(string spec) => spec["postgres:".Length..];
@@ -106,13 +119,13 @@ public sealed class PostgresTwinHistory : ITwinHistory
     public int Tool { get; }
     public int LearnedParts { get; private set; }
 
-    private static NpgsqlConnection Open(string connection)
+    internal static NpgsqlConnection Open(string connection)
     {
         var db = new NpgsqlConnection(connection);
         db.Open();
         using var c = db.CreateCommand();
         // Several twins may create the schema at once: serialise on an advisory lock.
-        c.CommandText = "SELECT pg_advisory_lock(424242); " + HistorySchema.Ddl(postgres: true) + " SELECT pg_advisory_unlock(424242);";
+        c.CommandText = "SELECT pg_advisory_lock(424242); " + HistorySchema.Ddl(postgres: true) + HistorySchema.Indexes + " SELECT pg_advisory_unlock(424242);";
         c.ExecuteNonQuery();
         return db;
     }
@@ -177,9 +190,9 @@ public sealed class PostgresTwinHistory : ITwinHistory
 /// The history's queries, once for both stores (ADO.NET): parameters are written $1, $2 ... — positional for
 /// PostgreSQL, named "$1" for SQLite.
 /// </summary>
-internal static class HistoryQueries
+public static class HistoryQueries
 {
-    private static DbCommand Cmd(DbConnection db, DbTransaction? tx, string sql, params object?[] values)
+    public static DbCommand Cmd(DbConnection db, DbTransaction? tx, string sql, params object?[] values)
     {
         var c = db.CreateCommand();
         c.Transaction = tx;
@@ -198,10 +211,15 @@ internal static class HistoryQueries
     private static object? V(double v) => double.IsFinite(v) ? v : null;
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
-    public static long BeginRun(DbConnection db, string program, string source, DateTimeOffset started, string programKey, int tool)
+    public const string AlarmInsert = "INSERT INTO alarms (run, line, kind, start, \"end\", message, peak, start_s, end_s) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+
+    public static object?[] AlarmRow(long run, TwinAlarm a) =>
+        [run, (long)a.Line, a.Kind.WireName(), a.Start.ToString("O", CultureInfo.InvariantCulture), a.End.ToString("O", CultureInfo.InvariantCulture), a.Message, V(a.Peak), V(a.StartS), V(a.EndS)];
+
+    public static long BeginRun(DbConnection db, string program, string source, DateTimeOffset started, string programKey, int tool, string? machine = null)
     {
-        using var c = Cmd(db, null, "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
-            started.ToString("O", CultureInfo.InvariantCulture), program, source, programKey, (long)tool);
+        using var c = Cmd(db, null, "INSERT INTO runs(started, program, source, samples, alarms, program_key, tool, machine) VALUES ($1, $2, $3, 0, 0, $4, $5, $6) RETURNING id",
+            started.ToString("O", CultureInfo.InvariantCulture), program, source, programKey, (long)tool, machine);
         return Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -225,14 +243,13 @@ internal static class HistoryQueries
     /// Returns the envelope's parts when this one was learned, else 0.
     /// </summary>
     public static int Finish(DbConnection db, DbTransaction tx, long run, long samples, IReadOnlyList<TwinAlarm> alarms, TwinHistory.PartResult? part,
-        string programKey, int tool, string? lockSql)
+        string programKey, int tool, string? lockSql, long? alarmCount = null)
     {
         foreach (var a in alarms)
-            using (var c = Cmd(db, tx, "INSERT INTO alarms VALUES ($1,$2,$3,$4,$5,$6,$7)", run, (long)a.Line, a.Kind.WireName(),
-                       a.Start.ToString("O", CultureInfo.InvariantCulture), a.End.ToString("O", CultureInfo.InvariantCulture), a.Message, a.Peak))
+            using (var c = Cmd(db, tx, AlarmInsert, AlarmRow(run, a)))
                 c.ExecuteNonQuery();
         using (var c = Cmd(db, tx, "UPDATE runs SET samples=$1, alarms=$2, ended=$3, power_ratio=$4, stream_wear_um=$5, energy_kwh=$6, learned=$7 WHERE id=$8",
-                   samples, (long)alarms.Count, Now(), part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : null,
+                   samples, alarmCount ?? alarms.Count, Now(), part?.PowerRatio is double pr && double.IsFinite(pr) ? pr : null,
                    part != null ? V(part.StreamWearUm) : null, part != null ? V(part.EnergyKwh) : null, part?.Learn != null ? 1L : 0L, run))
             c.ExecuteNonQuery();
         if (part?.Learn is not { } profile || programKey.Length == 0) return 0;

@@ -84,7 +84,7 @@ public sealed class TwinHistory : ITwinHistory
     public string ProgramKey { get; }
     public int Tool { get; }
 
-    private static SqliteConnection Open(string path)
+    internal static SqliteConnection Open(string path)
     {
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path }.ToString());
         db.Open();
@@ -94,6 +94,7 @@ public sealed class TwinHistory : ITwinHistory
         // Databases from before the teach-in get the new columns (added, never renamed).
         foreach (var t in HistorySchema.Tables)
             AddColumns(db, t.Table, t.Columns.Where(c => c.Kind != HistorySchema.Kind.Id).Select(c => (c.Name, HistorySchema.Type(c.Kind, postgres: false))).ToArray());
+        using (var ix = db.CreateCommand()) { ix.CommandText = HistorySchema.Indexes; ix.ExecuteNonQuery(); }
         return db;
     }
 

@@ -226,9 +226,29 @@ public sealed class MtConnectSource(Uri baseUri, string? device = null, HttpClie
         return Model = DeviceModel.Parse(xml, new Uri(baseUri, Path("probe")).ToString());
     }
 
+    /// <summary>
+    /// Continue where another reader stopped (a fleet twin moved to another computer): from this sequence of this
+    /// agent instance, instead of from the agent's current state. A buffer that has moved past it is reported as a
+    /// gap; an agent restarted meanwhile (another instance) as a restart.
+    /// </summary>
+    public void ResumeFrom(long instanceId, long nextSequence)
+    {
+        if (nextSequence <= 0) return;
+        InstanceId = instanceId;
+        NextSequence = nextSequence;
+        _resumed = true;
+    }
+    private bool _resumed;
+
     public async IAsyncEnumerable<Observation> ReadAsync([EnumeratorCancellation] CancellationToken ct)
     {
         int failures = 0;
+        if (_resumed)
+        {
+            try { Model ??= await ProbeAsync(ct).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or FormatException) { }
+            OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "connected", $"{Description}: resuming instance {InstanceId} from sequence {NextSequence}"));
+        }
         while (!ct.IsCancellationRequested && NextSequence == 0)
         {
             StreamsDocument? current = null;

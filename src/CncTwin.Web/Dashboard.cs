@@ -51,7 +51,9 @@ public static class Dashboard
     /// <summary>Room for a form's own framing (boundaries, headers, the material field) on top of its files.</summary>
     private const long FormSlack = 64 << 10;
 
-    public static WebApplication Build(DashboardOptions o)
+    /// <param name="configure">More services before the app is built (the fleet adds its Orleans silo).</param>
+    /// <param name="map">More endpoints, behind the same token check (the fleet's API and page).</param>
+    public static WebApplication Build(DashboardOptions o, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null)
     {
         if (o.Port is < 0 or > 65535) throw new ArgumentException($"--port {o.Port}: a TCP port is a number from 0 to 65535");
         if (!IPAddress.TryParse(o.Bind, out var bind)) throw new ArgumentException($"--bind {o.Bind}: not an IP address");
@@ -76,6 +78,7 @@ public static class Dashboard
         var store = new RunStore(workspace);
         var queue = new JobQueue(o.MaxRunning, o.MaxWaiting);
         builder.Services.AddSingleton<IHostedService>(queue);
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => console.Started = true);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CncTwin.Web.Dashboard");
@@ -430,6 +433,7 @@ public static class Dashboard
         });
 
         app.MapGet("/api/twin-runs/{n:long}", (long n) => history.Run(n) is { } r ? Results.Json(r) : Results.NotFound());
+        map?.Invoke(app);
         return app;
     }
 
@@ -493,7 +497,7 @@ public static class Dashboard
     private static bool CryptographicEquals(string? a, string b) =>
         a != null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(a), System.Text.Encoding.UTF8.GetBytes(b));
 
-    private static string Resource(string name)
+    internal static string Resource(string name)
     {
         using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream("CncTwin.Web." + name) ?? throw new InvalidOperationException($"{name} missing from the build");
         using var r = new StreamReader(s);

@@ -24,6 +24,7 @@ const FINAL = ['done', 'failed', 'cancelled'];
 
 /** A run's state as a person reads it: queued (its place in the line), running, done, failed with why, stopped. */
 function statusText(s) {
+  if (s.kind === 'machine') return `fleet machine ${s.id}: ${s.status}, ${plural(s.samples ?? 0, 'sample')}, ${plural(s.alarms ?? 0, 'open alarm')}${s.program ? ', ' + s.program : ''}${s.silo ? ' (on ' + s.silo + ')' : ''}`;
   switch (s.status) {
     case 'queued': return `queued, position ${s.position} in line`;
     case 'running': return s.kind === 'replay' ? 'replaying…' : 'simulating…';
@@ -229,8 +230,8 @@ async function startReplay(ev) {
   attachLive(s.id, s);
 }
 
-/** Watches one replay: the chart, counters and alarms start empty, and only this replay's events fill them. */
-function attachLive(id, first) {
+/** Watches one replay (or, with a url, one fleet machine): the chart, counters and alarms start empty, and only its events fill them. */
+function attachLive(id, first, url) {
   if (stream) stream.close();
   if (!live) live = liveChart($('#live-chart'), 'Spindle load: measured vs predicted');
   let count = 0, pending = 0;
@@ -247,7 +248,8 @@ function attachLive(id, first) {
   const stop = $('#live-stop');
   stop.hidden = FINAL.includes(first.status); stop.disabled = false;
   stop.onclick = () => { stop.disabled = true; api('/api/replays/' + id + '/cancel', { method: 'POST' }); };
-  const es = new EventSource('/api/replays/' + id + '/live');
+  if (url) stop.hidden = true;
+  const es = new EventSource(url || '/api/replays/' + id + '/live');
   stream = es;
   // Each connection (a reconnect after a dropped one too) starts with the replay's backlog: start from empty, never twice.
   es.addEventListener('open', reset);
@@ -277,8 +279,17 @@ window.addEventListener('DOMContentLoaded', async () => {
   $('#live-form').addEventListener('submit', startReplay);
   const c = await api('/api/config');
   if (c.ok) config = await c.json();
-  show(location.hash.replace('#', '') || 'runs');
+  // #machine=ID (the fleet page's tiles link here): the live view of that fleet machine.
+  const route = () => {
+    const h = location.hash.replace('#', '');
+    if (h.startsWith('machine=')) {
+      const id = decodeURIComponent(h.slice(8));
+      show('live');
+      attachLive(id, { kind: 'machine', id, status: 'connecting' }, '/api/machines/' + encodeURIComponent(id) + '/live');
+    } else show(h || 'runs');
+  };
+  route();
   // A link or address ending in #view opens that view (the page is not reloaded for a new hash).
-  window.addEventListener('hashchange', () => show(location.hash.replace('#', '') || 'runs'));
+  window.addEventListener('hashchange', route);
   document.body.dataset.ready = '1';
 });
