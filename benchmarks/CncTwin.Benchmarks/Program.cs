@@ -21,6 +21,12 @@ if (args.Length == 2 && args[0] == "generate-pocket")
     DeepPocketGenerator.Write(w);
     return 0;
 }
+if (args.Length >= 4 && args[0] == "fleet-load")
+{
+    // Real-time load on the fleet's twins: fleet-load MACHINES HZ SECONDS [STORE].
+    var ic = System.Globalization.CultureInfo.InvariantCulture;
+    return await FleetLoad.Run(Console.Out, int.Parse(args[1], ic), double.Parse(args[2], ic), double.Parse(args[3], ic), args.Length > 4 ? args[4] : null);
+}
 if (args.Length == 1 && args[0] == "mesh-stats")
 {
     MeshStats.Run(Console.Out);

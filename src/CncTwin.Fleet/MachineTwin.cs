@@ -51,6 +51,8 @@ public sealed class FleetServices(HistoryWriter history, string siloName)
     /// <summary>Twins running on this computer, by machine id (what the benchmark and the tests look at).</summary>
     public ConcurrentDictionary<string, MachineTwin> Local { get; } = new(StringComparer.OrdinalIgnoreCase);
     public MonitorOptions Monitor { get; init; } = new();
+    /// <summary>Opens a machine's source instead of its address (benchmarks and tests feed machines from memory); null: the address.</summary>
+    public Func<FleetMachine, IObservationSource?>? SourceFactory { get; init; }
     /// <summary>The first sample after a (re)connection more than this after the last stored one is reported as a gap.</summary>
     public TimeSpan GapThreshold { get; init; } = TimeSpan.FromSeconds(0.5);
 }
@@ -164,10 +166,17 @@ public sealed class MachineTwin
         _status = new MachineStatus { Id = cfg.Id, Name = cfg.Name, Silo = services.SiloName, Source = cfg.Source };
     }
 
+    private (int Line, double Load, double Predicted, double Wear, DateTimeOffset Time, Prediction Prediction)? _live;
+
     public MachineStatus Status()
     {
         lock (_gate)
         {
+            if (_live is { } l)
+                _status = _status with
+                {
+                    Line = l.Line, LoadPct = l.Load, PredictedLoadPct = l.Predicted, WearUm = l.Wear, RemainingLifeMin = l.Prediction.RemainingLifeMin(l.Wear), LastSample = l.Time,
+                };
             var order = Enumerable.Range(0, Math.Min(_trendCount, _load.Length)).Select(i => (_trendCount - Math.Min(_trendCount, _load.Length) + i) % _load.Length).ToArray();
             return _status with
             {
@@ -236,7 +245,8 @@ public sealed class MachineTwin
         _gapFrom = _dedupeUntil ?? resume?.LastTime;
         _gapPending = _gapFrom != null;
         var model = (DeviceModel?)null;
-        var source = TelemetrySources.Open(_cfg.Source, "generic", model, out var fileMapping);
+        DataItemMapping? fileMapping = null;
+        var source = _services.SourceFactory?.Invoke(_cfg) ?? TelemetrySources.Open(_cfg.Source, "generic", model, out fileMapping);
         var mapping = _cfg.Mapping != null ? DataItemMapping.Load(_cfg.Mapping) : fileMapping ?? DataItemMapping.Default;
         if (source is MtConnectSource mt && resume is { NextSequence: > 0 })
         {
@@ -246,12 +256,33 @@ public sealed class MachineTwin
         if (source is MtConnectSource) _gapPending = false;
         source.OnEvent = e => OnSourceEvent(e, source);
         Set(s => s with { State = "connecting", Message = source.Description });
+        // The instant held back is released when the next one begins, or by this timer when the stream has gone
+        // quiet (one timer per machine, not one per sample); the pump's steps never run at the same time.
+        using var quiet = new Timer(_ =>
+        {
+            if (_held.Count == 0 || Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastRouted)) < QuietRelease || !_pump.Wait(0)) return;
+            try { if (_held.Count > 0) ReleaseAsync(mapping, source.Description, ct).GetAwaiter().GetResult(); }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { }
+            finally { _pump.Release(); }
+        }, null, QuietRelease, QuietRelease / 2);
         await foreach (var o in source.ReadAsync(ct).ConfigureAwait(false))
         {
             if (source is MtConnectSource m2) _instance = m2.InstanceId;
-            await RouteAsync(o, mapping, source.Description, ct).ConfigureAwait(false);
+            await _pump.WaitAsync(ct).ConfigureAwait(false);
+            try { await RouteAsync(o, mapping, source.Description, ct).ConfigureAwait(false); }
+            finally { _pump.Release(); }
+            Interlocked.Exchange(ref _lastRouted, Stopwatch.GetTimestamp());
         }
+        await _pump.WaitAsync(ct).ConfigureAwait(false);
+        try { await ReleaseAsync(mapping, source.Description, ct).ConfigureAwait(false); }
+        finally { _pump.Release(); }
     }
+
+    /// <summary>An instant is released to the part once the stream has been quiet this long (a machine that stopped sending).</summary>
+    private static readonly TimeSpan QuietRelease = TimeSpan.FromMilliseconds(200);
+    private readonly SemaphoreSlim _pump = new(1, 1);
+    private long _lastRouted;
+    private readonly List<Observation> _held = new();
 
     private void OnSourceEvent(SourceEvent e, IObservationSource source)
     {
@@ -261,7 +292,7 @@ public sealed class MachineTwin
             case "connected":
                 Set(s => s with { State = s.State is "connecting" or "offline" or "error" ? "idle" : s.State, Message = e.Message });
                 // SHDR keeps no sequence: what the adapter sent while nobody listened is lost; its length is said with the first sample.
-                if (source is ShdrSource && _status.LastSample is { } last) { _gapFrom = last; _gapPending = true; }
+                if (source is ShdrSource && _live is { } live) { _gapFrom = live.Time; _gapPending = true; }
                 break;
             case "disconnected":
                 Set(s => s with { State = "offline", Message = e.Message });
@@ -307,24 +338,39 @@ public sealed class MachineTwin
                 Set(s => s with { Message = gap.Message });
             }
         }
-        bool boundary = false;
-        if (Is(o, mapping.Program))
+        if (_held.Count > 0 && _held[0].Timestamp != o.Timestamp) await ReleaseAsync(mapping, description, ct).ConfigureAwait(false);
+        _held.Add(o);
+    }
+
+    /// <summary>
+    /// Hands the held instant to the part, deciding first whether it begins a new part: the program the controller
+    /// names changed, or it starts running again after it had finished (READY / PROGRAM_COMPLETED → ACTIVE);
+    /// resuming from a feed hold or an optional stop stays in the same part. A whole instant always goes to one part.
+    /// </summary>
+    private async Task ReleaseAsync(DataItemMapping mapping, string description, CancellationToken ct)
+    {
+        if (_held.Count == 0) return;
+        bool boundary = false, active = false;
+        foreach (var o in _held)
         {
-            string? name = o.IsUnavailable ? null : o.Value;
-            if (_part is { Active: true } && name != _streamedProgram) boundary = true;
-            _streamedProgram = name;
-        }
-        if (Is(o, mapping.Execution))
-        {
-            // A new part: the controller starts running again after it had finished (READY / PROGRAM_COMPLETED);
-            // resuming from a feed hold or an optional stop stays in the same part.
-            if (o.Value == "ACTIVE" && _lastExecution is "READY" or "PROGRAM_COMPLETED" && _part is { Active: true }) boundary = true;
-            _lastExecution = o.Value;
+            if (Is(o, mapping.Program))
+            {
+                string? name = o.IsUnavailable ? null : o.Value;
+                if (_part is { Active: true } && _streamedProgram != null && name != null && name != _streamedProgram) boundary = true;
+                if (name != null) _streamedProgram = name;
+            }
+            if (Is(o, mapping.Execution))
+            {
+                if (o.Value == "ACTIVE" && _lastExecution is "READY" or "PROGRAM_COMPLETED" && _part is { Active: true }) boundary = true;
+                if (o.Value == "ACTIVE") active = true;
+                _lastExecution = o.Value;
+            }
         }
         if (boundary || _part is { Done: true }) await EndPartAsync().ConfigureAwait(false);
-        if (_part == null && !StartPart(mapping, description, ct)) return;
-        if (Is(o, mapping.Execution) && o.Value == "ACTIVE") _part!.Active = true;
-        await _part!.Channel.Writer.WriteAsync(o, ct).ConfigureAwait(false);
+        if (_part == null && !StartPart(mapping, description, ct)) { _held.Clear(); return; }
+        if (active) _part!.Active = true;
+        foreach (var o in _held) await _part!.Channel.Writer.WriteAsync(o, ct).ConfigureAwait(false);
+        _held.Clear();
     }
 
     private bool StartPart(DataItemMapping mapping, string description, CancellationToken ct)
@@ -445,11 +491,10 @@ public sealed class MachineTwin
                 _predicted[_trendCount % _load.Length] = (float)a.PredictedLoadPct;
                 _trendCount++;
             }
-            _status = _status with
-            {
-                State = a.Sample.Execution is null or "ACTIVE" ? "running" : "idle", Line = a.Line, LoadPct = a.MeasuredLoadPct, PredictedLoadPct = a.PredictedLoadPct,
-                WearUm = a.WearUm, RemainingLifeMin = part.Prediction.RemainingLifeMin(a.WearUm), LastSample = a.Sample.Time, Run = part.Run,
-            };
+            // Per sample only figures change (no allocation); the state record is rebuilt when someone asks.
+            string state = a.Sample.Execution is null or "ACTIVE" ? "running" : "idle";
+            if (_status.State != state || _status.Run != part.Run || _status.Program == null) _status = _status with { State = state, Run = part.Run };
+            _live = (a.Line, a.MeasuredLoadPct, a.PredictedLoadPct, a.WearUm, a.Sample.Time, part.Prediction);
         }
     }
 

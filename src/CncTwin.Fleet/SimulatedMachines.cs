@@ -49,6 +49,25 @@ public static class DesignedStream
             rows.Select(r => int.Parse(r[5], CultureInfo.InvariantCulture)).ToArray(), rows.Select(r => D(r[4])).ToArray());
     }
 
+    /// <summary>The trace at another rate (linear between its rows; the line of the row before).</summary>
+    public static (double[] T, Vec3[] Pos, int[] Line, double[] VelMmS) Resample((double[] T, Vec3[] Pos, int[] Line, double[] VelMmS) tr, double hz)
+    {
+        int n = (int)Math.Floor(tr.T[^1] * hz) + 1;
+        var t = new double[n]; var pos = new Vec3[n]; var line = new int[n]; var vel = new double[n];
+        int j = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double ti = i / hz;
+            while (j < tr.T.Length - 2 && tr.T[j + 1] <= ti) j++;
+            double f = Math.Clamp((ti - tr.T[j]) / Math.Max(1e-9, tr.T[j + 1] - tr.T[j]), 0, 1);
+            t[i] = ti;
+            pos[i] = tr.Pos[j] + (tr.Pos[j + 1] - tr.Pos[j]) * f;
+            line[i] = tr.Line[j];
+            vel[i] = tr.VelMmS[j] + (tr.VelMmS[j + 1] - tr.VelMmS[j]) * f;
+        }
+        return (t, pos, line, vel);
+    }
+
     public static List<TelemetrySample> FromTrace(Prediction p, (double[] T, Vec3[] Pos, int[] Line, double[] VelMmS) tr, StreamDesign d, DateTimeOffset t0, string? program = null)
     {
         var rnd = new Random(d.Seed);
@@ -56,6 +75,7 @@ public static class DesignedStream
         var list = new List<TelemetrySample>(tr.T.Length + (int)(d.AfterEndS * 100) + 1);
         double lagged = 0;
         bool broken = false;
+        double dt = tr.T.Length > 1 ? (tr.T[^1] - tr.T[0]) / (tr.T.Length - 1) : 0.01;
         for (int i = 0; i < tr.T.Length; i++)
         {
             double t = tr.T[i];
@@ -76,17 +96,17 @@ public static class DesignedStream
                 if (line == d.BrokenLine && tr.Pos[i].X > d.BrokenAfterXmm) broken = true;
             }
             if (broken) share = 0;
-            lagged += (1 - Math.Exp(-0.01 / 0.03)) * (share - lagged);
+            lagged += (1 - Math.Exp(-dt / 0.03)) * (share - lagged);
             double idle = d.IdlePct * (0.4 + 0.6 * rpm / d.Rpm) + 0.2 * d.NoisePct * Math.Sin(2 * Math.PI * t / 20);
             double load = idle + lagged + d.NoisePct * Gauss() + (rpm < d.Rpm ? 50 : 0);
             list.Add(new TelemetrySample(i, t0.AddSeconds(t), tr.Pos[i].X, tr.Pos[i].Y, tr.Pos[i].Z, rpm, Math.Max(0, load), double.NaN, program, line > 0 ? line : null, "ACTIVE", "x"));
         }
         var lastPos = tr.Pos[^1];
-        int n = (int)(d.AfterEndS / 0.01);
+        int n = (int)Math.Round(d.AfterEndS / dt);
         for (int k = 1; k <= n; k++)
         {
-            double rpm = Math.Max(0, d.Rpm - 4000 * k * 0.01);
-            list.Add(new TelemetrySample(tr.T.Length + k, t0.AddSeconds(tr.T[^1] + k * 0.01), lastPos.X, lastPos.Y, lastPos.Z, rpm, Math.Max(0, d.IdlePct * rpm / d.Rpm + d.NoisePct * Gauss()),
+            double rpm = Math.Max(0, d.Rpm - 4000 * k * dt);
+            list.Add(new TelemetrySample(tr.T.Length + k, t0.AddSeconds(tr.T[^1] + k * dt), lastPos.X, lastPos.Y, lastPos.Z, rpm, Math.Max(0, d.IdlePct * rpm / d.Rpm + d.NoisePct * Gauss()),
                 double.NaN, program, d.EndLine > 0 ? d.EndLine : null, "READY", "x"));
         }
         return list;
@@ -101,6 +121,39 @@ public static class DesignedStream
         ("Xact", F(s.X), true), ("Yact", F(s.Y), true), ("Zact", F(s.Z), true), ("Sspeed", F(s.SpindleRpm), true), ("Sload", F(s.SpindleLoadPct), true),
         ("line", s.Line?.ToString(CultureInfo.InvariantCulture) ?? "UNAVAILABLE", false), ("execution", s.Execution ?? "UNAVAILABLE", false), ("program", s.Program ?? "UNAVAILABLE", false),
     ];
+}
+
+/// <summary>
+/// A machine's samples as the observations its stream would bring (the simulated machines' data items), from
+/// memory: as fast as they are read, or paced to their own clock (stamped with the time they are released) — for
+/// benchmarks that load the fleet without a network in between.
+/// </summary>
+public sealed class MemoryMachineSource(IReadOnlyList<TelemetrySample> samples, bool paced, string description = "memory") : IObservationSource
+{
+    public string Description => description;
+    public Action<SourceEvent>? OnEvent { get; set; }
+
+    public async IAsyncEnumerable<Observation> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        OnEvent?.Invoke(new SourceEvent(DateTimeOffset.UtcNow, "connected", description));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var start = DateTimeOffset.UtcNow;
+        for (int i = 0; i < samples.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var s = samples[i];
+            if (paced)
+            {
+                // Released as a network delivers them: what is due every ~10 ms, together.
+                var due = s.Time - samples[0].Time;
+                if (due - clock.Elapsed > TimeSpan.FromMilliseconds(5)) await Task.Delay(due - clock.Elapsed + TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false);
+                s = s with { Time = start + due };
+            }
+            foreach (var (name, value, sample) in DesignedStream.Items(s))
+                yield return new Observation(s.Time, name, value, sample ? ObservationKind.Sample : ObservationKind.Event, (long)i * 8 + 1);
+            if (!paced && (i & 1023) == 0) await Task.Yield();
+        }
+    }
 }
 
 /// <summary>

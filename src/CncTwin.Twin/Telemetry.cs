@@ -105,6 +105,9 @@ public sealed class SampleAssembler(DataItemMapping mapping, DeviceModel? model 
         }
         else if (Is(o, mapping.Execution)) _execution = o.IsUnavailable ? null : o.Value;
         else return done;
+        // An instant already given out (flushed when the stream went quiet) is not started again by a late
+        // observation of it: its value joins the state for the next instant; no two samples share a time.
+        if (!_pending && _index > 0 && o.Timestamp == _time) { if (reason != null) InvalidValues++; return done; }
         if (!_pending) { _time = o.Timestamp; _key = o.Key; _pending = true; _invalid = null; }
         if (reason != null) { InvalidValues++; _invalid = _invalid == null ? reason : _invalid + "; " + reason; }
         return done;
