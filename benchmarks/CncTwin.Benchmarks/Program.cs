@@ -27,6 +27,41 @@ if (args.Length >= 4 && args[0] == "fleet-load")
     var ic = System.Globalization.CultureInfo.InvariantCulture;
     return await FleetLoad.Run(Console.Out, int.Parse(args[1], ic), double.Parse(args[2], ic), double.Parse(args[3], ic), args.Length > 4 ? args[4] : null);
 }
+if (args.Length == 3 && args[0] == "fleet-profile")
+{
+    // Where one machine's time goes, unpaced: fleet-profile MACHINES SECONDS (1 kHz streams).
+    var ic = System.Globalization.CultureInfo.InvariantCulture;
+    var (streams, machines) = FleetLoad.Streams(int.Parse(args[1], ic), 1000, double.Parse(args[2], ic));
+    await FleetLoad.RunToEnd(streams, machines, "sqlite::memory:");
+    long n = streams.Sum(s => (long)s.Count);
+    var sw = System.Diagnostics.Stopwatch.StartNew();
+    await FleetLoad.RunToEnd(streams, machines, "sqlite::memory:");
+    Console.WriteLine($"MachineTwin (history in memory): {n:N0} samples in {sw.Elapsed.TotalSeconds:0.00} s = {sw.Elapsed.TotalMicroseconds / n:0.0} µs/sample");
+    var (p, _) = new CncTwin.Fleet.PredictionCache().Get(machines[0], FleetLoad.Program);
+    sw.Restart();
+    await Task.WhenAll(streams.Select(s => Task.Run(async () =>
+    {
+        var session = new CncTwin.Simulation.TwinSession(p!, new CncTwin.Simulation.TwinSessionOptions());
+        await foreach (var e in session.RunAsync(new CncTwin.Fleet.MemoryMachineSource(s, paced: false))) { }
+    })));
+    Console.WriteLine($"TwinSession alone (no history): {sw.Elapsed.TotalMicroseconds / n:0.0} µs/sample");
+    sw.Restart();
+    foreach (var s in streams)
+    {
+        var mon = new CncTwin.Twin.TwinMonitor(p!, new CncTwin.Twin.MonitorOptions());
+        foreach (var x in s) mon.Process(x);
+    }
+    Console.WriteLine($"TwinMonitor.Process alone: {sw.Elapsed.TotalMicroseconds / n:0.0} µs/sample");
+    sw.Restart();
+    long k = 0;
+    foreach (var s in streams)
+    {
+        var asm = new CncTwin.Twin.SampleAssembler(CncTwin.Twin.DataItemMapping.Default);
+        await foreach (var o in new CncTwin.Fleet.MemoryMachineSource(s, paced: false).ReadAsync(CancellationToken.None)) if (asm.Add(o) != null) k++;
+    }
+    Console.WriteLine($"observations made and assembled: {sw.Elapsed.TotalMicroseconds / n:0.0} µs/sample");
+    return 0;
+}
 if (args.Length == 1 && args[0] == "mesh-stats")
 {
     MeshStats.Run(Console.Out);

@@ -46,7 +46,7 @@ public sealed class FleetServices(HistoryWriter history, string siloName)
 {
     public HistoryWriter History { get; } = history;
     public string SiloName { get; } = siloName;
-    public PredictionCache Predictions { get; } = new();
+    public PredictionCache Predictions { get; init; } = new();
     public LatencyRecorder Latency { get; } = new();
     /// <summary>Twins running on this computer, by machine id (what the benchmark and the tests look at).</summary>
     public ConcurrentDictionary<string, MachineTwin> Local { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -369,7 +369,8 @@ public sealed class MachineTwin
         if (boundary || _part is { Done: true }) await EndPartAsync().ConfigureAwait(false);
         if (_part == null && !StartPart(mapping, description, ct)) { _held.Clear(); return; }
         if (active) _part!.Active = true;
-        foreach (var o in _held) await _part!.Channel.Writer.WriteAsync(o, ct).ConfigureAwait(false);
+        // One write per instant, not per observation: each write may wake the part's session on another thread.
+        await _part!.Channel.Writer.WriteAsync(_held.ToArray(), ct).ConfigureAwait(false);
         _held.Clear();
     }
 
@@ -391,7 +392,7 @@ public sealed class MachineTwin
         long resumeRun = _resumeRun;
         _resumeRun = -1;
         var seen = resumeRun >= 0 ? writer.RunAlarms(resumeRun).ToHashSet() : new HashSet<(int, string)>();
-        var channel = Channel.CreateBounded<Observation>(new BoundedChannelOptions(50_000) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<Observation[]>(new BoundedChannelOptions(10_000) { SingleReader = true, SingleWriter = true });
         var partSource = new ChannelSource(channel.Reader, description, mapping);
         var session = new TwinSession(prediction, new TwinSessionOptions
         {
@@ -498,9 +499,9 @@ public sealed class MachineTwin
         }
     }
 
-    private sealed class Part(Channel<Observation> channel, ChannelSource source, TwinSession session, HashSet<(int, string)> seen, Prediction prediction)
+    private sealed class Part(Channel<Observation[]> channel, ChannelSource source, TwinSession session, HashSet<(int, string)> seen, Prediction prediction)
     {
-        public Channel<Observation> Channel { get; } = channel;
+        public Channel<Observation[]> Channel { get; } = channel;
         public ChannelSource Source { get; } = source;
         public TwinSession Session { get; } = session;
         public HashSet<(int, string)> Seen { get; } = seen;
@@ -514,11 +515,16 @@ public sealed class MachineTwin
     }
 
     /// <summary>The part's share of the machine's stream, as a source for its session.</summary>
-    private sealed class ChannelSource(ChannelReader<Observation> reader, string description, DataItemMapping mapping) : IObservationSource
+    private sealed class ChannelSource(ChannelReader<Observation[]> reader, string description, DataItemMapping mapping) : IObservationSource
     {
         public string Description => description;
         public Action<SourceEvent>? OnEvent { get; set; }
         public DataItemMapping? Mapping => mapping;
-        public IAsyncEnumerable<Observation> ReadAsync(CancellationToken ct) => reader.ReadAllAsync(ct);
+        public async IAsyncEnumerable<Observation> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+                while (reader.TryRead(out var instant))
+                    foreach (var o in instant) yield return o;
+        }
     }
 }

@@ -178,23 +178,49 @@ public abstract class SimulatedMachine : IAsyncDisposable
     /// <summary>The i-th sample, stamped with its send time.</summary>
     public TelemetrySample Stamped(int i) => Samples[i] with { Time = Start + (Samples[i].Time - Samples[0].Time) };
 
+    /// <summary>Parts played one after another (0: until disposed), with this pause at READY between them.</summary>
+    public int Parts { get; init; } = 1;
+    public TimeSpan PauseBetweenParts { get; init; } = TimeSpan.FromSeconds(3);
+
     public void Play(DateTimeOffset? start = null)
     {
         // Whole milliseconds: the stamps sent (6 decimals) are then exactly the ones kept here.
         var t = start ?? DateTimeOffset.UtcNow;
         Start = new DateTimeOffset(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        var length = Samples[^1].Time - Samples[0].Time + TimeSpan.FromMilliseconds(10);
         _play = Task.Run(async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (int i = 0; i < Samples.Count && !Stop.IsCancellationRequested; i++)
+            for (int part = 0; (Parts == 0 || part < Parts) && !Stop.IsCancellationRequested; part++)
             {
-                var due = (Samples[i].Time - Samples[0].Time) / Speed;
-                var wait = due - clock.Elapsed;
-                if (wait > TimeSpan.FromMilliseconds(1)) { try { await Task.Delay(wait, Stop.Token).ConfigureAwait(false); } catch (OperationCanceledException) { break; } }
-                Emit(i, Stamped(i));
-                Interlocked.Increment(ref Produced);
+                var offset = (length + PauseBetweenParts) * part;
+                if (part > 0)
+                {
+                    // Between parts the machine sits at READY at its last position (sent every 100 ms), then starts again.
+                    var last = Samples[^1];
+                    for (var p = TimeSpan.Zero; p < PauseBetweenParts && !Stop.IsCancellationRequested; p += TimeSpan.FromMilliseconds(100))
+                    {
+                        var at = offset - PauseBetweenParts + p;
+                        await Until(at / Speed, clock).ConfigureAwait(false);
+                        Emit(-1, last with { Time = Start + at, Execution = "READY", SpindleRpm = 0, SpindleLoadPct = 0 });
+                    }
+                }
+                for (int i = 0; i < Samples.Count && !Stop.IsCancellationRequested; i++)
+                {
+                    var due = offset + (Samples[i].Time - Samples[0].Time);
+                    await Until(due / Speed, clock).ConfigureAwait(false);
+                    if (Stop.IsCancellationRequested) break;
+                    Emit(i, Samples[i] with { Time = Start + due });
+                    Interlocked.Increment(ref Produced);
+                }
             }
         });
+    }
+
+    private async Task Until(TimeSpan due, System.Diagnostics.Stopwatch clock)
+    {
+        var wait = due - clock.Elapsed;
+        if (wait > TimeSpan.FromMilliseconds(1)) { try { await Task.Delay(wait, Stop.Token).ConfigureAwait(false); } catch (OperationCanceledException) { } }
     }
 
     protected abstract void Emit(int index, TelemetrySample s);
@@ -296,7 +322,18 @@ public sealed class MtConnectReplayAgent : SimulatedMachine
         });
     }
 
-    protected override void Emit(int index, TelemetrySample s) { lock (_sent) _sent.Add(s); }
+    /// <summary>Samples the agent's buffer keeps (a real agent's buffer is bounded too); older ones leave it.</summary>
+    public int BufferSamples { get; init; } = 200_000;
+    private long _dropped;
+
+    protected override void Emit(int index, TelemetrySample s)
+    {
+        lock (_sent)
+        {
+            _sent.Add(s);
+            if (_sent.Count > BufferSamples + BufferSamples / 10) { int n = _sent.Count - BufferSamples; _sent.RemoveRange(0, n); _dropped += n; }
+        }
+    }
 
     private async Task Serve(TcpClient c)
     {
@@ -325,15 +362,16 @@ public sealed class MtConnectReplayAgent : SimulatedMachine
         var uri = new Uri("http://x" + target);
         string path = uri.AbsolutePath.TrimEnd('/');
         if (path.EndsWith("/probe", StringComparison.Ordinal) || path == "/probe") return Probe();
-        int count; long from;
-        lock (_sent) count = _sent.Count;
-        long last = (long)count * PerSample;
+        int count; long from, first;
+        lock (_sent) { count = _sent.Count; first = _dropped * PerSample + 1; }
+        long last = (_dropped + count) * PerSample;
         if (path.EndsWith("/current", StringComparison.Ordinal) || path == "/current")
-            return Streams(last > 0 ? last - PerSample + 1 : 1, last, last);
+            return Streams(last > 0 ? last - PerSample + 1 : 1, last, last, first);
         var q = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
         from = q.TryGetValue("from", out var f) && long.TryParse(f, CultureInfo.InvariantCulture, out var fv) ? fv : 1;
         int n = q.TryGetValue("count", out var cs) && int.TryParse(cs, CultureInfo.InvariantCulture, out var cv) ? cv : 100;
-        return Streams(Math.Max(1, from), Math.Min(last, Math.Max(1, from) + n - 1), last);
+        from = Math.Max(first, from);
+        return Streams(from, Math.Min(last, from + n - 1), last, first);
     }
 
     private static string Probe()
@@ -345,20 +383,25 @@ public sealed class MtConnectReplayAgent : SimulatedMachine
     }
 
     /// <summary>Observations with sequences from..to (inclusive) of the buffer holding 1..last.</summary>
-    private string Streams(long from, long to, long last)
+    private string Streams(long from, long to, long last, long first)
     {
         var samples = new StringBuilder();
         var events = new StringBuilder();
         for (long seq = from; seq <= to; seq++)
         {
-            int i = (int)((seq - 1) / PerSample), k = (int)((seq - 1) % PerSample);
+            long i = (seq - 1) / PerSample;
+            int k = (int)((seq - 1) % PerSample);
             TelemetrySample s;
-            lock (_sent) s = _sent[i];
+            lock (_sent)
+            {
+                if (i - _dropped < 0 || i - _dropped >= _sent.Count) continue;
+                s = _sent[(int)(i - _dropped)];
+            }
             var (name, value, sample) = DesignedStream.Items(s)[k];
             (sample ? samples : events).Append(CultureInfo.InvariantCulture, $"<{(sample ? "Position" : "Line")} dataItemId=\"{name}\" name=\"{name}\" timestamp=\"{DesignedStream.Iso(s.Time)}\" sequence=\"{seq}\">{value}</{(sample ? "Position" : "Line")}>");
         }
         long next = Math.Max(from, to + 1);
-        return $"<?xml version=\"1.0\"?><MTConnectStreams xmlns=\"urn:mtconnect.org:MTConnectStreams:1.3\"><Header instanceId=\"{InstanceId}\" firstSequence=\"1\" nextSequence=\"{(to >= from ? to + 1 : Math.Min(from, last + 1))}\" lastSequence=\"{last}\"/>" +
+        return $"<?xml version=\"1.0\"?><MTConnectStreams xmlns=\"urn:mtconnect.org:MTConnectStreams:1.3\"><Header instanceId=\"{InstanceId}\" firstSequence=\"{first}\" nextSequence=\"{(to >= from ? to + 1 : Math.Min(from, last + 1))}\" lastSequence=\"{last}\"/>" +
                $"<Streams><DeviceStream name=\"vmc\" uuid=\"vmc\"><ComponentStream component=\"Path\" name=\"path\" componentId=\"p1\"><Samples>{samples}</Samples><Events>{events}</Events></ComponentStream></DeviceStream></Streams></MTConnectStreams>";
     }
 

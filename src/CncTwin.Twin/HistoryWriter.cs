@@ -6,6 +6,17 @@ using NpgsqlTypes;
 
 namespace CncTwin.Twin;
 
+/// <summary>
+/// How long the history keeps samples (the fleet's default: every sample for 7 days, then one in ten — 10 Hz of a
+/// 100 Hz stream — with every alarmed sample, until 90 days, then none; parts, alarms, gaps and envelopes forever).
+/// 0 turns a step off.
+/// </summary>
+public sealed record RetentionPolicy(double RawDays = 7, int ThinKeepEvery = 10, double SampleDays = 90)
+{
+    public static RetentionPolicy Default { get; } = new();
+    public static RetentionPolicy KeepEverything { get; } = new(0, 1, 0);
+}
+
 /// <summary>Where a machine's stream was stored up to: resuming there loses and repeats nothing.</summary>
 /// <param name="Run">The history run the machine's current part is written to (-1: none open).</param>
 /// <param name="Instance">The MTConnect agent's instance id (0 for SHDR).</param>
@@ -108,49 +119,65 @@ public sealed class HistoryWriter : IDisposable
         lock (_queueGate) _resume[machine] = r;
     }
 
-    /// <summary>Writes everything queued now, in one transaction.</summary>
+    /// <summary>Samples per transaction: a big backlog is written in steps, so the twins' other requests (a new part's run, its envelope) wait for one step, not for the whole backlog.</summary>
+    public int MaxRowsPerTransaction { get; init; } = 20_000;
+
+    /// <summary>Writes everything queued now (in transactions of at most <see cref="MaxRowsPerTransaction"/> samples; the resume points with the last).</summary>
     public void Flush()
     {
         List<object?[]> samples, alarms, gaps;
         Dictionary<string, SourceResume> resume;
-        lock (_gate)
+        lock (_queueGate)
         {
+            if (_samples.Count == 0 && _alarms.Count == 0 && _gaps.Count == 0 && _resume.Count == 0) return;
+            (samples, alarms, gaps, resume) = (_samples, _alarms, _gaps, _resume);
+            (_samples, _alarms, _gaps, _resume) = (new(Math.Max(1024, samples.Count)), new(), new(), new());
+        }
+        var sw = Stopwatch.StartNew();
+        int done = 0;
+        try
+        {
+            do
+            {
+                int n = Math.Min(MaxRowsPerTransaction, samples.Count - done);
+                bool last = done + n >= samples.Count;
+                lock (_gate)
+                {
+                    using var tx = _db.BeginTransaction();
+                    var chunk = samples.GetRange(done, n);
+                    if (_pg) CopySamples((NpgsqlConnection)_db, chunk); else InsertSamples(tx, chunk);
+                    if (last)
+                    {
+                        foreach (var a in alarms) Exec(tx, HistoryQueries.AlarmInsert, a);
+                        foreach (var g in gaps) Exec(tx, "INSERT INTO gaps (machine, run, start, \"end\", seconds, kind, message) VALUES ($1,$2,$3,$4,$5,$6,$7)", g);
+                        foreach (var (m, r) in resume)
+                            Exec(tx, "INSERT INTO sources (machine, run, instance, next_sequence, last_time, samples, gaps, updated) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (machine) DO UPDATE SET run=excluded.run, instance=excluded.instance, " +
+                                     "next_sequence=excluded.next_sequence, last_time=excluded.last_time, samples=excluded.samples, gaps=excluded.gaps, updated=excluded.updated",
+                                [m, r.Run, r.Instance, r.NextSequence, r.LastTime?.ToString("O", CultureInfo.InvariantCulture), r.Samples, r.Gaps, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)]);
+                    }
+                    tx.Commit();
+                }
+                done += n;
+                SamplesWritten += n;
+            }
+            while (done < samples.Count);
+        }
+        catch
+        {
+            // Nothing is lost: what was not written goes back to the front of the queue (a newer resume point wins).
             lock (_queueGate)
             {
-                if (_samples.Count == 0 && _alarms.Count == 0 && _gaps.Count == 0 && _resume.Count == 0) return;
-                (samples, alarms, gaps, resume) = (_samples, _alarms, _gaps, _resume);
-                (_samples, _alarms, _gaps, _resume) = (new(Math.Max(1024, samples.Count)), new(), new(), new());
+                var rest = samples.GetRange(done, samples.Count - done);
+                rest.AddRange(_samples); _samples = rest;
+                alarms.AddRange(_alarms); _alarms = alarms;
+                gaps.AddRange(_gaps); _gaps = gaps;
+                foreach (var (m, r) in _resume) resume[m] = r;
+                _resume = resume;
             }
-            var sw = Stopwatch.StartNew();
-            try
-            {
-                using var tx = _db.BeginTransaction();
-                if (_pg) CopySamples((NpgsqlConnection)_db, samples); else InsertSamples(tx, samples);
-                foreach (var a in alarms) Exec(tx, HistoryQueries.AlarmInsert, a);
-                foreach (var g in gaps) Exec(tx, "INSERT INTO gaps (machine, run, start, \"end\", seconds, kind, message) VALUES ($1,$2,$3,$4,$5,$6,$7)", g);
-                foreach (var (m, r) in resume)
-                    Exec(tx, "INSERT INTO sources (machine, run, instance, next_sequence, last_time, samples, gaps, updated) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (machine) DO UPDATE SET run=excluded.run, instance=excluded.instance, " +
-                             "next_sequence=excluded.next_sequence, last_time=excluded.last_time, samples=excluded.samples, gaps=excluded.gaps, updated=excluded.updated",
-                        [m, r.Run, r.Instance, r.NextSequence, r.LastTime?.ToString("O", CultureInfo.InvariantCulture), r.Samples, r.Gaps, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)]);
-                tx.Commit();
-            }
-            catch
-            {
-                // Nothing is lost: the batch goes back to the front of the queue (a newer resume point wins).
-                lock (_queueGate)
-                {
-                    samples.AddRange(_samples); _samples = samples;
-                    alarms.AddRange(_alarms); _alarms = alarms;
-                    gaps.AddRange(_gaps); _gaps = gaps;
-                    foreach (var (m, r) in _resume) resume[m] = r;
-                    _resume = resume;
-                }
-                throw;
-            }
-            SamplesWritten += samples.Count;
-            Batches++;
-            LastFlushMs = sw.Elapsed.TotalMilliseconds;
+            throw;
         }
+        Batches++;
+        LastFlushMs = sw.Elapsed.TotalMilliseconds;
     }
 
     private void Exec(DbTransaction tx, string sql, object?[] values)
@@ -275,6 +302,32 @@ public sealed class HistoryWriter : IDisposable
         using var c = HistoryQueries.Cmd(db, null, "DELETE FROM machines WHERE id=$1", id);
         return c.ExecuteNonQuery() > 0;
     });
+
+    /// <summary>
+    /// Applies the retention policy to parts that ended before now − the policy's ages: samples of parts older than
+    /// <see cref="RetentionPolicy.RawDays"/> are thinned to every <see cref="RetentionPolicy.ThinKeepEvery"/>th
+    /// (those flagged with an alarm are kept), samples of parts older than <see cref="RetentionPolicy.SampleDays"/>
+    /// deleted; runs, alarms, gaps and envelopes are kept (small, and the teach-in and wear history need them).
+    /// Returns the samples thinned and deleted.
+    /// </summary>
+    public (long Thinned, long Deleted) ApplyRetention(RetentionPolicy policy, DateTimeOffset now)
+    {
+        string Cut(double days) => (now - TimeSpan.FromDays(days)).ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+        return Query(db =>
+        {
+            long deleted = 0, thinned = 0;
+            using var tx = db.BeginTransaction();
+            if (policy.SampleDays > 0)
+                using (var c = HistoryQueries.Cmd(db, tx, "DELETE FROM samples WHERE run IN (SELECT id FROM runs WHERE ended IS NOT NULL AND ended < $1)", Cut(policy.SampleDays)))
+                    deleted = c.ExecuteNonQuery();
+            if (policy.RawDays > 0 && policy.ThinKeepEvery > 1)
+                using (var c = HistoryQueries.Cmd(db, tx, "DELETE FROM samples WHERE run IN (SELECT id FROM runs WHERE ended IS NOT NULL AND ended < $1) AND idx % $2 <> 0 AND alarm IS NULL",
+                           Cut(policy.RawDays), (long)policy.ThinKeepEvery))
+                    thinned = c.ExecuteNonQuery();
+            tx.Commit();
+            return (thinned, deleted);
+        });
+    }
 
     public void Dispose()
     {

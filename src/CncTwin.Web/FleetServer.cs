@@ -26,6 +26,8 @@ public sealed record FleetServerOptions
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>How often the fleet page's event stream sends the fleet's state.</summary>
     public TimeSpan EventInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>Samples kept (thinned, then deleted) per <see cref="RetentionPolicy"/>; applied at start and every hour.</summary>
+    public RetentionPolicy Retention { get; init; } = RetentionPolicy.Default;
     public string SiloName { get; init; } = Environment.MachineName + ":" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 }
 
@@ -57,7 +59,13 @@ public static class FleetServer
                 builder.UseOrleans(silo => silo.UseFleetCluster(o.Cluster));
             },
             app => Map(app, services, baseFolder, o));
-        app.Lifetime.ApplicationStopped.Register(writer.Dispose);
+        // Retention: at start and every hour (each silo may run it; the statements are idempotent).
+        var retention = new Timer(_ =>
+        {
+            try { writer.ApplyRetention(o.Retention, DateTimeOffset.UtcNow); }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException) { }
+        }, null, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
+        app.Lifetime.ApplicationStopped.Register(() => { retention.Dispose(); writer.Dispose(); });
         return app;
     }
 
