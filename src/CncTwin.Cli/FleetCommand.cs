@@ -150,11 +150,18 @@ internal static class FleetCommand
                 Directory.CreateDirectory(dir);
                 string file = Path.Combine(dir, "FLEET.json");
                 File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(new { machines = entries }, new System.Text.Json.JsonSerializerOptions(FleetRegistry.Json) { WriteIndented = true }));
-                // The machines wait a moment for the fleet to connect, then run part after part.
+                // The machines wait for the fleet to connect to every one of them (at most 2 minutes), then run part after part.
                 Console.WriteLine($"{n} simulated machines on 127.0.0.1 ({(n + 1) / 2} SHDR, {n / 2} MTConnect), 100 Hz; fleet file {file}");
-                Console.WriteLine($"next: cnctwin fleet serve --machines {file}   (Ctrl-C stops the machines)");
-                var start = DateTimeOffset.UtcNow.AddSeconds(5);
-                try { await Task.Delay(TimeSpan.FromSeconds(5), ct); } catch (OperationCanceledException) { return CliApp.ExitOk; }
+                Console.WriteLine($"next: cnctwin fleet serve --machines {file}   (the machines start once it has connected; Ctrl-C stops them)");
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    while (!machines.All(m => m.Connected) && waited.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(200, ct);
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                }
+                catch (OperationCanceledException) { return CliApp.ExitOk; }
+                var start = DateTimeOffset.UtcNow;
+                Console.WriteLine(machines.All(m => m.Connected) ? "connected: machines running" : "not every machine was connected after 2 minutes: running anyway");
                 foreach (var m in machines) m.Play(start);
                 try { await Task.WhenAny(Task.WhenAll(machines.Select(m => m.Finished)), Task.Delay(Timeout.Infinite, ct)); } catch (OperationCanceledException) { }
                 return CliApp.ExitOk;

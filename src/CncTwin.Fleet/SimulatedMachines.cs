@@ -175,6 +175,9 @@ public abstract class SimulatedMachine : IAsyncDisposable
 
     protected SimulatedMachine(IReadOnlyList<TelemetrySample> samples) => Samples = samples;
 
+    /// <summary>Whether a reader (an agent, a twin) has connected yet.</summary>
+    public abstract bool Connected { get; }
+
     /// <summary>The i-th sample, stamped with its send time.</summary>
     public TelemetrySample Stamped(int i) => Samples[i] with { Time = Start + (Samples[i].Time - Samples[0].Time) };
 
@@ -240,6 +243,8 @@ public sealed class ShdrReplayAdapter : SimulatedMachine
     private readonly List<(TcpClient Client, StreamWriter Writer)> _clients = new();
     private readonly Task _accept;
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    private volatile bool _connected;
+    public override bool Connected => _connected;
     /// <summary>Samples sent to at least one agent, and those sent to none.</summary>
     public int Delivered, Dropped;
 
@@ -255,6 +260,7 @@ public sealed class ShdrReplayAdapter : SimulatedMachine
                 c.NoDelay = true;
                 var w = new StreamWriter(c.GetStream(), new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
                 lock (_clients) _clients.Add((c, w));
+                _connected = true;
                 _ = Task.Run(async () =>
                 {
                     // Answer the agent's heartbeat pings.
@@ -307,6 +313,7 @@ public sealed class MtConnectReplayAgent : SimulatedMachine
     public long InstanceId { get; } = 1_700_000_000 + Random.Shared.Next(1_000_000);
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
     public int Requests;
+    public override bool Connected => Volatile.Read(ref Requests) > 0;
 
     public MtConnectReplayAgent(IReadOnlyList<TelemetrySample> samples) : base(samples)
     {

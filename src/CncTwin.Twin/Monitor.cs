@@ -258,6 +258,8 @@ public sealed class TwinMonitor
     private int _cursor;
     private TelemetrySample? _prev;
     private double _feed = double.NaN;
+    /// <summary>Samples of the spindle in air before any cut is judged (0.2 s at 100 Hz).</summary>
+    public const int MinIdleSamples = 20;
     private readonly Dictionary<int, IdleStats> _idleBySpeed = new();
     private readonly IdleStats _idleAll = new();
     private double _smLoad = double.NaN, _smExpected, _airForS, _prevRpm = double.NaN;
@@ -465,7 +467,10 @@ public sealed class TwinMonitor
         // Monitorable: the cut expected now and over the filter's memory both stand above the noise floor (a feed hold
         // mid-cut drops the expectation at once, not at the filter's pace).
         double monitorFloor = Math.Max(floor, _o.UnderloadMinPredictedPct);
-        bool monitorable = atSpeed && haveLoad && _smExpected >= monitorFloor && expected >= monitorFloor;
+        // The cut is the load above idle: until the spindle has been seen in air (a twin that joins mid-cut, a fleet
+        // twin resumed on another computer), the share cannot be told and nothing is judged.
+        bool idleKnown = use.RawCount >= MinIdleSamples;
+        bool monitorable = atSpeed && haveLoad && idleKnown && _smExpected >= monitorFloor && expected >= monitorFloor;
         if (cutting && atSpeed && m != null)
         {
             var c = _cutting.GetValueOrDefault(m.Line);
@@ -475,7 +480,7 @@ public sealed class TwinMonitor
             Part.Add(Part.Of(m.Line, m.Tool, _p.LineLengthMm(m.Line)), along, measuredShare, cutLoad, smMeasured, dsMm, monitorable, feedNorm);
 
         AlarmKind? alarm = null;
-        if (haveLoad && atSpeed)
+        if (haveLoad && atSpeed && idleKnown)
         {
             string msg = learned ? "learned from good parts" : "predicted";
             if (learned)

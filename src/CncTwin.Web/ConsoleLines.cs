@@ -14,6 +14,8 @@ public sealed class ConsoleLines : ILoggerProvider
     private static readonly Lock Gate = new();
     /// <summary>Set once the server listens: before that, a failure is the start-up's own and its caller reports it.</summary>
     public bool Started { get; set; }
+    /// <summary>The command the lines are prefixed with ("serve", "fleet serve").</summary>
+    public string Command { get; set; } = "serve";
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
     public void Dispose() { }
@@ -28,7 +30,7 @@ public sealed class ConsoleLines : ILoggerProvider
             if (!IsEnabled(logLevel)) return;
             if (exception != null && !owner.Started) return;
             string level = logLevel switch { LogLevel.Warning => "warning", LogLevel.Error => "error", _ => "critical" };
-            string line = $"serve: {level}: {formatter(state, exception)}";
+            string line = $"{owner.Command}: {level}: {formatter(state, exception)}";
             // Kestrel's "unhandled exception was thrown by the application" (event 13), or a job that failed in a
             // way the dashboard has no words for: a server bug.
             bool bug = exception != null && logLevel >= LogLevel.Error && (eventId.Id == 13 && category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)

@@ -21,6 +21,8 @@ namespace CncTwin.Web;
 public sealed record DashboardOptions
 {
     public int Port { get; init; } = 5080;
+    /// <summary>How the server's console lines start ("serve: warning: ...").</summary>
+    public string Command { get; init; } = "serve";
     public string Bind { get; init; } = "127.0.0.1";
     /// <summary>Required for every request when bound to anything but loopback.</summary>
     public string? Token { get; init; }
@@ -61,7 +63,7 @@ public static class Dashboard
         if (!loopback && string.IsNullOrEmpty(o.Token)) throw new ArgumentException($"--bind {o.Bind} is reachable from the network: give --token (or CNCTWIN_TOKEN) so every request must carry it");
         string workspace = Path.GetFullPath(o.Workspace);
         Directory.CreateDirectory(workspace);
-        var console = new ConsoleLines();
+        var console = new ConsoleLines { Command = o.Command };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(console);

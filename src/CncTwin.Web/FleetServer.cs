@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Text.Json;
 using CncTwin.Fleet;
@@ -49,13 +50,15 @@ public static class FleetServer
         var services = new FleetServices(writer, o.SiloName);
         var dashboard = new DashboardOptions
         {
-            Port = o.Port, Bind = o.Bind, Token = o.Token, Workspace = o.Workspace,
+            Port = o.Port, Bind = o.Bind, Token = o.Token, Workspace = o.Workspace, Command = "fleet serve",
             HistoryDb = TwinHistoryStore.IsPostgres(o.HistoryDb) ? Path.Combine(o.Workspace, "cnctwin-history.db") : TwinHistoryStore.SqlitePath(o.HistoryDb),
         };
         var app = Dashboard.Build(dashboard,
             builder =>
             {
                 builder.Services.AddSingleton(services);
+                // Orleans' start-up notes (server GC on a 2-core box...) are not the operator's business; its errors are.
+                builder.Logging.AddFilter("Orleans", Microsoft.Extensions.Logging.LogLevel.Error);
                 builder.UseOrleans(silo => silo.UseFleetCluster(o.Cluster));
             },
             app => Map(app, services, baseFolder, o));
