@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Placement;
 
 namespace CncTwin.Fleet;
 
@@ -26,6 +27,8 @@ public interface IMachineGrain : IGrainWithStringKey
 /// and closes it when the grain is deactivated. If its silo dies, the next <see cref="FleetKeeper"/> ping activates
 /// it on a silo still alive, and the twin resumes from the history's resume point.
 /// </summary>
+/// <remarks>Placed at random among the silos: the twins of a fleet spread over the computers whichever silo a machine was added on (Orleans' default prefers the silo that asked).</remarks>
+[RandomPlacement]
 public sealed class MachineGrain(FleetServices services, ILogger<MachineGrain> log) : Grain, IMachineGrain
 {
     private MachineTwin? _twin;

@@ -34,6 +34,13 @@ public class FleetFailoverTests(PostgresServer pg, ITestOutputHelper output) : I
         return (r.GetInt64(0), r.GetInt64(1));
     }
 
+    /// <summary>The test's figures: to its output, and to $CNCTWIN_FLEET_REPORT when set (for the README's numbers).</summary>
+    private void Report(string line)
+    {
+        output.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("CNCTWIN_FLEET_REPORT") is { Length: > 0 } f) File.AppendAllText(f, line + Environment.NewLine);
+    }
+
     [Fact]
     public async Task TwoSilos_OneKilledMidStream_EveryTwinResumesOnTheOther_MtConnectLosesNothing_ShdrReportsItsGaps_AlarmsOnce()
     {
@@ -61,7 +68,7 @@ public class FleetFailoverTests(PostgresServer pg, ITestOutputHelper output) : I
             return rows.Count == 50 && rows.All(m => FleetProcess.Str(m!["state"]) == "idle") && rows.Select(m => FleetProcess.Str(m!["silo"])).Distinct().Count() == 2;
         }, TimeSpan.FromSeconds(120), () => Summary() + "\nA: " + a.Output + "\nB: " + b.Output);
         var before = rows.ToDictionary(m => FleetProcess.Str(m!["id"]), m => FleetProcess.Str(m!["silo"]));
-        output.WriteLine($"on silo-a: {before.Count(kv => kv.Value == "silo-a")}, on silo-b: {before.Count(kv => kv.Value == "silo-b")}");
+        Report($"on silo-a: {before.Count(kv => kv.Value == "silo-a")}, on silo-b: {before.Count(kv => kv.Value == "silo-b")}");
 
         fleet.Play();
         await Task.Delay(TimeSpan.FromSeconds(18)); // mid-stream: the second slot (line 11) is being cut
@@ -73,7 +80,7 @@ public class FleetFailoverTests(PostgresServer pg, ITestOutputHelper output) : I
             return rows.Count == 50 && rows.All(m => FleetProcess.Str(m!["silo"]) == "silo-b" && FleetProcess.Str(m!["state"]) is "running" or "idle" or "alarm");
         }, TimeSpan.FromSeconds(60), () => Summary() + "\nB: " + b.Output);
         double failoverS = killed.Elapsed.TotalSeconds;
-        output.WriteLine($"every twin back on silo-b {failoverS:0.0} s after silo-a was killed");
+        Report($"every twin back on silo-b {failoverS:0.0} s after silo-a was killed");
         Assert.True(failoverS < 30, $"failover took {failoverS:0.0} s");
 
         await fleet.Finished();
@@ -107,7 +114,7 @@ public class FleetFailoverTests(PostgresServer pg, ITestOutputHelper output) : I
                 // SHDR keeps nothing for a listener that is not there: the gap is reported with its length, and
                 // everything else is stored.
                 var g = Assert.Single(gaps);
-                output.WriteLine($"{id}: {g.Message}; stored {count} of {machine.Produced}");
+                Report($"{id}: {g.Message}; stored {count} of {machine.Produced}");
                 Assert.InRange(g.Seconds, 0.5, 60);
                 Assert.InRange(machine.Produced - count, (long)(g.Seconds * 100) - 30, (long)(g.Seconds * 100) + 30);
             }
@@ -122,6 +129,6 @@ public class FleetFailoverTests(PostgresServer pg, ITestOutputHelper output) : I
             else Assert.True(alarms.Count == 0, $"{id}: unexpected alarms {string.Join(", ", alarms)}");
         }
         Assert.True(moved > 0);
-        output.WriteLine($"{moved} twins moved; silo-b:\n{b.Output}");
+        Report($"{moved} twins moved; {fleet.Machines.Count(m => m.Mtconnect && before[m.Id] == "silo-a")} of them MTConnect (every sample stored once), {fleet.Machines.Count(m => m.OverloadLine != null)} designed overloads raised once each");
     }
 }

@@ -47,6 +47,7 @@ public class FleetConfigTests
     [InlineData("""{"machines":[{"id":"a","source":"shdr://h:1","program":"programs/missing.ngc"}]}""", "not found")]
     [InlineData("""{"machines":[{"id":"a","source":"shdr://h:1","program":"programs/a.ngc","colour":"red"}]}""", "colour")]
     [InlineData("{\"machines\":[{\"id\":\"a\",\n\"source\":", "fleet.json:2:")]
+    [InlineData("""{"machines":[{"id":"a","source":"shdr://h:1","program":"programs/a.ngc","spindle_power_w":-5}]}""", "spindle_power_w")]
     public void BadFleetFiles_SayWhatAndWhere(string json, string expected)
     {
         string d = Dir();
