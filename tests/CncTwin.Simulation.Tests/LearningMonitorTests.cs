@@ -1,3 +1,4 @@
+using CncTwin.Fleet;
 using System.Globalization;
 using CncTwin.Core;
 using CncTwin.Mechanics;
@@ -86,51 +87,15 @@ public class LearningMonitorTests(Xunit.ITestOutputHelper output)
         public double AfterEndS { get; init; } = 2;
     }
 
+    /// <summary>The designed stream (the library's <see cref="DesignedStream"/>, also what the fleet's simulated machines play).</summary>
     private static List<TelemetrySample> Stream(Prediction p, Design d)
     {
         var tr = Load(d.Variant);
-        var rnd = new Random(d.Seed);
-        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rnd.NextDouble())) * Math.Cos(2 * Math.PI * rnd.NextDouble());
-        var list = new List<TelemetrySample>();
-        var t0 = new DateTimeOffset(2026, 12, 4, 8, 0, 0, TimeSpan.Zero);
-        double lagged = 0;
-        bool broken = false;
-        int cursor = 0;
-        for (int i = 0; i < tr.T.Length; i++)
+        return DesignedStream.FromTrace(p, (tr.T, tr.Pos, tr.Line, tr.VelMmS), new StreamDesign
         {
-            double t = tr.T[i];
-            double rpm = Math.Min(Rpm, 5000 * t);
-            int line = tr.Line[i];
-            double feed = tr.VelMmS[i] * 60;
-            double share = 0;
-            var moves = line > 0 ? p.MovesOfLine(line) : [];
-            if (moves.Count > 0)
-            {
-                var m = p.Moves[moves.OrderBy(k => p.Moves[k].Closest(tr.Pos[i]).DistanceMm).First()];
-                cursor = m.Index;
-                double s = m.Closest(tr.Pos[i]).S;
-                double w = m.CuttingPowerW(s, feed, Rpm);
-                double k = m.ProgrammedFeedMmPerMin > 0 && feed > 0 ? Math.Pow(feed / m.ProgrammedFeedMmPerMin, 0.05) : 1;
-                share = SpindleCapacity.LoadPct(p.Spindle, Rpm, w) * d.TrueFactor * k * d.Wear;
-                if (line == d.OverloadLine) share *= 1 + d.Overload;
-                if (line == d.BrokenLine && tr.Pos[i].X > 40) broken = true;
-            }
-            if (broken) share = 0;
-            lagged += (1 - Math.Exp(-0.01 / 0.03)) * (share - lagged);
-            double idle = d.IdlePct * (0.4 + 0.6 * rpm / Rpm) + 0.2 * d.NoisePct * Math.Sin(2 * Math.PI * t / 20);
-            double load = idle + lagged + d.NoisePct * Gauss() + (rpm < Rpm ? 50 : 0);
-            list.Add(new TelemetrySample(i, t0.AddSeconds(t), tr.Pos[i].X, tr.Pos[i].Y, tr.Pos[i].Z, rpm, Math.Max(0, load), double.NaN, null, line > 0 ? line : null, "ACTIVE", "x"));
-        }
-        // After M2 the spindle coasts down: recorded too.
-        var lastPos = tr.Pos[^1];
-        int n = (int)(d.AfterEndS / 0.01);
-        for (int k = 1; k <= n; k++)
-        {
-            double rpm = Math.Max(0, Rpm - 4000 * k * 0.01);
-            list.Add(new TelemetrySample(tr.T.Length + k, t0.AddSeconds(tr.T[^1] + k * 0.01), lastPos.X, lastPos.Y, lastPos.Z, rpm, Math.Max(0, d.IdlePct * rpm / Rpm + d.NoisePct * Gauss()),
-                double.NaN, null, 22, "READY", "x"));
-        }
-        return list;
+            IdlePct = d.IdlePct, NoisePct = d.NoisePct, TrueFactor = d.TrueFactor, Seed = d.Seed, BrokenLine = d.BrokenLine, OverloadLine = d.OverloadLine,
+            Overload = d.Overload, Wear = d.Wear, AfterEndS = d.AfterEndS, EndLine = 22, Rpm = Rpm,
+        }, new DateTimeOffset(2026, 12, 4, 8, 0, 0, TimeSpan.Zero));
     }
 
     private static TwinMonitor Monitor(Prediction p, IEnumerable<TelemetrySample> samples)
