@@ -32,63 +32,51 @@ public interface IMachineGrain : IGrainWithStringKey
 public sealed class MachineGrain(FleetServices services, ILogger<MachineGrain> log) : Grain, IMachineGrain
 {
     private MachineTwin? _twin;
-    private CancellationTokenSource? _cts;
-    private Task? _run;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        Start();
-        return Task.CompletedTask;
-    }
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await Start().ConfigureAwait(true);
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopTwin().ConfigureAwait(true);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await Release(force: false).ConfigureAwait(true);
 
-    private bool Start()
+    private async Task<bool> Start()
     {
         if (_twin != null) return true;
         string id = this.GetPrimaryKeyString();
         var entry = FleetRegistry.Find(services.History, id);
         if (entry == null) return false;
-        _twin = new MachineTwin(entry, services);
-        _cts = new CancellationTokenSource();
-        var twin = _twin;
-        var token = _cts.Token;
-        _run = Task.Run(() => twin.RunAsync(token), CancellationToken.None);
-        log.LogInformation("machine {Id}: twin started on {Silo} ({Source})", id, services.SiloName, entry.Source);
+        _twin = await services.AttachAsync(entry).ConfigureAwait(true);
+        log.LogInformation("machine {Id}: twin on {Silo} ({Source})", id, services.SiloName, entry.Source);
         return true;
     }
 
-    private async Task StopTwin()
+    private async Task Release(bool force)
     {
-        if (_twin == null) return;
-        _cts!.Cancel();
-        try { await _run!.ConfigureAwait(true); } catch (OperationCanceledException) { }
-        _cts.Dispose();
-        _twin = null; _cts = null; _run = null;
+        if (_twin == null && !force) return;
+        _twin = null;
+        await services.DetachAsync(this.GetPrimaryKeyString(), force).ConfigureAwait(true);
     }
 
-    public Task<bool> Ping()
+    public async Task<bool> Ping()
     {
-        bool running = Start();
+        bool running = await Start().ConfigureAwait(true);
         if (!running) DeactivateOnIdle();
-        return Task.FromResult(running);
+        return running;
     }
 
-    public Task<MachineStatus> GetStatus()
+    public async Task<MachineStatus> GetStatus()
     {
-        Start();
-        return Task.FromResult(_twin?.Status() ?? new MachineStatus { Id = this.GetPrimaryKeyString(), State = "not registered", Silo = services.SiloName });
+        await Start().ConfigureAwait(true);
+        return _twin?.Status() ?? new MachineStatus { Id = this.GetPrimaryKeyString(), State = "not registered", Silo = services.SiloName };
     }
 
     public async Task Restart()
     {
-        await StopTwin().ConfigureAwait(true);
-        Start();
+        await Release(force: true).ConfigureAwait(true);
+        await Start().ConfigureAwait(true);
     }
 
     public async Task Stop()
     {
-        await StopTwin().ConfigureAwait(true);
+        await Release(force: true).ConfigureAwait(true);
         DeactivateOnIdle();
     }
 }

@@ -50,6 +50,77 @@ public sealed class FleetServices(HistoryWriter history, string siloName)
     public LatencyRecorder Latency { get; } = new();
     /// <summary>Twins running on this computer, by machine id (what the benchmark and the tests look at).</summary>
     public ConcurrentDictionary<string, MachineTwin> Local { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    private readonly Dictionary<string, (MachineTwin Twin, CancellationTokenSource Stop, Task Run, int Refs)> _hosted = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _hostGate = new(1, 1);
+
+    /// <summary>
+    /// The machine's twin on this computer, started if it is not running. Grains attach to it rather than own it:
+    /// when the cluster loses a silo, Orleans may briefly hold two activations of one grain here (the directory is
+    /// rebuilt); both then share the one twin and its connection instead of reconnecting and racing each other.
+    /// </summary>
+    public async Task<MachineTwin> AttachAsync(FleetMachine machine)
+    {
+        await _hostGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_hosted.TryGetValue(machine.Id, out var h)) { _hosted[machine.Id] = h with { Refs = h.Refs + 1 }; return h.Twin; }
+            if (_stopping) throw new InvalidOperationException("the silo is stopping");
+            var twin = new MachineTwin(machine, this);
+            var stop = new CancellationTokenSource();
+            _hosted[machine.Id] = (twin, stop, Task.Run(() => twin.RunAsync(stop.Token), CancellationToken.None), 1);
+            return twin;
+        }
+        finally { _hostGate.Release(); }
+    }
+
+    /// <summary>How long a twin no grain holds keeps running before it stops.</summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(10);
+    private bool _stopping;
+
+    private async Task DetachIdleAsync(string id)
+    {
+        bool idle;
+        await _hostGate.WaitAsync().ConfigureAwait(false);
+        try { idle = _hosted.TryGetValue(id, out var h) && h.Refs == 0; }
+        finally { _hostGate.Release(); }
+        if (idle) await DetachAsync(id, force: true).ConfigureAwait(false);
+    }
+
+    /// <summary>The silo stops: every twin closes its part (its figures and envelope written).</summary>
+    public async Task StopAllAsync()
+    {
+        string[] ids;
+        await _hostGate.WaitAsync().ConfigureAwait(false);
+        try { _stopping = true; ids = _hosted.Keys.ToArray(); }
+        finally { _hostGate.Release(); }
+        await Task.WhenAll(ids.Select(id => DetachAsync(id, force: true))).ConfigureAwait(false);
+    }
+
+    /// <summary>A grain lets go of the twin; the last one (or force: the machine was removed or changed) stops it and waits for its part to close.</summary>
+    public async Task DetachAsync(string id, bool force = false)
+    {
+        (MachineTwin Twin, CancellationTokenSource Stop, Task Run, int Refs) h;
+        await _hostGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_hosted.TryGetValue(id, out h)) return;
+            if (!force && h.Refs > 1) { _hosted[id] = h with { Refs = h.Refs - 1 }; return; }
+            if (!force && h.Refs == 1 && Linger > TimeSpan.Zero)
+            {
+                // Orleans deactivated the last grain (a directory rebuilt after a silo died, say): keep following the
+                // machine a while, so that an activation right after takes the twin over without a reconnect.
+                _hosted[id] = h with { Refs = 0 };
+                _ = Task.Delay(Linger).ContinueWith(_ => DetachIdleAsync(id), TaskScheduler.Default);
+                return;
+            }
+            _hosted.Remove(id);
+        }
+        finally { _hostGate.Release(); }
+        await h.Stop.CancelAsync().ConfigureAwait(false);
+        try { await h.Run.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        h.Stop.Dispose();
+    }
     public MonitorOptions Monitor { get; init; } = new();
     /// <summary>Opens a machine's source instead of its address (benchmarks and tests feed machines from memory); null: the address.</summary>
     public Func<FleetMachine, IObservationSource?>? SourceFactory { get; init; }

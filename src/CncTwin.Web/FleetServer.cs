@@ -68,6 +68,8 @@ public static class FleetServer
             try { writer.ApplyRetention(o.Retention, DateTimeOffset.UtcNow); }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException) { }
         }, null, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
+        // Ctrl-C: the twins close their parts before the history closes.
+        app.Lifetime.ApplicationStopping.Register(() => services.StopAllAsync().Wait(TimeSpan.FromSeconds(20)));
         app.Lifetime.ApplicationStopped.Register(() => { retention.Dispose(); writer.Dispose(); });
         return app;
     }
