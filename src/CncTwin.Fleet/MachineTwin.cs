@@ -48,9 +48,6 @@ public sealed class FleetServices(HistoryWriter history, string siloName)
     public string SiloName { get; } = siloName;
     public PredictionCache Predictions { get; init; } = new();
     public LatencyRecorder Latency { get; } = new();
-    /// <summary>Twins running on this computer, by machine id (what the benchmark and the tests look at).</summary>
-    public ConcurrentDictionary<string, MachineTwin> Local { get; } = new(StringComparer.OrdinalIgnoreCase);
-
     private readonly Dictionary<string, (MachineTwin Twin, CancellationTokenSource Stop, Task Run, int Refs)> _hosted = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _hostGate = new(1, 1);
 
@@ -265,7 +262,6 @@ public sealed class MachineTwin
     /// <summary>Follows the machine until cancelled (reconnecting when its source ends), then closes the part it was on.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        _services.Local[Id] = this;
         try
         {
             var today = DateOnly.FromDateTime(DateTime.Now);
@@ -293,7 +289,6 @@ public sealed class MachineTwin
         finally
         {
             await EndPartAsync().ConfigureAwait(false);
-            _services.Local.TryRemove(new KeyValuePair<string, MachineTwin>(Id, this));
         }
     }
 
@@ -315,16 +310,14 @@ public sealed class MachineTwin
         _gaps = Math.Max(_gaps, resume?.Gaps ?? 0);
         _gapFrom = _dedupeUntil ?? resume?.LastTime;
         _gapPending = _gapFrom != null;
-        var model = (DeviceModel?)null;
         DataItemMapping? fileMapping = null;
-        var source = _services.SourceFactory?.Invoke(_cfg) ?? TelemetrySources.Open(_cfg.Source, "generic", model, out fileMapping);
+        var source = _services.SourceFactory?.Invoke(_cfg) ?? TelemetrySources.Open(_cfg.Source, "generic", null, out fileMapping);
         var mapping = _cfg.Mapping != null ? DataItemMapping.Load(_cfg.Mapping) : fileMapping ?? DataItemMapping.Default;
-        if (source is MtConnectSource mt && resume is { NextSequence: > 0 })
+        if (source is MtConnectSource mt)
         {
-            mt.ResumeFrom(resume.Instance, resume.NextSequence);
+            if (resume is { NextSequence: > 0 }) mt.ResumeFrom(resume.Instance, resume.NextSequence);
             _gapPending = false; // MTConnect says itself what it lost (sequence gaps)
         }
-        if (source is MtConnectSource) _gapPending = false;
         source.OnEvent = e => OnSourceEvent(e, source);
         Set(s => s with { State = "connecting", Message = source.Description });
         // The instant held back is released when the next one begins, or by this timer when the stream has gone

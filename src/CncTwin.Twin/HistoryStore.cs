@@ -147,19 +147,24 @@ public sealed class PostgresTwinHistory : ITwinHistory
     public void Add(AlignedSample a)
     {
         _copy ??= _db.BeginBinaryImport($"COPY samples ({string.Join(", ", SampleColumns.Select(c => HistorySchema.Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)");
-        var row = HistorySchema.SampleRow(RunId, a);
-        _copy.StartRow();
+        WriteCopyRow(_copy, HistorySchema.SampleRow(RunId, a));
+        if (++_pending >= 2000) Flush();
+    }
+
+    /// <summary>One sample row into a binary COPY, each value in its column's PostgreSQL type (both PostgreSQL stores write through this).</summary>
+    internal static void WriteCopyRow(NpgsqlBinaryImporter copy, object?[] row)
+    {
+        copy.StartRow();
         for (int i = 0; i < row.Length; i++)
         {
-            if (row[i] is null) { _copy.WriteNull(); continue; }
+            if (row[i] is null) { copy.WriteNull(); continue; }
             switch (SampleColumns[i].Kind)
             {
-                case HistorySchema.Kind.Int: _copy.Write(Convert.ToInt64(row[i], CultureInfo.InvariantCulture), NpgsqlDbType.Bigint); break;
-                case HistorySchema.Kind.Real: _copy.Write((double)row[i]!, NpgsqlDbType.Double); break;
-                default: _copy.Write((string)row[i]!, NpgsqlDbType.Text); break;
+                case HistorySchema.Kind.Int: copy.Write(Convert.ToInt64(row[i], CultureInfo.InvariantCulture), NpgsqlDbType.Bigint); break;
+                case HistorySchema.Kind.Real: copy.Write((double)row[i]!, NpgsqlDbType.Double); break;
+                default: copy.Write((string)row[i]!, NpgsqlDbType.Text); break;
             }
         }
-        if (++_pending >= 2000) Flush();
     }
 
     private void Flush()

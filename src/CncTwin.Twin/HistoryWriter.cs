@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CncTwin.Twin;
 
@@ -207,20 +206,7 @@ public sealed class HistoryWriter : IDisposable
     {
         if (rows.Count == 0) return;
         using var copy = db.BeginBinaryImport($"COPY samples ({SampleColumnList}) FROM STDIN (FORMAT BINARY)");
-        foreach (var row in rows)
-        {
-            copy.StartRow();
-            for (int i = 0; i < row.Length; i++)
-            {
-                if (row[i] is null) { copy.WriteNull(); continue; }
-                switch (SampleColumns[i].Kind)
-                {
-                    case HistorySchema.Kind.Int: copy.Write(Convert.ToInt64(row[i], CultureInfo.InvariantCulture), NpgsqlDbType.Bigint); break;
-                    case HistorySchema.Kind.Real: copy.Write((double)row[i]!, NpgsqlDbType.Double); break;
-                    default: copy.Write((string)row[i]!, NpgsqlDbType.Text); break;
-                }
-            }
-        }
+        foreach (var row in rows) PostgresTwinHistory.WriteCopyRow(copy, row);
         copy.Complete();
     }
 

@@ -114,9 +114,7 @@ public static class FleetServer
         // The fleet page's stream: the whole fleet (with trends) every EventInterval, and each new alarm as it appears.
         app.MapGet("/api/fleet/events", async (HttpContext ctx) =>
         {
-            ctx.Response.Headers.ContentType = "text/event-stream";
-            ctx.Response.Headers.CacheControl = "no-cache";
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, app.Lifetime.ApplicationStopping);
+            using var stop = StartEvents(ctx, app);
             var seen = new HashSet<string>();
             try
             {
@@ -140,9 +138,7 @@ public static class FleetServer
         app.MapGet("/api/machines/{id}/live", async (string id, HttpContext ctx) =>
         {
             if (FleetRegistry.Find(writer, id) == null) { ctx.Response.StatusCode = 404; return; }
-            ctx.Response.Headers.ContentType = "text/event-stream";
-            ctx.Response.Headers.CacheControl = "no-cache";
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, app.Lifetime.ApplicationStopping);
+            using var stop = StartEvents(ctx, app);
             var seen = new HashSet<string>();
             DateTimeOffset? t0 = null, last = null;
             try
@@ -257,6 +253,14 @@ public static class FleetServer
             });
             return Results.Json(new { machine = id, count = rows.Count, limit = n, samples = rows });
         });
+    }
+
+    /// <summary>A server-sent event stream's headers, and a token that ends it with the request or the server.</summary>
+    private static CancellationTokenSource StartEvents(HttpContext ctx, WebApplication app)
+    {
+        ctx.Response.Headers.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        return CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, app.Lifetime.ApplicationStopping);
     }
 
     private static string IsoZ(string stored) =>

@@ -61,10 +61,8 @@ public class LearningMonitorTests(Xunit.ITestOutputHelper output)
         lock (Traces)
         {
             if (Traces.TryGetValue(variant, out var tr)) return tr;
-            var rows = File.ReadLines(Path.Combine(Dir, "recorded", $"monitor-set{variant}.trace.csv")).Skip(1).Select(r => r.Split(',')).ToList();
-            double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-            return Traces[variant] = new Trace(rows.Select(r => D(r[0])).ToArray(), rows.Select(r => new Vec3(D(r[1]), D(r[2]), D(r[3]))).ToArray(),
-                rows.Select(r => int.Parse(r[5], CultureInfo.InvariantCulture)).ToArray(), rows.Select(r => D(r[4])).ToArray());
+            var (t, pos, line, vel) = DesignedStream.ReadTrace(Path.Combine(Dir, "recorded", $"monitor-set{variant}.trace.csv"));
+            return Traces[variant] = new Trace(t, pos, line, vel);
         }
     }
 
